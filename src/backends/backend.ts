@@ -1,0 +1,39 @@
+// The Backend interface: what the engine asks of a host's zone mechanism. Linux drives
+// an OCI runtime; FreeBSD (jail) and illumos (zones) plug in behind the same calls.
+import type { BootPlan } from '../brands/plan.js';
+
+export type RuntimeState = 'absent' | 'created' | 'running' | 'stopped' | 'paused';
+
+/** Where a zone's runtime files (bundle, logs, pid file) live on the host. */
+export interface ZoneHandle {
+  name: string;
+  dir: string;
+}
+
+export interface ExecRequest {
+  argv: string[];
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  cwd: string;
+  env: string[];
+  tty: boolean;
+}
+
+export interface Backend {
+  readonly name: string;
+  /** Namespaces and mounts set up, the zone's first process not yet started. */
+  ready(zone: ZoneHandle, plan: BootPlan): Promise<void>;
+  /** Starts the zone's init, from nothing or from ready. */
+  boot(zone: ZoneHandle, plan: BootPlan, fromReady: boolean): Promise<void>;
+  /** Kills everything in the zone and releases what the runtime holds; idempotent. */
+  halt(zone: ZoneHandle): Promise<void>;
+  signal(zone: ZoneHandle, signal: number): Promise<void>;
+  /** Resolves true once the zone's init has exited, false on timeout. */
+  waitForStop(zone: ZoneHandle, timeoutMs: number): Promise<boolean>;
+  state(zone: ZoneHandle): Promise<RuntimeState>;
+  /** All zones this backend knows, by name: one call for `list`. */
+  states(): Promise<Map<string, RuntimeState>>;
+  /** Runs a command in the zone with our stdio; resolves to its exit status. */
+  exec(zone: ZoneHandle, req: ExecRequest): Promise<number>;
+}

@@ -1,0 +1,87 @@
+// The Linux backend: a zone is an OCI container run by runc (or crun). This file
+// wires the pieces (bundle, runtime) behind the Backend interface.
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { writeJsonAtomic } from '../../core/atomic.js';
+import type { BootPlan } from '../../brands/plan.js';
+import type { Backend, ExecRequest, RuntimeState, ZoneHandle } from '../backend.js';
+import { buildOciConfig, parseNofileHard } from './bundle.js';
+import { OciRuntime } from './runtime.js';
+
+const POLL_MS = 100;
+
+export class LinuxBackend implements Backend {
+  readonly name = 'linux';
+  private readonly runtime: OciRuntime;
+
+  constructor(
+    private readonly stateRoot: string,
+    runtimeProgram: string,
+  ) {
+    this.runtime = new OciRuntime(runtimeProgram, stateRoot);
+  }
+
+  bundleDir(zone: ZoneHandle): string {
+    return join(zone.dir, 'bundle');
+  }
+
+  private async writeBundle(zone: ZoneHandle, plan: BootPlan): Promise<string> {
+    const bundle = this.bundleDir(zone);
+    // A bundle left by a crashed boot would carry stale settings: always rewrite it.
+    await rm(bundle, { recursive: true, force: true });
+    await mkdir(bundle, { recursive: true, mode: 0o700 });
+    const limits = { nofileHard: parseNofileHard(await readFile('/proc/self/limits', 'utf8')) ?? 1024 };
+    await writeJsonAtomic(join(bundle, 'config.json'), buildOciConfig(plan, this.stateRoot, limits));
+    return bundle;
+  }
+
+  private async launch(zone: ZoneHandle, plan: BootPlan, createOnly: boolean): Promise<void> {
+    // A stopped container of the same name (init exited on its own) blocks a new one.
+    await this.runtime.delete(zone.name);
+    const bundle = await this.writeBundle(zone, plan);
+    await this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), createOnly);
+  }
+
+  ready(zone: ZoneHandle, plan: BootPlan): Promise<void> {
+    return this.launch(zone, plan, true);
+  }
+
+  async boot(zone: ZoneHandle, plan: BootPlan, fromReady: boolean): Promise<void> {
+    if (fromReady && (await this.runtime.state(zone.name)) === 'created') {
+      await this.runtime.startCreated(zone.name);
+      return;
+    }
+    await this.launch(zone, plan, false);
+  }
+
+  halt(zone: ZoneHandle): Promise<void> {
+    return this.runtime.delete(zone.name);
+  }
+
+  signal(zone: ZoneHandle, signal: number): Promise<void> {
+    return this.runtime.kill(zone.name, signal);
+  }
+
+  async waitForStop(zone: ZoneHandle, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.runtime.state(zone.name);
+      if (s === 'stopped' || s === 'absent') return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(POLL_MS);
+    }
+  }
+
+  state(zone: ZoneHandle): Promise<RuntimeState> {
+    return this.runtime.state(zone.name);
+  }
+
+  states(): Promise<Map<string, RuntimeState>> {
+    return this.runtime.list();
+  }
+
+  exec(zone: ZoneHandle, req: ExecRequest): Promise<number> {
+    return this.runtime.exec(zone.name, req);
+  }
+}

@@ -1,0 +1,34 @@
+// The brand's seccomp policy as an OCI seccomp section. Every architecture a userland
+// may use is listed: a filter for x86_64 alone lets 32-bit syscalls through unfiltered.
+import { constants } from 'node:os';
+import type { SeccompPlan } from '../../brands/plan.js';
+
+export interface OciSeccomp {
+  defaultAction: string;
+  architectures: string[];
+  syscalls: Array<{ names: string[]; action: string; errnoRet?: number }>;
+}
+
+const ARCHES: Record<string, string[]> = {
+  x64: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+  ia32: ['SCMP_ARCH_X86'],
+  arm64: ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'],
+  arm: ['SCMP_ARCH_ARM'],
+  ppc64: ['SCMP_ARCH_PPC64LE', 'SCMP_ARCH_PPC64'],
+  s390x: ['SCMP_ARCH_S390X', 'SCMP_ARCH_S390'],
+  riscv64: ['SCMP_ARCH_RISCV64'],
+};
+
+export function errnoNumber(name: string): number {
+  const n = (constants.errno as Record<string, number | undefined>)[name];
+  if (n === undefined) throw new Error(`unknown errno ${name}`);
+  return n;
+}
+
+export function ociSeccomp(plan: SeccompPlan, hostArch: string): OciSeccomp {
+  return {
+    defaultAction: 'SCMP_ACT_ALLOW',
+    architectures: ARCHES[hostArch] ?? [],
+    syscalls: plan.deny.length === 0 ? [] : [{ names: [...plan.deny].sort(), action: 'SCMP_ACT_ERRNO', errnoRet: errnoNumber(plan.errno) }],
+  };
+}

@@ -1,0 +1,74 @@
+// Brand files (brands/*.yaml): what a brand is, loaded as data. The engine reads the
+// fields; nothing here or elsewhere knows a brand by name.
+import { ZoneError } from '../core/errors.js';
+import { findDataFile, listDataNames, parseDataFile, validateData } from '../core/datafiles.js';
+import type { Layout } from '../install/layout.js';
+
+export interface InitField {
+  command: string[];
+  'halt-signal': string;
+}
+
+export type InstallMethod = 'recipe' | 'source' | 'skeleton';
+export type HostFeature = 'oci-runtime' | 'busybox-static';
+
+export interface Brand {
+  name: string;
+  description: string;
+  hosts: { linux?: { backend: 'oci' } };
+  init: InitField;
+  login: { command: string[] };
+  capabilities: string[];
+  requires?: HostFeature[];
+  install: { methods: InstallMethod[]; skeleton?: Layout };
+  'host-paths'?: Array<{ path: string }>;
+  seccomp: { 'default-action': 'allow'; errno: string; deny: string[] };
+  /** Where it was read from, for messages. */
+  file: string;
+}
+
+export function brandNames(): string[] {
+  return listDataNames('brand');
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Parses a brand file and the chain it inherits from; fields of the child replace
+ * the parent's whole (no deep merge: a brand says all of a field or none of it). */
+async function resolveInherits(name: string, seen: string[]): Promise<{ data: Record<string, unknown>; file: string }> {
+  const file = findDataFile('brand', name);
+  if (file === undefined) {
+    const known = brandNames();
+    throw new ZoneError('not-found', `unknown brand "${name}"`, {
+      hint: `known brands: ${known.join(', ')} (zonectl brands)`,
+    });
+  }
+  const raw = await parseDataFile('brand', file);
+  if (!isObject(raw)) throw new ZoneError('invalid-file', `brand file ${file}: top level: must be a mapping`);
+  if (raw.name !== name) {
+    throw new ZoneError('invalid-file', `brand file ${file}: name is "${String(raw.name)}", expected "${name}" (the file name)`);
+  }
+  const parent = raw.inherits;
+  if (typeof parent !== 'string') return { data: raw, file };
+  if (seen.includes(parent)) {
+    throw new ZoneError('invalid-file', `brand file ${file}: inherits form a loop (${[...seen, name, parent].join(' -> ')})`);
+  }
+  const base = await resolveInherits(parent, [...seen, name]);
+  const merged: Record<string, unknown> = { ...base.data, ...raw };
+  delete merged.inherits;
+  return { data: merged, file };
+}
+
+const cache = new Map<string, Brand>();
+
+export async function loadBrand(name: string): Promise<Brand> {
+  const hit = cache.get(name);
+  if (hit !== undefined) return hit;
+  const { data, file } = await resolveInherits(name, []);
+  const brand = await validateData<Omit<Brand, 'file'>>('brand', data, file);
+  const full: Brand = { ...brand, file };
+  cache.set(name, full);
+  return full;
+}

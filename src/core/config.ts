@@ -1,0 +1,106 @@
+// Zone configuration keys. Names follow zonecfg where it has one, so that an
+// illumos admin's vocabulary works here and exports can be fed back in.
+import { isAbsolute } from 'node:path';
+import { ZoneError } from './errors.js';
+import { printable } from './zone.js';
+
+interface KeySpec {
+  describe: string;
+  /** Returns the normalized value, or a reason the value is refused. */
+  check: (value: string) => { ok: string } | { bad: string };
+  /** Only while the zone is configured (changing it later would orphan an install). */
+  configuredOnly?: boolean;
+}
+
+const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+function oneOf(...allowed: string[]): KeySpec['check'] {
+  return (v) => (allowed.includes(v) ? { ok: v } : { bad: `must be one of ${allowed.join(', ')}` });
+}
+
+export const CONFIG_KEYS: Record<string, KeySpec> = {
+  zonepath: {
+    describe: 'directory holding the zone (its userland is ZONEPATH/root); default STATE_ROOT/zones/NAME',
+    check: (v) =>
+      !isAbsolute(v)
+        ? { bad: 'must be an absolute path' }
+        : v === '/' || v.split('/').includes('..')
+          ? { bad: 'must not be / or contain ..' }
+          : { ok: v.replace(/\/+$/, '') },
+    configuredOnly: true,
+  },
+  autoboot: {
+    describe: 'boot the zone when the host starts (true|false)',
+    check: oneOf('true', 'false'),
+  },
+  hostname: {
+    describe: "the zone's host name (default: the zone name)",
+    check: (v) => (HOSTNAME_RE.test(v) ? { ok: v } : { bad: 'must be a valid host name (RFC 1123)' }),
+  },
+  'ip-type': {
+    describe: "shared: the host's network stack; exclusive: the zone's own (loopback only for now)",
+    check: oneOf('shared', 'exclusive'),
+  },
+  runtime: {
+    describe: 'OCI runtime for Linux zones: runc (default) or crun',
+    check: oneOf('runc', 'crun'),
+  },
+};
+
+export const CONFIG_DEFAULTS: Record<string, string> = {
+  autoboot: 'false',
+  'ip-type': 'exclusive',
+  runtime: 'runc',
+};
+
+export interface Assignment {
+  key: string;
+  value: string;
+}
+
+/** Parses "KEY=VALUE" as given to --set. */
+export function parseAssignment(text: string): Assignment {
+  const eq = text.indexOf('=');
+  if (eq <= 0) {
+    throw new ZoneError('usage', `--set "${printable(text)}": expected KEY=VALUE`, {
+      hint: `keys: ${Object.keys(CONFIG_KEYS).join(', ')}`,
+    });
+  }
+  return { key: text.slice(0, eq), value: text.slice(eq + 1) };
+}
+
+function keySpec(key: string, zone?: string): KeySpec {
+  const spec = CONFIG_KEYS[key];
+  if (spec === undefined) {
+    throw new ZoneError('invalid-config', `unknown config key "${printable(key)}"`, {
+      ...(zone === undefined ? {} : { zone }),
+      hint: `known keys: ${Object.keys(CONFIG_KEYS).join(', ')}`,
+    });
+  }
+  return spec;
+}
+
+export function assertKnownKey(key: string, zone?: string): void {
+  keySpec(key, zone);
+}
+
+/** Validates one assignment and returns its normalized value. */
+export function checkAssignment(a: Assignment, zone?: string): string {
+  const spec = keySpec(a.key, zone);
+  const r = spec.check(a.value);
+  if ('bad' in r) {
+    throw new ZoneError('invalid-config', `bad value "${printable(a.value)}" for ${a.key}: ${r.bad}`, {
+      ...(zone === undefined ? {} : { zone }),
+    });
+  }
+  return r.ok;
+}
+
+export function isConfiguredOnly(key: string): boolean {
+  return CONFIG_KEYS[key]?.configuredOnly === true;
+}
+
+/** A config value, falling back to the documented default. */
+export function configValue(config: Record<string, string>, key: string): string | undefined {
+  return config[key] ?? CONFIG_DEFAULTS[key];
+}

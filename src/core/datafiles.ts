@@ -1,0 +1,105 @@
+// Brands and recipes are YAML data files, validated against JSON Schemas shipped in
+// schemas/. This module finds, parses and validates them; it knows no brand or recipe.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ZoneError, errnoCode } from './errors.js';
+
+export type DataKind = 'brand' | 'recipe';
+
+const KIND_DIR: Record<DataKind, string> = { brand: 'brands', recipe: 'rootfs-recipes' };
+const KIND_ENV: Record<DataKind, string> = { brand: 'ZONECTL_BRAND_PATH', recipe: 'ZONECTL_RECIPE_PATH' };
+const KIND_SCHEMA: Record<DataKind, string> = { brand: 'brand.schema.json', recipe: 'recipe.schema.json' };
+
+let pkgDir: string | undefined;
+
+/** The installed package's top directory (holds brands/, rootfs-recipes/, schemas/),
+ * found from this module whether it runs bundled (dist/) or from source (src/core/). */
+export function packageDir(): string {
+  if (pkgDir !== undefined) return pkgDir;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'brands'))) return (pkgDir = dir);
+    const up = dirname(dir);
+    if (up === dir) throw new Error('zonectl: cannot find the package directory (brands/ next to package.json)');
+    dir = up;
+  }
+}
+
+/** Directories searched for a kind, in order: the user's (env, colon-separated), then ours. */
+export function searchDirs(kind: DataKind): string[] {
+  const extra = (process.env[KIND_ENV[kind]] ?? '').split(':').filter((d) => d !== '');
+  return [...extra, join(packageDir(), KIND_DIR[kind])];
+}
+
+export function listDataNames(kind: DataKind): string[] {
+  const names = new Set<string>();
+  for (const dir of searchDirs(kind)) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(dir);
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+    }
+    for (const f of entries) if (f.endsWith('.yaml')) names.add(f.slice(0, -'.yaml'.length));
+  }
+  return [...names].sort();
+}
+
+export function findDataFile(kind: DataKind, name: string): string | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name)) return undefined;
+  for (const dir of searchDirs(kind)) {
+    const p = join(dir, `${name}.yaml`);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+type Validator = ((data: unknown) => boolean) & {
+  errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> | null;
+};
+const validators = new Map<DataKind, Validator>();
+
+async function validatorFor(kind: DataKind): Promise<Validator> {
+  const cached = validators.get(kind);
+  if (cached !== undefined) return cached;
+  // Loaded only by commands that read data files, to keep exec/list start-up light.
+  const ajv = await import('ajv');
+  const Ajv = (ajv.Ajv ?? (ajv as unknown as { default: typeof ajv }).default.Ajv) as typeof ajv.Ajv;
+  const schema = JSON.parse(readFileSync(join(packageDir(), 'schemas', KIND_SCHEMA[kind]), 'utf8')) as object;
+  const v = new Ajv({ allErrors: false, strict: true }).compile(schema) as Validator;
+  validators.set(kind, v);
+  return v;
+}
+
+/** Reads and parses one YAML data file, without validating it. */
+export async function parseDataFile(kind: DataKind, path: string): Promise<unknown> {
+  const yaml = await import('yaml');
+  // Bundled as CommonJS, yaml's named exports sit on its default export.
+  const parse = (yaml.parse ?? (yaml as unknown as { default: typeof yaml }).default.parse) as typeof yaml.parse;
+  try {
+    return parse(readFileSync(path, 'utf8'), { prettyErrors: false }) as unknown;
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0] ?? 'parse error';
+    throw new ZoneError('invalid-file', `${kind} file ${path}: not valid YAML: ${msg}`);
+  }
+}
+
+/** Validates parsed data against its kind's schema; errors name the file and the field. */
+export async function validateData<T>(kind: DataKind, data: unknown, path: string): Promise<T> {
+  const validate = await validatorFor(kind);
+  if (!validate(data)) {
+    const err = validate.errors?.[0];
+    const where = err?.instancePath === '' || err === undefined ? 'top level' : err.instancePath;
+    const extra =
+      err?.params !== undefined && 'additionalProperty' in err.params ? ` ("${String(err.params.additionalProperty)}")` : '';
+    throw new ZoneError('invalid-file', `${kind} file ${path}: ${where}: ${err?.message ?? 'invalid'}${extra}`, {
+      hint: `the format is schemas/${KIND_SCHEMA[kind]} in the zonectl package`,
+    });
+  }
+  return data as T;
+}
+
+export async function loadDataFile<T>(kind: DataKind, path: string): Promise<T> {
+  return validateData<T>(kind, await parseDataFile(kind, path), path);
+}

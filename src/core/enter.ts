@@ -1,0 +1,116 @@
+// Entering a running zone: exec (a command, our stdio, its exit status) and login
+// (an interactive shell on a terminal). Neither takes the zone's lock: a long session
+// must not keep halt or shutdown waiting.
+import { readFile } from 'node:fs/promises';
+import type { Context } from './context.js';
+import { ZoneError } from './errors.js';
+import { findUser, type ZoneUser } from './passwd.js';
+import { assertState } from './states.js';
+import type { ZoneRecord, ZoneStatus } from './zone.js';
+import { zoneRoot } from './zone.js';
+import { ZONE_PATH_ENV } from '../brands/plan.js';
+import { resolveInRoot } from '../install/root-path.js';
+import { access, constants, stat } from 'node:fs/promises';
+
+export interface ExecOptions {
+  user?: string;
+  cwd?: string;
+  env: string[];
+  tty: boolean;
+}
+
+/** The zone's root as its init sees it (with the zone's own mounts, such as a sparse
+ * zone's /usr), or the on-disk root when init's pid is not known. */
+async function liveRoot(ctx: Context, record: ZoneRecord): Promise<string> {
+  const pid = (await readFile(`${ctx.store.dir(record.name)}/bundle/init.pid`, 'utf8').catch(() => '')).trim();
+  if (/^\d+$/.test(pid)) {
+    const root = `/proc/${pid}/root`;
+    if ((await stat(`${root}/`).catch(() => undefined)) !== undefined) return root;
+  }
+  return zoneRoot(record.zonepath);
+}
+
+async function resolveUser(root: string, spec: string, zone: string): Promise<ZoneUser> {
+  const read = async (p: string): Promise<string> => {
+    const real = await resolveInRoot(root, p);
+    return real === undefined ? '' : readFile(real, 'utf8').catch(() => '');
+  };
+  const user = findUser(spec, await read('/etc/passwd'), await read('/etc/group'));
+  if (user === undefined) {
+    throw new ZoneError('not-found', `zone "${zone}" has no user "${spec}" in its /etc/passwd`, { zone });
+  }
+  return user;
+}
+
+/** Finds the command as the zone's shell would (its PATH), for a 127 like a shell's. */
+async function commandExists(root: string, cmd: string, cwd: string, env: string[]): Promise<boolean> {
+  const path = (env.findLast((e) => e.startsWith('PATH=')) ?? ZONE_PATH_ENV).slice(5);
+  const candidates = cmd.includes('/') ? [cmd.startsWith('/') ? cmd : `${cwd}/${cmd}`] : path.split(':').map((d) => `${d}/${cmd}`);
+  for (const c of candidates) {
+    const real = await resolveInRoot(root, c);
+    if (real === undefined) continue;
+    const st = await stat(real).catch(() => undefined);
+    if (st?.isFile() === true && (await access(real, constants.X_OK).then(() => true, () => false))) return true;
+  }
+  return false;
+}
+
+/** The user's home as working directory, or / when the zone lacks it (as login(1) does). */
+async function homeOrRoot(root: string, user: ZoneUser): Promise<string> {
+  const real = await resolveInRoot(root, user.home);
+  const st = real === undefined ? undefined : await stat(real).catch(() => undefined);
+  return st?.isDirectory() === true ? user.home : '/';
+}
+
+async function runningZone(ctx: Context, name: string, verb: 'exec' | 'login'): Promise<{ record: ZoneRecord; status: ZoneStatus }> {
+  const z = await ctx.store.read(name);
+  assertState(name, verb, z.status.state);
+  return z;
+}
+
+export async function execInZone(ctx: Context, name: string, argv: string[], opts: ExecOptions): Promise<number> {
+  if (argv.length === 0) throw new ZoneError('usage', 'exec needs a command: zonectl exec NAME -- CMD [ARGS...]');
+  const { record, status } = await runningZone(ctx, name, 'exec');
+  const root = await liveRoot(ctx, record);
+  const user = await resolveUser(root, opts.user ?? 'root', name);
+  const cwd = opts.cwd ?? (opts.user === undefined ? '/' : await homeOrRoot(root, user));
+  if (!(await commandExists(root, argv[0] as string, cwd, opts.env))) {
+    throw new ZoneError('not-found', `zone "${name}": ${argv[0]}: command not found`, { zone: name, exit: 127 });
+  }
+  const env = [`HOME=${user.home}`, `USER=${user.name}`, `LOGNAME=${user.name}`, ...opts.env];
+  return ctx.backendFor(record, status).exec(ctx.handle(name), {
+    argv,
+    uid: user.uid,
+    gid: user.gid,
+    additionalGids: user.groups,
+    cwd,
+    env,
+    tty: opts.tty,
+  });
+}
+
+export async function loginZone(ctx: Context, name: string, userSpec: string | undefined): Promise<number> {
+  const { record, status } = await runningZone(ctx, name, 'login');
+  if (process.stdin.isTTY !== true) {
+    throw new ZoneError('usage', `login to zone "${name}" needs a terminal on standard input`, {
+      zone: name,
+      hint: `for a command without a terminal use: zonectl exec ${name} -- CMD`,
+    });
+  }
+  const { loadBrand } = await import('../brands/brand.js');
+  const brand = await loadBrand(record.brand);
+  const root = await liveRoot(ctx, record);
+  const user = await resolveUser(root, userSpec ?? 'root', name);
+  const shell = user.shell === '' ? '/bin/sh' : user.shell;
+  const argv = brand.login.command.map((a) => (a === '%shell' ? shell : a.replaceAll('%u', user.name)));
+  const env = [`HOME=${user.home}`, `USER=${user.name}`, `LOGNAME=${user.name}`, `SHELL=${shell}`, `TERM=${process.env.TERM ?? 'xterm'}`];
+  return ctx.backendFor(record, status).exec(ctx.handle(name), {
+    argv,
+    uid: user.uid,
+    gid: user.gid,
+    additionalGids: user.groups,
+    cwd: await homeOrRoot(root, user),
+    env,
+    tty: true,
+  });
+}

@@ -1,0 +1,114 @@
+// install and uninstall: the zone goes to incomplete before anything is written under
+// its root, and to installed (or configured) only when the work is whole. An install
+// interrupted at any point leaves incomplete, which install restarts and uninstall clears.
+import { mkdir, rm, chmod } from 'node:fs/promises';
+import { Observable } from 'rxjs';
+import type { Context } from './context.js';
+import { configValue } from './config.js';
+import { ZoneError } from './errors.js';
+import { assertBrandHostFeatures } from './host-check.js';
+import { withZone } from './transition.js';
+import { zoneRoot, type InstalledUserland } from './zone.js';
+import { loadBrand, type Brand } from '../brands/brand.js';
+import { loadRecipe, recipeNames } from '../install/recipe.js';
+import {
+  populateFromDirectory,
+  populateFromRecipe,
+  populateSkeleton,
+  prepareHostPaths,
+  type Emit,
+  type InstallEvent,
+  type Populated,
+} from '../install/methods.js';
+
+export interface InstallRequest {
+  recipe?: string;
+  source?: string;
+}
+
+function chooseMethod(brand: Brand, req: InstallRequest, zone: string): 'recipe' | 'source' | 'skeleton' {
+  const methods = brand.install.methods;
+  const want = req.recipe !== undefined ? 'recipe' : req.source !== undefined ? 'source' : undefined;
+  if (want !== undefined && !methods.includes(want)) {
+    throw new ZoneError('refused', `brand ${brand.name} does not install from a ${want} (zone "${zone}")`, {
+      zone,
+      hint: `brand ${brand.name} installs with: ${methods.join(', ')}`,
+    });
+  }
+  if (want !== undefined) return want;
+  if (methods.includes('skeleton')) return 'skeleton';
+  throw new ZoneError('usage', `zone "${zone}" (brand ${brand.name}) needs --recipe RECIPE or --source PATH to install`, {
+    zone,
+    hint: `recipes: ${recipeNames().join(', ')} (zonectl recipes)`,
+  });
+}
+
+/** When set (tests only), install stops itself with SIGSTOP at this phase, so a test can
+ * kill -9 it at a known point and check what a crash leaves behind. */
+function testStopPoint(phase: string): void {
+  if (process.env.ZONECTL_TEST_STOP_AT === phase) process.kill(process.pid, 'SIGSTOP');
+}
+
+async function runInstall(ctx: Context, name: string, req: InstallRequest, emit: Emit): Promise<InstalledUserland> {
+  return withZone(ctx, name, 'install', async (z) => {
+    const brand = await loadBrand(z.record.brand);
+    const method = chooseMethod(brand, req, name);
+    const recipe = req.recipe === undefined ? undefined : await loadRecipe(req.recipe);
+    if (recipe !== undefined && !recipe.brands.includes(brand.name)) {
+      throw new ZoneError('refused', `recipe ${recipe.name} does not install into brand ${brand.name} (zone "${name}")`, {
+        zone: name,
+        hint: `recipe ${recipe.name} is for: ${recipe.brands.join(', ')}`,
+      });
+    }
+    await assertBrandHostFeatures(brand, name);
+
+    const root = zoneRoot(z.record.zonepath);
+    await z.moveTo('incomplete', { operation: 'install' }, ['userland']);
+    // An earlier, interrupted install is restarted from an empty root.
+    await rm(root, { recursive: true, force: true });
+    await mkdir(z.record.zonepath, { recursive: true, mode: 0o700 });
+    await chmod(z.record.zonepath, 0o700);
+    await mkdir(root, { mode: 0o755 });
+    testStopPoint('install');
+
+    const vars = { zone: name, hostname: configValue(z.record.config, 'hostname') ?? name };
+    let populated: Populated;
+    if (method === 'recipe' && recipe !== undefined) populated = await populateFromRecipe(root, recipe, vars, emit);
+    else if (method === 'source' && req.source !== undefined) populated = await populateFromDirectory(root, req.source, name, emit);
+    else populated = await populateSkeleton(root, brand, vars, emit);
+    await prepareHostPaths(root, brand);
+
+    const userland: InstalledUserland = {
+      method,
+      arch: populated.arch,
+      installedAt: new Date().toISOString(),
+      ...(recipe === undefined ? {} : { recipe: recipe.name }),
+      ...(req.source === undefined ? {} : { source: req.source }),
+      ...(populated.init === undefined ? {} : { init: populated.init }),
+    };
+    await z.moveTo('installed', { userland }, ['operation']);
+    emit({ type: 'phase', zone: name, phase: 'done', message: `zone ${name} installed` });
+    return userland;
+  });
+}
+
+/** Installs a zone, reporting progress as a stream of events; completes when installed. */
+export function installZone(ctx: Context, name: string, req: InstallRequest): Observable<InstallEvent> {
+  return new Observable<InstallEvent>((sub) => {
+    runInstall(ctx, name, req, (e) => sub.next(e)).then(
+      () => sub.complete(),
+      (e: unknown) => sub.error(e),
+    );
+  });
+}
+
+/** Removes the userland and returns the zone to configured. */
+export function uninstallZone(ctx: Context, name: string): Promise<void> {
+  return withZone(ctx, name, 'uninstall', async (z) => {
+    await z.moveTo('incomplete', { operation: 'uninstall' });
+    await rm(zoneRoot(z.record.zonepath), { recursive: true, force: true });
+    const dir = ctx.store.dir(name);
+    for (const f of ['bundle', 'console.log', 'runtime.log']) await rm(`${dir}/${f}`, { recursive: true, force: true });
+    await z.moveTo('configured', {}, ['operation', 'userland', 'runtime']);
+  });
+}

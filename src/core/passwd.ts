@@ -1,0 +1,54 @@
+// Users as the zone knows them: its own /etc/passwd and /etc/group, not the host's.
+
+export interface ZoneUser {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  shell: string;
+  groups: number[];
+}
+
+interface PasswdRow {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  shell: string;
+}
+
+export function parsePasswd(text: string): PasswdRow[] {
+  const rows: PasswdRow[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 7 || line.startsWith('#')) continue;
+    const uid = Number(f[2]);
+    const gid = Number(f[3]);
+    if (!Number.isInteger(uid) || !Number.isInteger(gid)) continue;
+    rows.push({ name: f[0] as string, uid, gid, home: f[5] as string, shell: f[6] as string });
+  }
+  return rows;
+}
+
+/** Supplementary groups of `user`, from /etc/group's member lists. */
+export function parseGroupsOf(text: string, user: string): number[] {
+  const out: number[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 4) continue;
+    const members = (f[3] as string).split(',').map((m) => m.trim());
+    const gid = Number(f[2]);
+    if (members.includes(user) && Number.isInteger(gid)) out.push(gid);
+  }
+  return out;
+}
+
+/** Looks a user up by name or number; a number with no entry still works (as su does not, but docker exec does). */
+export function findUser(spec: string, passwd: string, group: string): ZoneUser | undefined {
+  const rows = parsePasswd(passwd);
+  const byNumber = /^\d+$/.test(spec) ? Number(spec) : undefined;
+  const row = rows.find((r) => (byNumber === undefined ? r.name === spec : r.uid === byNumber));
+  if (row !== undefined) return { ...row, groups: parseGroupsOf(group, row.name) };
+  if (byNumber !== undefined) return { name: spec, uid: byNumber, gid: byNumber, home: '/', shell: '/bin/sh', groups: [] };
+  return undefined;
+}

@@ -1,0 +1,89 @@
+// The zone model: what a zone is, independent of host and backend.
+import { ZoneError } from './errors.js';
+
+/** illumos's zone states (libzonecfg.h), in the order a zone moves through them. */
+export const ZONE_STATES = [
+  'configured',
+  'incomplete',
+  'installed',
+  'ready',
+  'running',
+  'shutting_down',
+  'down',
+] as const;
+export type ZoneState = (typeof ZONE_STATES)[number];
+
+/** What `install` put under the zone root, recorded so boot needs no recipe look-up. */
+export interface InstalledUserland {
+  method: string;            // 'recipe', 'source' or 'skeleton'
+  recipe?: string;
+  source?: string;
+  arch: string;              // Node-style arch of the userland, e.g. 'x64'
+  init?: InitSpec;           // overrides the brand's init when the userland brings its own
+  installedAt: string;
+}
+
+export interface InitSpec {
+  command: string[];
+  haltSignal: string;
+}
+
+/** zone.json: what the user configured. Changes only through create/configure. */
+export interface ZoneRecord {
+  name: string;
+  brand: string;
+  zonepath: string;
+  config: Record<string, string>;
+  createdAt: string;
+}
+
+/** state.json: where the zone is in its life cycle. Changes with every transition. */
+export interface ZoneStatus {
+  state: ZoneState;
+  since: string;
+  userland?: InstalledUserland;
+  /** The verb that moved the zone into a transitional state, for messages after a crash. */
+  operation?: string;
+  /** The OCI runtime (or other mechanism) that runs it now: halt must use the same one. */
+  runtime?: string;
+}
+
+/** What `info` and `list` show; `--json` prints exactly this shape. */
+export interface ZoneView {
+  name: string;
+  brand: string;
+  state: ZoneState;
+  zonepath: string;
+  config: Record<string, string>;
+  userland?: InstalledUserland;
+}
+
+// illumos (zonecfg): letters, digits, '-', '_', '.', starting with a letter or digit,
+// at most 64 characters; "global" and the SUNW prefix are reserved.
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export function validateZoneName(name: string): void {
+  const bad = (why: string): never => {
+    throw new ZoneError('invalid-name', `invalid zone name "${printable(name)}": ${why}`, {
+      hint: "use letters, digits, '-', '_' and '.', starting with a letter or digit, at most 64 characters",
+    });
+  };
+  if (name.length === 0) bad('it is empty');
+  if (name.length > 64) bad(`it is ${name.length} characters long (at most 64)`);
+  if (!NAME_RE.test(name)) {
+    if (!/^[A-Za-z0-9]/.test(name)) bad('it must start with a letter or digit');
+    bad("it may contain only letters, digits, '-', '_' and '.'");
+  }
+  if (name === 'global') bad('"global" is reserved for the host');
+  if (name.startsWith('SUNW')) bad('names starting with "SUNW" are reserved');
+}
+
+/** A string safe to put in a one-line message: control characters escaped, long input cut. */
+export function printable(s: string): string {
+  const esc = JSON.stringify(s).slice(1, -1);
+  return esc.length > 80 ? `${esc.slice(0, 77)}...` : esc;
+}
+
+export function zoneRoot(zonepath: string): string {
+  return `${zonepath.replace(/\/+$/, '')}/root`;
+}

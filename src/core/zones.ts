@@ -1,0 +1,130 @@
+// Zone configuration verbs: create, configure, info, list, delete.
+import { rm } from 'node:fs/promises';
+import type { Context } from './context.js';
+import { assertKnownKey, checkAssignment, isConfiguredOnly, parseAssignment } from './config.js';
+import { ZoneError } from './errors.js';
+import { mayHaveRuntime, reconcile } from './reconcile.js';
+import { isRunningLike } from './states.js';
+import { withZone } from './transition.js';
+import { validateZoneName, zoneRoot, type ZoneRecord, type ZoneStatus, type ZoneView } from './zone.js';
+import { loadBrand } from '../brands/brand.js';
+
+export function view(record: ZoneRecord, status: ZoneStatus): ZoneView {
+  const v: ZoneView = {
+    name: record.name,
+    brand: record.brand,
+    state: status.state,
+    zonepath: record.zonepath,
+    config: record.config,
+  };
+  if (status.userland !== undefined) v.userland = status.userland;
+  return v;
+}
+
+/** Applies --set assignments to a config, checking every one before changing any. */
+function applySets(record: ZoneRecord, sets: string[], configured: boolean): ZoneRecord {
+  const next: ZoneRecord = { ...record, config: { ...record.config } };
+  for (const text of sets) {
+    const a = parseAssignment(text);
+    const value = checkAssignment(a, record.name);
+    if (isConfiguredOnly(a.key) && !configured) {
+      throw new ZoneError('wrong-state', `cannot change ${a.key} of zone "${record.name}": it is installed`, {
+        zone: record.name,
+        hint: `${a.key} can change only while the zone is configured (zonectl uninstall -F ${record.name} first)`,
+      });
+    }
+    if (a.key === 'zonepath') next.zonepath = value;
+    else next.config[a.key] = value;
+  }
+  return next;
+}
+
+export async function createZone(ctx: Context, name: string, brandName: string, sets: string[]): Promise<ZoneView> {
+  validateZoneName(name);
+  const brand = await loadBrand(brandName);
+  if (brand.hosts.linux === undefined) {
+    throw new ZoneError('refused', `brand "${brand.name}" does not run on Linux hosts`, {
+      hint: `it runs on: ${Object.keys(brand.hosts).join(', ')}`,
+    });
+  }
+  const base: ZoneRecord = {
+    name,
+    brand: brand.name,
+    zonepath: ctx.store.defaultZonepath(name),
+    config: {},
+    createdAt: new Date().toISOString(),
+  };
+  const record = applySets(base, sets, true);
+  const status: ZoneStatus = { state: 'configured', since: record.createdAt };
+  await ctx.store.create(record, status);
+  return view(record, status);
+}
+
+export function configureZone(ctx: Context, name: string, sets: string[], unsets: string[]): Promise<ZoneView> {
+  return withZone(ctx, name, 'configure', async (z) => {
+    const next = applySets(z.record, sets, z.status.state === 'configured');
+    for (const key of unsets) {
+      assertKnownKey(key, name);
+      if (key === 'zonepath') throw new ZoneError('invalid-config', 'zonepath cannot be unset', { zone: name });
+      delete next.config[key];
+    }
+    await ctx.store.writeRecord(next);
+    return view(next, z.status);
+  });
+}
+
+/** One zone as the host sees it now (reconciled with the runtime, read-only). */
+export async function zoneInfo(ctx: Context, name: string): Promise<ZoneView> {
+  const { record, status } = await ctx.store.read(name);
+  if (!mayHaveRuntime(status.state)) return view(record, status);
+  const rt = await ctx.backendFor(record, status).state(ctx.handle(name));
+  return view(record, { ...status, state: reconcile(status.state, rt) });
+}
+
+export async function listZones(ctx: Context): Promise<ZoneView[]> {
+  const zones = [];
+  for (const name of await ctx.store.names()) {
+    const z = await ctx.store.tryRead(name);
+    if (z !== undefined) zones.push(z);
+  }
+  // One runtime listing per runtime in use, not one call per zone.
+  const runtimes = new Map<string, Map<string, import('../backends/backend.js').RuntimeState>>();
+  for (const z of zones) {
+    if (!mayHaveRuntime(z.status.state)) continue;
+    const rt = z.status.runtime ?? ctx.runtimeFor(z.record);
+    if (!runtimes.has(rt)) runtimes.set(rt, await ctx.backend(rt).states());
+  }
+  return zones.map(({ record, status }) => {
+    if (!mayHaveRuntime(status.state)) return view(record, status);
+    const rt = runtimes.get(status.runtime ?? ctx.runtimeFor(record))?.get(record.name) ?? 'absent';
+    return view(record, { ...status, state: reconcile(status.state, rt) });
+  });
+}
+
+/** Removes a zone's configuration; with force, halts and uninstalls it first. */
+export async function deleteZone(ctx: Context, name: string, force: boolean): Promise<void> {
+  await withZone(
+    ctx,
+    name,
+    'delete',
+    async (z) => {
+      const state = z.status.state;
+      if (state !== 'configured' && !force) {
+        throw new ZoneError('wrong-state', `cannot delete zone "${name}": it is ${state}; delete needs a configured zone`, {
+          zone: name,
+          hint: `zonectl uninstall -F ${name} first, or zonectl delete -F ${name} to halt, uninstall and delete it`,
+        });
+      }
+      if (isRunningLike(state)) {
+        await z.moveTo('down', { operation: 'delete' });
+        await ctx.backendFor(z.record, z.status).halt(ctx.handle(name));
+      }
+      if (state !== 'configured') {
+        await z.moveTo('incomplete', { operation: 'delete' });
+        await rm(zoneRoot(z.record.zonepath), { recursive: true, force: true });
+      }
+      await ctx.store.destroy(name);
+    },
+    false,
+  );
+}

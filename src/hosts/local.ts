@@ -1,0 +1,63 @@
+// Running host programs: argument vectors only, never a shell string. The local
+// executor; an ssh one (same calls) comes with remote hosts.
+import { spawn, type StdioOptions } from 'node:child_process';
+import { constants } from 'node:os';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  stdio?: StdioOptions;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+/** Exit status as a shell reports it: the code, or 128 + signal number. */
+export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  const n = signal === null ? undefined : (constants.signals as Record<string, number | undefined>)[signal];
+  return 128 + (n ?? 1);
+}
+
+/** Runs a program and collects its output (for short commands that print little). */
+export function runCapture(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0] as string, argv.slice(1), {
+      stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],
+      env: opts.env ?? process.env,
+      ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({
+        code: exitStatus(code, signal),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+  });
+}
+
+/** Runs a program on our own stdio (interactive or streaming); resolves to its exit status. */
+export function runInherit(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: 'inherit', env });
+    // The child shares our terminal and gets ^C itself; we only wait for its status.
+    const ignore = (): void => undefined;
+    process.on('SIGINT', ignore);
+    process.on('SIGQUIT', ignore);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      process.off('SIGINT', ignore);
+      process.off('SIGQUIT', ignore);
+      resolve(exitStatus(code, signal));
+    });
+  });
+}

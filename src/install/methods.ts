@@ -1,0 +1,125 @@
+// The ways a userland reaches a zone root. Each takes the empty root and fills it,
+// reporting progress through `emit`; none touches zone state (the engine does).
+import { lstat, mkdir, symlink, copyFile, chmod, stat, readlink } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { dirname, join, relative } from 'node:path';
+import { ZoneError } from '../core/errors.js';
+import type { InitSpec } from '../core/zone.js';
+import type { Brand } from '../brands/brand.js';
+import { applyLayout, type LayoutVars } from './layout.js';
+import { BUSYBOX_PACKAGE, findStaticBusybox } from './host-busybox.js';
+import { readElf } from './elf.js';
+import { resolveInRoot } from './root-path.js';
+import type { Recipe } from './recipe.js';
+
+const run = promisify(execFile);
+
+export type InstallEvent =
+  | { type: 'phase'; zone: string; phase: string; message: string }
+  | { type: 'progress'; zone: string; phase: string; done: number; total: number };
+
+export type Emit = (e: InstallEvent) => void;
+
+export interface Populated {
+  arch: string;
+  init?: InitSpec;
+}
+
+/** The recipe's method, then its layout. */
+export async function populateFromRecipe(root: string, recipe: Recipe, vars: LayoutVars, emit: Emit): Promise<Populated> {
+  switch (recipe.method.kind) {
+    case 'host-busybox':
+      await installHostBusybox(root, recipe.method.package ?? BUSYBOX_PACKAGE, vars.zone, emit);
+      break;
+  }
+  if (recipe.layout !== undefined) {
+    emit({ type: 'phase', zone: vars.zone, phase: 'layout', message: `writing ${recipe.name}'s files` });
+    await applyLayout(root, recipe.layout, vars);
+  }
+  const out: Populated = { arch: (await userlandArch(root)) ?? process.arch };
+  if (recipe.init !== undefined) out.init = { command: recipe.init.command, haltSignal: recipe.init['halt-signal'] };
+  return out;
+}
+
+async function installHostBusybox(root: string, pkg: string, zone: string, emit: Emit): Promise<void> {
+  const busybox = await findStaticBusybox();
+  if (busybox === undefined) {
+    throw new ZoneError('host-missing', `cannot install zone "${zone}": no static busybox on this host`, {
+      zone,
+      hint: `install the ${pkg} package (apt-get install ${pkg})`,
+    });
+  }
+  emit({ type: 'phase', zone, phase: 'busybox', message: `copying ${busybox}` });
+  await mkdir(join(root, 'bin'), { recursive: true });
+  const dest = join(root, 'bin', 'busybox');
+  await copyFile(busybox, dest);
+  await chmod(dest, 0o755);
+  const { stdout } = await run(busybox, ['--list-full']);
+  const applets = stdout.split('\n').filter((p) => p !== '' && p !== 'bin/busybox' && !p.includes('..'));
+  let done = 0;
+  for (const rel of applets) {
+    const link = join(root, rel);
+    await mkdir(dirname(link), { recursive: true });
+    const exists = await lstat(link).catch(() => undefined);
+    if (exists === undefined) await symlink(relative(dirname(link), dest), link);
+    done++;
+    if (done % 64 === 0 || done === applets.length) {
+      emit({ type: 'progress', zone, phase: 'applets', done, total: applets.length });
+    }
+  }
+}
+
+/** A directory tree copied whole, keeping owners, modes, times, links and xattrs. */
+export async function populateFromDirectory(root: string, source: string, zone: string, emit: Emit): Promise<Populated> {
+  const st = await stat(source).catch(() => undefined);
+  if (st === undefined) throw new ZoneError('not-found', `install source ${source}: no such file or directory`, { zone });
+  if (!st.isDirectory()) {
+    throw new ZoneError('install-failed', `install source ${source}: not a directory`, {
+      zone,
+      hint: 'only directories can be installed from for now; unpack the archive into a directory first',
+    });
+  }
+  emit({ type: 'phase', zone, phase: 'copy', message: `copying ${source}` });
+  try {
+    await run('cp', ['-a', '--reflink=auto', '--', `${source}/.`, `${root}/`], { maxBuffer: 16 << 20 });
+  } catch (e) {
+    const msg = ((e as { stderr?: string }).stderr ?? String(e)).trim().split('\n')[0];
+    throw new ZoneError('install-failed', `copying ${source} into zone "${zone}" failed: ${msg}`, { zone });
+  }
+  return { arch: (await userlandArch(root)) ?? 'unknown' };
+}
+
+/** A brand's skeleton: its layout, plus the host paths it shares made ready to mount. */
+export async function populateSkeleton(root: string, brand: Brand, vars: LayoutVars, emit: Emit): Promise<Populated> {
+  emit({ type: 'phase', zone: vars.zone, phase: 'skeleton', message: `writing the ${brand.name} skeleton` });
+  await applyLayout(root, brand.install.skeleton ?? {}, vars);
+  return { arch: process.arch };
+}
+
+/** For each host path a brand shares: a symlink is mirrored (so /bin -> usr/bin works
+ * inside the zone as on the host), a directory gets a mount point, a missing one nothing. */
+export async function prepareHostPaths(root: string, brand: Brand): Promise<void> {
+  for (const { path } of brand['host-paths'] ?? []) {
+    const st = await lstat(path).catch(() => undefined);
+    if (st === undefined) continue;
+    const inZone = join(root, path);
+    await mkdir(dirname(inZone), { recursive: true });
+    if (st.isSymbolicLink()) {
+      if ((await lstat(inZone).catch(() => undefined)) === undefined) await symlink(await readlink(path), inZone);
+    } else if (st.isDirectory()) {
+      await mkdir(inZone, { recursive: true });
+    }
+  }
+}
+
+/** The architecture of the userland's own binaries, judged by the first one found. */
+export async function userlandArch(root: string): Promise<string | undefined> {
+  for (const p of ['/bin/sh', '/sbin/init', '/bin/busybox', '/usr/bin/env']) {
+    const real = await resolveInRoot(root, p);
+    if (real === undefined) continue;
+    const elf = await readElf(real);
+    if (elf !== undefined) return elf.arch;
+  }
+  return undefined;
+}
