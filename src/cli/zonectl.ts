@@ -348,11 +348,9 @@ export function buildCli(argv: string[]): Argv<Global> {
     .alias('help', 'h')
     .version()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .fail((msg, err, y) => {
-      if (err !== undefined && err !== null) throw err;
-      const json = process.argv.includes('--json');
-      exitStatus = renderError(new ZoneError('usage', msg ?? 'bad command line', { hint: 'zonectl --help' }), { json, quiet: false });
-      void y;
+    .fail((msg, err) => {
+      // Thrown, not printed: yargs would otherwise go on and report every later problem too.
+      throw err ?? new ZoneError('usage', msg ?? 'bad command line', { hint: 'zonectl --help' });
     }) as unknown as Argv<Global>;
 }
 

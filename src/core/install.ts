@@ -12,6 +12,7 @@ import { zoneRoot, type InstalledUserland } from './zone.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
 import { loadRecipe, recipeNames } from '../install/recipe.js';
 import {
+  checkDirectorySource,
   populateFromDirectory,
   populateFromRecipe,
   populateSkeleton,
@@ -61,6 +62,7 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
       });
     }
     await assertBrandHostFeatures(brand, name);
+    if (req.source !== undefined) await checkDirectorySource(req.source, name);
 
     const root = zoneRoot(z.record.zonepath);
     await z.moveTo('incomplete', { operation: 'install' }, ['userland']);
@@ -69,13 +71,13 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
     await mkdir(z.record.zonepath, { recursive: true, mode: 0o700 });
     await chmod(z.record.zonepath, 0o700);
     await mkdir(root, { mode: 0o755 });
-    testStopPoint('install');
 
     const vars = { zone: name, hostname: configValue(z.record.config, 'hostname') ?? name };
     let populated: Populated;
     if (method === 'recipe' && recipe !== undefined) populated = await populateFromRecipe(root, recipe, vars, emit);
     else if (method === 'source' && req.source !== undefined) populated = await populateFromDirectory(root, req.source, name, emit);
     else populated = await populateSkeleton(root, brand, vars, emit);
+    testStopPoint('install');
     await prepareHostPaths(root, brand);
 
     const userland: InstalledUserland = {

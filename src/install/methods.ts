@@ -70,8 +70,8 @@ async function installHostBusybox(root: string, pkg: string, zone: string, emit:
   }
 }
 
-/** A directory tree copied whole, keeping owners, modes, times, links and xattrs. */
-export async function populateFromDirectory(root: string, source: string, zone: string, emit: Emit): Promise<Populated> {
+/** Refuses a --source that cannot be installed from, before anything is written. */
+export async function checkDirectorySource(source: string, zone: string): Promise<void> {
   const st = await stat(source).catch(() => undefined);
   if (st === undefined) throw new ZoneError('not-found', `install source ${source}: no such file or directory`, { zone });
   if (!st.isDirectory()) {
@@ -80,6 +80,11 @@ export async function populateFromDirectory(root: string, source: string, zone: 
       hint: 'only directories can be installed from for now; unpack the archive into a directory first',
     });
   }
+}
+
+/** A directory tree copied whole, keeping owners, modes, times, links and xattrs. */
+export async function populateFromDirectory(root: string, source: string, zone: string, emit: Emit): Promise<Populated> {
+  await checkDirectorySource(source, zone);
   emit({ type: 'phase', zone, phase: 'copy', message: `copying ${source}` });
   try {
     await run('cp', ['-a', '--reflink=auto', '--', `${source}/.`, `${root}/`], { maxBuffer: 16 << 20 });

@@ -1,0 +1,107 @@
+// Shared by the integration tests: run the built CLI against a temporary state root,
+// and leave nothing behind (containers deleted, roots removed) whatever a test did.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const CLI = join(process.cwd(), 'dist', 'zonectl.mjs');
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function requireRootAndRunc(): void {
+  if (process.getuid?.() !== 0) throw new Error('integration tests run real zones and need root (CI runs them as root)');
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+  if (spawnSync('runc', ['--version']).status !== 0) throw new Error('runc is not installed: run .ci/run or apt-get install runc');
+}
+
+export function makeRoot(): string {
+  return mkdtempSync(join(tmpdir(), 'zonectl-it-'));
+}
+
+export function zonectl(root: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Result {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [CLI, '--root', root, ...args], {
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    env: { ...process.env, ...opts.env },
+    timeout: 120_000,
+  });
+  if (r.error !== undefined) throw r.error;
+  return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs zonectl and fails the test with its stderr when it does not exit 0. */
+export function ok(root: string, args: string[], opts: { input?: string } = {}): Result {
+  const r = zonectl(root, args, opts);
+  if (r.code !== 0) throw new Error(`zonectl ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+  return r;
+}
+
+export function json<T>(root: string, args: string[]): T {
+  return JSON.parse(ok(root, [...args, '--json']).stdout) as T;
+}
+
+/** Deletes every container the root's runtime state knows, then the root itself. */
+export function cleanup(root: string): void {
+  const runcRoot = join(root, 'runtime', 'runc');
+  if (existsSync(runcRoot)) {
+    const list = spawnSync('runc', ['--root', runcRoot, 'list', '-q'], { encoding: 'utf8' });
+    for (const id of list.stdout.split('\n').filter((l) => l !== '')) {
+      spawnSync('runc', ['--root', runcRoot, 'delete', '-f', id]);
+    }
+  }
+  rmSync(root, { recursive: true, force: true });
+}
+
+/** Every path under dir with its type, mode, size and content hash: equal snapshots
+ * mean nothing on disk changed (lock files excluded: a refused command may have
+ * taken and released the lock). */
+export function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string): void => {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const e of entries.sort()) {
+      const p = join(d, e);
+      const st = lstatSync(p);
+      let what = `${st.mode.toString(8)}:${st.size}`;
+      if (st.isSymbolicLink()) what += `->${readlinkSync(p)}`;
+      else if (st.isFile()) what += `:${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+      out.set(p.slice(dir.length), what);
+      if (st.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export function oneLine(text: string): boolean {
+  return text.trim() !== '' && !text.trim().includes('\n');
+}
+
+/** True once the process is gone (or a zombie waiting for its reaper), polling up to 5 s:
+ * killing is immediate but the kernel and the reaper finish a moment later. */
+export function processGone(pid: number): boolean {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    let state: string | undefined;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    } catch {
+      return true;
+    }
+    if (state === 'Z' || state === 'X') return true;
+    if (Date.now() > deadline) return false;
+    spawnSync('sleep', ['0.05']);
+  }
+}
