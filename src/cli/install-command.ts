@@ -6,14 +6,8 @@ import { ZoneError } from '../core/errors.js';
 import type { ZoneView } from '../core/zone.js';
 import type { OutputMode } from './render.js';
 import { followProgress } from './progress.js';
+import type { InstallArgs } from './actions.js';
 
-export interface InstallArgs {
-  zone?: string;
-  recipe?: string;
-  source?: string;
-  brand?: string;
-  name?: string;
-}
 
 export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputMode): Promise<ZoneView> {
   const { installZone } = await import('../core/install.js');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic, fsyncDir } from './atomic.js';
 import { ZoneError, errnoCode } from './errors.js';
 import { acquireLock, type ZoneLock } from './lock.js';
-import { ZONE_STATES, type ZoneRecord, type ZoneStatus } from './zone.js';
+import { ZONE_STATES, isValidZoneName, type ZoneRecord, type ZoneStatus } from './zone.js';
 
 export interface StoredZone {
   record: ZoneRecord;
@@ -55,6 +55,8 @@ export class ZoneStore {
   }
 
   async tryRead(name: string): Promise<StoredZone | undefined> {
+    // A name that could not have been created cannot exist, and must not reach a path.
+    if (!isValidZoneName(name)) return undefined;
     const dir = this.dir(name);
     const record = await readJson(join(dir, 'zone.json'));
     if (record === undefined) return undefined;

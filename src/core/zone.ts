@@ -62,6 +62,10 @@ export interface ZoneView {
 // at most 64 characters; "global" and the SUNW prefix are reserved.
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+export function isValidZoneName(name: string): boolean {
+  return NAME_RE.test(name) && name !== 'global' && !name.startsWith('SUNW');
+}
+
 export function validateZoneName(name: string): void {
   const bad = (why: string): never => {
     throw new ZoneError('invalid-name', `invalid zone name "${printable(name)}": ${why}`, {

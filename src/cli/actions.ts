@@ -1,0 +1,193 @@
+// What each command does once its arguments are parsed: one call into core, then the
+// rendering. Shared by the yargs command line and the fast path for hot commands.
+import { Context } from '../core/context.js';
+import { ZoneError } from '../core/errors.js';
+import type { ZoneView } from '../core/zone.js';
+import { formatTable, printJson, renderError, say, type OutputMode } from './render.js';
+
+export interface Global {
+  root: string;
+  json: boolean;
+  quiet: boolean;
+  lockTimeout: number;
+  runtime?: string;
+}
+
+export function contextOf(g: Global): Context {
+  return new Context({
+    root: g.root,
+    lockTimeoutMs: g.lockTimeout * 1000,
+    ...(g.runtime === undefined ? {} : { runtime: g.runtime }),
+  });
+}
+
+export function modeOf(g: Global): OutputMode {
+  return { json: g.json, quiet: g.quiet };
+}
+
+/** Runs an action and turns any error into its one rendered line and exit status. */
+export async function runAction(g: Global, fn: () => Promise<number | void>): Promise<number> {
+  try {
+    return (await fn()) ?? 0;
+  } catch (e) {
+    return renderError(e, modeOf(g));
+  }
+}
+
+function showZone(g: Global, v: ZoneView, line: string): void {
+  if (g.json) printJson(v);
+  else say(modeOf(g), line);
+}
+
+function infoText(v: ZoneView): string {
+  const lines = [`zonename: ${v.name}`, `brand: ${v.brand}`, `state: ${v.state}`, `zonepath: ${v.zonepath}`];
+  for (const [k, val] of Object.entries(v.config).sort()) lines.push(`${k}: ${val}`);
+  if (v.userland !== undefined) {
+    const u = v.userland;
+    lines.push(`userland: ${u.recipe ?? u.source ?? u.method} (${u.arch}, installed ${u.installedAt})`);
+  }
+  return lines.join('\n');
+}
+
+async function confirmDestroy(g: Global, force: boolean, what: string): Promise<void> {
+  if (force) return;
+  if (process.stdin.isTTY !== true || g.json) {
+    throw new ZoneError('refused', `${what} removes data: refusing without -F when not on a terminal`, {
+      hint: 'add -F to confirm',
+    });
+  }
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`Are you sure you want to ${what} (y/[n])? `);
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new ZoneError('refused', `${what}: not confirmed`);
+}
+
+export async function createAction(g: Global, name: string, brand: string, sets: string[]): Promise<void> {
+  const { createZone } = await import('../core/zones.js');
+  const v = await createZone(contextOf(g), name, brand, sets);
+  showZone(g, v, `zone ${v.name} configured (brand ${v.brand}, zonepath ${v.zonepath})`);
+}
+
+export async function configureAction(g: Global, name: string, sets: string[], unsets: string[]): Promise<void> {
+  const { configureZone } = await import('../core/zones.js');
+  const v = await configureZone(contextOf(g), name, sets, unsets);
+  showZone(g, v, infoText(v));
+}
+
+export async function infoAction(g: Global, name: string): Promise<void> {
+  const { zoneInfo } = await import('../core/zones.js');
+  const v = await zoneInfo(contextOf(g), name);
+  if (g.json) printJson(v);
+  else process.stdout.write(`${infoText(v)}\n`);
+}
+
+export async function listAction(g: Global): Promise<void> {
+  const { listZones } = await import('../core/zones.js');
+  const zones = await listZones(contextOf(g));
+  if (g.json) printJson(zones);
+  else
+    process.stdout.write(
+      `${formatTable(['NAME', 'BRAND', 'STATE', 'ZONEPATH'], zones.map((z) => [z.name, z.brand, z.state, z.zonepath]))}\n`,
+    );
+}
+
+export interface InstallArgs {
+  zone: string | undefined;
+  recipe: string | undefined;
+  source: string | undefined;
+  brand: string | undefined;
+  name: string | undefined;
+}
+
+export async function installAction(g: Global, args: InstallArgs): Promise<void> {
+  const { installCommand } = await import('./install-command.js');
+  const v = await installCommand(contextOf(g), args, modeOf(g));
+  showZone(g, v, `zone ${v.name} installed`);
+}
+
+export async function uninstallAction(g: Global, name: string, force: boolean): Promise<void> {
+  const ctx = contextOf(g);
+  await ctx.store.read(name);
+  await confirmDestroy(g, force, `uninstall zone ${name}`);
+  const { uninstallZone } = await import('../core/install.js');
+  await uninstallZone(ctx, name);
+  const { zoneInfo } = await import('../core/zones.js');
+  showZone(g, await zoneInfo(ctx, name), `zone ${name} uninstalled`);
+}
+
+export async function deleteAction(g: Global, name: string, force: boolean): Promise<void> {
+  const { deleteZone } = await import('../core/zones.js');
+  await deleteZone(contextOf(g), name, force);
+  if (g.json) printJson({ name, deleted: true });
+  else say(modeOf(g), `zone ${name} deleted`);
+}
+
+export type LifecycleVerb = 'ready' | 'boot' | 'halt' | 'reboot';
+
+export async function lifecycleAction(g: Global, name: string, verb: LifecycleVerb): Promise<void> {
+  const ctx = contextOf(g);
+  const lc = await import('../core/lifecycle.js');
+  const fn = { ready: lc.readyZone, boot: lc.bootZone, halt: lc.haltZone, reboot: lc.rebootZone }[verb];
+  await fn(ctx, name);
+  const done = { ready: 'is ready', boot: 'booted', halt: 'halted', reboot: 'rebooted' }[verb];
+  if (g.json) {
+    const { zoneInfo } = await import('../core/zones.js');
+    printJson(await zoneInfo(ctx, name));
+  } else say(modeOf(g), `zone ${name} ${done}`);
+}
+
+export async function shutdownAction(g: Global, name: string, timeout: number): Promise<void> {
+  const ctx = contextOf(g);
+  const { shutdownZone } = await import('../core/lifecycle.js');
+  const r = await shutdownZone(ctx, name, timeout);
+  const { zoneInfo } = await import('../core/zones.js');
+  const v = await zoneInfo(ctx, name);
+  if (g.json) printJson({ ...v, shutdown: r });
+  else
+    say(
+      modeOf(g),
+      r.clean
+        ? `zone ${name} shut down (${r.signal}, ${r.seconds.toFixed(1)} s)`
+        : `zone ${name} did not stop within ${timeout} s of ${r.signal}: killed`,
+    );
+}
+
+export interface ExecArgs {
+  argv: string[];
+  user: string | undefined;
+  cwd: string | undefined;
+  env: string[];
+  tty: boolean;
+}
+
+export async function execAction(g: Global, name: string, a: ExecArgs): Promise<number> {
+  for (const e of a.env) if (!/^[^=]+=/.test(e)) throw new ZoneError('usage', `--env "${e}": expected KEY=VALUE`);
+  const { execInZone } = await import('../core/enter.js');
+  return execInZone(contextOf(g), name, a.argv, {
+    env: a.env,
+    tty: a.tty,
+    ...(a.user === undefined ? {} : { user: a.user }),
+    ...(a.cwd === undefined ? {} : { cwd: a.cwd }),
+  });
+}
+
+export async function loginAction(g: Global, name: string, user: string | undefined): Promise<number> {
+  const { loginZone } = await import('../core/enter.js');
+  return loginZone(contextOf(g), name, user);
+}
+
+export async function brandsAction(g: Global, action: string, brand: string | undefined, zone: string | undefined): Promise<void> {
+  const { brandsCommand } = await import('./data-commands.js');
+  await brandsCommand(contextOf(g), action, brand, zone, modeOf(g));
+}
+
+export async function recipesAction(g: Global, action: string, recipe: string | undefined): Promise<void> {
+  const { recipesCommand } = await import('./data-commands.js');
+  await recipesCommand(action, recipe, modeOf(g));
+}
+
+export async function doctorAction(g: Global): Promise<number> {
+  const { doctorCommand } = await import('./doctor-command.js');
+  return doctorCommand(g.runtime, modeOf(g));
+}
