@@ -3,6 +3,7 @@
 // cli-progress) split into chunks that load only on the commands that import them.
 import { build } from 'esbuild';
 import { chmodSync, rmSync } from 'node:fs';
+import './gen-validators.mjs';
 
 rmSync('dist', { recursive: true, force: true });
 await build({

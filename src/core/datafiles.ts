@@ -1,6 +1,8 @@
 // Brands and recipes are YAML data files, validated against JSON Schemas shipped in
-// schemas/. This module finds, parses and validates them; it knows no brand or recipe.
+// schemas/ (compiled to code at build time). This module finds, parses and validates
+// them; it knows no brand or recipe.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import type { Validate } from '../generated/validators.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZoneError, errnoCode } from './errors.js';
@@ -10,6 +12,7 @@ export type DataKind = 'brand' | 'recipe';
 const KIND_DIR: Record<DataKind, string> = { brand: 'brands', recipe: 'rootfs-recipes' };
 const KIND_ENV: Record<DataKind, string> = { brand: 'ZONECTL_BRAND_PATH', recipe: 'ZONECTL_RECIPE_PATH' };
 const KIND_SCHEMA: Record<DataKind, string> = { brand: 'brand.schema.json', recipe: 'recipe.schema.json' };
+
 
 let pkgDir: string | undefined;
 
@@ -55,21 +58,10 @@ export function findDataFile(kind: DataKind, name: string): string | undefined {
   return undefined;
 }
 
-type Validator = ((data: unknown) => boolean) & {
-  errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> | null;
-};
-const validators = new Map<DataKind, Validator>();
-
-async function validatorFor(kind: DataKind): Promise<Validator> {
-  const cached = validators.get(kind);
-  if (cached !== undefined) return cached;
-  // Loaded only by commands that read data files, to keep exec/list start-up light.
-  const ajv = await import('ajv');
-  const Ajv = (ajv.Ajv ?? (ajv as unknown as { default: typeof ajv }).default.Ajv) as typeof ajv.Ajv;
-  const schema = JSON.parse(readFileSync(join(packageDir(), 'schemas', KIND_SCHEMA[kind]), 'utf8')) as object;
-  const v = new Ajv({ allErrors: false, strict: true }).compile(schema) as Validator;
-  validators.set(kind, v);
-  return v;
+/** The schema's validation function, compiled at build time (scripts/gen-validators.mjs). */
+async function validatorFor(kind: DataKind): Promise<Validate> {
+  const validators = await import('../generated/validators.js');
+  return validators[kind];
 }
 
 /** Reads and parses one YAML data file, without validating it. */

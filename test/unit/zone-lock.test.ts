@@ -43,19 +43,19 @@ function exited(c: ChildProcess): Promise<{ code: number | null; signal: NodeJS.
   return new Promise((resolve) => c.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
-/** Resolves once the child says it holds the lock. */
-function holding(c: ChildProcess): Promise<void> {
+/** Resolves once the child prints `word PID`. */
+function says(c: ChildProcess, word: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
     c.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes(`locked ${c.pid}`)) resolve();
+      if (out.includes(`${word} ${c.pid}`)) resolve();
     });
     c.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
     });
-    c.once('exit', (code) => reject(new Error(`lock child exited (${code}) before locking: ${err}`)));
+    c.once('exit', (code) => reject(new Error(`lock child exited (${code}) before "${word}": ${err}`)));
   });
 }
 
@@ -66,7 +66,7 @@ async function holder(lockPath: string, holdMs?: number): Promise<ChildProcess> 
     LOCK_COMMAND: 'install',
     ...(holdMs === undefined ? {} : { HOLD_MS: String(holdMs) }),
   });
-  await holding(c);
+  await says(c, 'locked');
   return c;
 }
 
@@ -179,10 +179,14 @@ test('two processes never hold the lock at the same time', async () => {
   const path = join(dir, 'lock');
   const log = join(dir, 'log');
   writeFileSync(log, '');
+  const go = join(dir, 'go');
   const rounds = 5;
   const procs = [0, 1, 2].map(() =>
-    spawnChild({ ZONECTL_LOCK_CHILD: 'critical', LOCK_PATH: path, LOG_PATH: log, ROUNDS: String(rounds), HOLD_MS: '15' }),
+    spawnChild({ ZONECTL_LOCK_CHILD: 'critical', LOCK_PATH: path, LOG_PATH: log, GO_PATH: go, ROUNDS: String(rounds), HOLD_MS: '15' }),
   );
+  // All three start contending at the same moment.
+  await Promise.all(procs.map((p) => says(p, 'ready')));
+  writeFileSync(go, '');
   const errs = procs.map((p) => {
     let s = '';
     p.stderr?.on('data', (d: Buffer) => (s += d.toString()));
@@ -199,6 +203,7 @@ test('two processes never hold the lock at the same time', async () => {
   }
   for (const p of procs) assert.is(lines.filter((l) => l === `start ${p.pid}`).length, rounds);
   assert.not.ok(existsSync(path), 'the last holder released it');
+  assert.equal(readdirSync(dir).sort(), ['go', 'log'], 'no temp or guard file left');
 });
 
 test('locking a zone that does not exist is "not-found"', async () => {
