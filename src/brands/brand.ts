@@ -1,6 +1,7 @@
 // Brand files (brands/*.yaml): what a brand is, loaded as data. The engine reads the
 // fields; nothing here or elsewhere knows a brand by name.
 import { ZoneError } from '../core/errors.js';
+import { signalNumber } from '../core/signals.js';
 import { findDataFile, listDataNames, parseDataFile, validateData } from '../core/datafiles.js';
 import type { Layout } from '../install/layout.js';
 
@@ -55,10 +56,27 @@ async function resolveInherits(name: string, seen: string[]): Promise<{ data: Re
   if (seen.includes(parent)) {
     throw new ZoneError('invalid-file', `brand file ${file}: inherits form a loop (${[...seen, name, parent].join(' -> ')})`);
   }
-  const base = await resolveInherits(parent, [...seen, name]);
+  const base = await resolveInherits(parent, [...seen, name]).catch((e: unknown) => {
+    if (e instanceof ZoneError && e.code === 'not-found') {
+      throw new ZoneError('invalid-file', `brand file ${file}: inherits: unknown brand "${parent}"`, { hint: e.hint });
+    }
+    throw e;
+  });
   const merged: Record<string, unknown> = { ...base.data, ...raw };
   delete merged.inherits;
   return { data: merged, file };
+}
+
+/** The schema checks a halt signal's shape; this checks it names a real signal. */
+export function assertHaltSignal(init: InitField | undefined, file: string, kind: 'brand' | 'recipe'): void {
+  if (init === undefined) return;
+  try {
+    signalNumber(init['halt-signal']);
+  } catch (e) {
+    throw new ZoneError('invalid-file', `${kind} file ${file}: /init/halt-signal: ${(e as Error).message}`, {
+      hint: 'use a name such as SIGTERM, SIGPWR, SIGUSR2 or SIGRTMIN+3',
+    });
+  }
 }
 
 const cache = new Map<string, Brand>();
@@ -68,6 +86,7 @@ export async function loadBrand(name: string): Promise<Brand> {
   if (hit !== undefined) return hit;
   const { data, file } = await resolveInherits(name, []);
   const brand = await validateData<Omit<Brand, 'file'>>('brand', data, file);
+  assertHaltSignal(brand.init, file, 'brand');
   const full: Brand = { ...brand, file };
   cache.set(name, full);
   return full;

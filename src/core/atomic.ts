@@ -12,9 +12,12 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+let tmpCounter = 0;
+
 export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  // pid + counter: unique across processes and across concurrent writes in this one.
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${tmpCounter++}.tmp`);
   const fh = await open(tmp, 'wx', mode);
   try {
     await fh.writeFile(data);

@@ -1,6 +1,6 @@
 // Zone configuration keys. Names follow zonecfg where it has one, so that an
 // illumos admin's vocabulary works here and exports can be fed back in.
-import { isAbsolute } from 'node:path';
+import { isAbsolute, posix } from 'node:path';
 import { ZoneError } from './errors.js';
 import { printable } from './zone.js';
 
@@ -24,9 +24,9 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     check: (v) =>
       !isAbsolute(v)
         ? { bad: 'must be an absolute path' }
-        : v === '/' || v.split('/').includes('..')
+        : v.split('/').includes('..') || posix.normalize(v) === '/'
           ? { bad: 'must not be / or contain ..' }
-          : { ok: v.replace(/\/+$/, '') },
+          : { ok: posix.normalize(v).replace(/\/+$/, '') },
     configuredOnly: true,
   },
   autoboot: {

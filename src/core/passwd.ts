@@ -17,14 +17,19 @@ interface PasswdRow {
   shell: string;
 }
 
+function isId(field: string | undefined): boolean {
+  return field !== undefined && /^\d+$/.test(field);
+}
+
 export function parsePasswd(text: string): PasswdRow[] {
   const rows: PasswdRow[] = [];
   for (const line of text.split('\n')) {
     const f = line.split(':');
     if (f.length < 7 || line.startsWith('#')) continue;
+    // glibc skips lines whose ids are not numbers; Number('') would be 0, root.
+    if (!isId(f[2]) || !isId(f[3])) continue;
     const uid = Number(f[2]);
     const gid = Number(f[3]);
-    if (!Number.isInteger(uid) || !Number.isInteger(gid)) continue;
     rows.push({ name: f[0] as string, uid, gid, home: f[5] as string, shell: f[6] as string });
   }
   return rows;
@@ -37,8 +42,7 @@ export function parseGroupsOf(text: string, user: string): number[] {
     const f = line.split(':');
     if (f.length < 4) continue;
     const members = (f[3] as string).split(',').map((m) => m.trim());
-    const gid = Number(f[2]);
-    if (members.includes(user) && Number.isInteger(gid)) out.push(gid);
+    if (members.includes(user) && isId(f[2])) out.push(Number(f[2]));
   }
   return out;
 }

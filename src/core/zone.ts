@@ -84,7 +84,10 @@ export function validateZoneName(name: string): void {
 
 /** A string safe to put in a one-line message: control characters escaped, long input cut. */
 export function printable(s: string): string {
-  const esc = JSON.stringify(s).slice(1, -1);
+  // JSON escapes C0 controls; DEL and C1 (U+009B is a terminal escape) need doing too.
+  const esc = JSON.stringify(s)
+    .slice(1, -1)
+    .replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return esc.length > 80 ? `${esc.slice(0, 77)}...` : esc;
 }
 

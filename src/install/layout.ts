@@ -47,6 +47,10 @@ export async function applyLayout(root: string, layout: Layout, vars: LayoutVars
     const abs = inside(root, path);
     await assertNoSymlinkParents(root, abs);
     await mkdir(abs, { recursive: true });
+    // mkdir succeeds on an existing symlink to a directory: never chmod through one.
+    if ((await lstat(abs)).isSymbolicLink()) {
+      throw new ZoneError('install-failed', `refusing to use ${path}: it is a symlink in the zone root`);
+    }
     if (mode !== undefined) await chmod(abs, parseInt(mode, 8));
   }
   for (const [path, target] of Object.entries(layout.symlinks ?? {})) {

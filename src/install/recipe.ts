@@ -1,7 +1,7 @@
 // Recipes (rootfs-recipes/*.yaml): how a userland is put on disk, as data.
 import { ZoneError } from '../core/errors.js';
 import { findDataFile, listDataNames, loadDataFile } from '../core/datafiles.js';
-import type { InitField } from '../brands/brand.js';
+import { assertHaltSignal, type InitField } from '../brands/brand.js';
 import type { Layout } from './layout.js';
 
 export interface HostBusyboxMethod {
@@ -39,5 +39,6 @@ export async function loadRecipe(name: string): Promise<Recipe> {
   if (data.name !== name) {
     throw new ZoneError('invalid-file', `recipe file ${file}: name is "${data.name}", expected "${name}" (the file name)`);
   }
+  assertHaltSignal(data.init, file, 'recipe');
   return { ...data, file };
 }

@@ -1,10 +1,11 @@
 // Resolving a path inside a zone root as the zone will see it: symlinks (absolute or
 // relative) are followed with the zone root as "/", never out of it.
 import { lstat, readlink } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 
 export async function resolveInRoot(root: string, path: string, maxHops = 40): Promise<string | undefined> {
-  let parts = posix.normalize(`/${path}`).split('/').filter((p) => p !== '');
+  // Not normalized as text: "link/.." must go up from where the link points, as in the zone.
+  let parts = path.split('/').filter((p) => p !== '');
   const done: string[] = [];
   let hops = 0;
   while (parts.length > 0) {

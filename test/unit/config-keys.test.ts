@@ -138,10 +138,7 @@ test('a long host name made of valid labels is accepted up to 253 characters', (
   throwsZoneError(() => checkAssignment({ key: 'hostname', value: `${name}d` }), 'invalid-config');
 });
 
-// BUG: zonepath "//" (or "///") is the root directory like "/", but only the exact
-// string "/" is refused; the trailing-slash normalization then turns "//" into "",
-// an empty zonepath (and zoneRoot("") is "/root").
-test.skip('zonepath "//" is refused like "/"', () => {
+test('zonepath "//" is refused like "/"', () => {
   for (const value of ['//', '///']) {
     throwsZoneError(() => checkAssignment({ key: 'zonepath', value }), 'invalid-config');
   }

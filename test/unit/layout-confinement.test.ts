@@ -162,10 +162,7 @@ test('a relative symlink planted in the root that climbs out is refused too', as
   assert.equal(readdirSync(outside), []);
 });
 
-// BUG: a `dirs` entry whose last component is a symlink planted in the root is
-// followed: mkdir -p accepts the symlinked directory and chmod() then changes the
-// mode of the directory it points to (outside the root). Only parents are checked.
-test.skip('refuses a dir entry that is itself a planted symlink (no chmod outside the root)', async () => {
+test('refuses a dir entry that is itself a planted symlink (no chmod outside the root)', async () => {
   symlinkSync(outside, join(root, 'tmp'));
   await rejectsZoneError(applyLayout(root, { dirs: [{ path: 'tmp', mode: '1777' }] }, VARS), 'install-failed');
   assert.is(mode(outside), 0o755, 'the outside directory keeps its mode');

@@ -89,12 +89,7 @@ test('the first of two entries with the same uid wins (as getpwuid)', () => {
   assert.is(findUser('toor', passwd, '')?.shell, '/bin/csh');
 });
 
-// BUG: parsePasswd and parseGroupsOf read a numeric field with Number(), which turns
-// an empty field into 0: "mallory::::/:/bin/sh" (7 fields, empty uid and gid) is read
-// as uid 0 / gid 0, so `exec -u mallory` runs as root, and a group line with an empty
-// gid adds group 0 (root). glibc's files backend skips such lines (strtoul consumes
-// nothing: "bogus field").
-test.skip('an empty uid, gid or group id field is not read as 0 (root)', () => {
+test('an empty uid, gid or group id field is not read as 0 (root)', () => {
   const passwd = 'mallory:x:::Mallory:/home/mallory:/bin/sh\n';
   assert.is(findUser('mallory', passwd, ''), undefined);
   assert.equal(parseGroupsOf('wheel:x::mallory\n', 'mallory'), []);

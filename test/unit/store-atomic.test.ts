@@ -203,10 +203,7 @@ test('writeJsonAtomic writes parseable JSON ending in a newline', async () => {
   assert.equal(JSON.parse(text), { a: [1, 2], b: 'c' });
 });
 
-// BUG: writeFileAtomic's temp name is ".NAME.PID.<Date.now()>.tmp", opened with 'wx':
-// two writes of the same file from one process within the same millisecond pick the
-// same temp name and the second fails with EEXIST instead of being written.
-test.skip('concurrent writeFileAtomic calls on one path in one process all succeed, one wins whole', async () => {
+test('concurrent writeFileAtomic calls on one path in one process all succeed, one wins whole', async () => {
   const path = join(dir, 'f');
   const results = await Promise.allSettled(['a', 'b', 'c'].map((t) => writeFileAtomic(path, t.repeat(1000))));
   assert.equal(
