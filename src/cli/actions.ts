@@ -191,3 +191,25 @@ export async function doctorAction(g: Global): Promise<number> {
   const { doctorCommand } = await import('./doctor-command.js');
   return doctorCommand(g.runtime, modeOf(g));
 }
+
+/** Boots every installed zone whose autoboot is true: what a host's boot-time unit
+ * runs (as illumos's svc:/system/zones does). One zone failing does not stop the rest. */
+export async function autobootAction(g: Global): Promise<number> {
+  const ctx = contextOf(g);
+  const { listZones } = await import('../core/zones.js');
+  const { bootZone } = await import('../core/lifecycle.js');
+  const results: Array<{ name: string; booted: boolean; error?: string }> = [];
+  for (const z of await listZones(ctx)) {
+    if (z.config.autoboot !== 'true' || z.state !== 'installed') continue;
+    try {
+      await bootZone(ctx, z.name);
+      results.push({ name: z.name, booted: true });
+      say(modeOf(g), `zone ${z.name} booted`);
+    } catch (e) {
+      results.push({ name: z.name, booted: false, error: e instanceof Error ? e.message : String(e) });
+      renderError(e, { json: false, quiet: g.quiet });
+    }
+  }
+  if (g.json) printJson(results);
+  return results.every((r) => r.booted) ? 0 : 1;
+}

@@ -199,6 +199,12 @@ export function buildCli(argv: string[]): Argv<Global> {
       run((a, g) => act.recipesAction(g, str(a, 'action') ?? 'list', str(a, 'recipe'))),
     )
     .command(
+      'autoboot',
+      'boot every installed zone configured with autoboot=true (for the host\'s boot-time unit)',
+      (y) => y,
+      run((_a, g) => act.autobootAction(g)),
+    )
+    .command(
       'doctor',
       'what this host can do, what it lacks, and how to fix it',
       (y) => y,

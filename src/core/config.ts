@@ -30,7 +30,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     configuredOnly: true,
   },
   autoboot: {
-    describe: 'boot the zone when the host starts (true|false)',
+    describe: 'boot the zone when the host starts, i.e. at `zonectl autoboot` (true|false)',
     check: oneOf('true', 'false'),
   },
   hostname: {
