@@ -78,7 +78,8 @@ export async function execInZone(ctx: Context, name: string, argv: string[], opt
     throw new ZoneError('not-found', `zone "${name}": ${argv[0]}: command not found`, { zone: name, exit: 127 });
   }
   const env = [`HOME=${user.home}`, `USER=${user.name}`, `LOGNAME=${user.name}`, ...opts.env];
-  return ctx.backendFor(record, status).exec(ctx.handle(name), {
+  const backend = ctx.backendFor(record, status);
+  const code = await backend.exec(ctx.handle(name), {
     argv,
     uid: user.uid,
     gid: user.gid,
@@ -87,6 +88,15 @@ export async function execInZone(ctx: Context, name: string, argv: string[], opt
     env,
     tty: opts.tty,
   });
+  // 255 is also what the runtime returns when it could not exec at all: say why if
+  // the zone died under us (the state file still says running until reconciled).
+  if (code === 255 && (await backend.state(ctx.handle(name))) !== 'running') {
+    throw new ZoneError('wrong-state', `cannot exec zone "${name}": its init has exited; it is installed, not running`, {
+      zone: name,
+      hint: `run zonectl boot ${name}`,
+    });
+  }
+  return code;
 }
 
 export async function loginZone(ctx: Context, name: string, userSpec: string | undefined): Promise<number> {
