@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { CLI, cleanup, json, makeRoot, ok, requireRootAndRunc, zonectl } from './helpers.js';
+import { CLI, cleanup, json, makeRoot, ok, requireRootAndRunc, waitUntilStopped, zonectl } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('crash safety');
@@ -16,15 +16,6 @@ t.before(() => {
 });
 t.after(() => cleanup(root));
 
-function processState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
-}
-
 /** Starts an install that stops itself (SIGSTOP) after writing the userland but before
  * recording it, then kills it with SIGKILL there: a crash at a known point. */
 async function crashInstall(zone: string): Promise<void> {
@@ -34,8 +25,7 @@ async function crashInstall(zone: string): Promise<void> {
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const pid = child.pid as number;
-  for (let i = 0; i < 600 && processState(pid) !== 'T'; i++) spawnSync('sleep', ['0.05']);
-  assert.is(processState(pid), 'T', 'install never reached its stop point');
+  assert.ok(waitUntilStopped(pid), 'install never reached its stop point');
   child.kill('SIGKILL');
   await exited;
 }

@@ -88,19 +88,29 @@ export function oneLine(text: string): boolean {
   return text.trim() !== '' && !text.trim().includes('\n');
 }
 
+/** The process's state letter from /proc (R, S, T for stopped, Z...), or undefined if gone. */
+export function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits (up to 30 s) until a process has stopped itself with SIGSTOP. */
+export function waitUntilStopped(pid: number): boolean {
+  for (let i = 0; i < 600 && processState(pid) !== 'T'; i++) spawnSync('sleep', ['0.05']);
+  return processState(pid) === 'T';
+}
+
 /** True once the process is gone (or a zombie waiting for its reaper), polling up to 5 s:
  * killing is immediate but the kernel and the reaper finish a moment later. */
 export function processGone(pid: number): boolean {
   const deadline = Date.now() + 5000;
   for (;;) {
-    let state: string | undefined;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    } catch {
-      return true;
-    }
-    if (state === 'Z' || state === 'X') return true;
+    const state = processState(pid);
+    if (state === undefined || state === 'Z' || state === 'X') return true;
     if (Date.now() > deadline) return false;
     spawnSync('sleep', ['0.05']);
   }

@@ -3,8 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { CLI, cleanup, json, makeRoot, ok, oneLine, requireRootAndRunc, zonectl } from './helpers.js';
+import { CLI, cleanup, json, makeRoot, ok, oneLine, requireRootAndRunc, waitUntilStopped, zonectl } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('zone lock');
@@ -22,15 +21,6 @@ t.after(() => {
   cleanup(root);
 });
 
-function stopped(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('T');
-  } catch {
-    return false;
-  }
-}
-
 t('a second command waits, then fails naming the holder, and changes nothing', () => {
   // An install paused at its test stop point holds the zone's lock.
   holder = spawn(process.execPath, [CLI, '--root', root, 'install', 'locked', '--recipe', 'busybox'], {
@@ -38,8 +28,7 @@ t('a second command waits, then fails naming the holder, and changes nothing', (
     stdio: 'ignore',
   });
   const pid = holder.pid as number;
-  for (let i = 0; i < 600 && !stopped(pid); i++) spawnSync('sleep', ['0.05']);
-  assert.ok(stopped(pid), 'the install did not reach its stop point');
+  assert.ok(waitUntilStopped(pid), 'the install did not reach its stop point');
 
   const r = zonectl(root, ['configure', 'locked', '--set', 'hostname=other', '--lock-timeout', '1']);
   assert.is(r.code, 1);
