@@ -2,7 +2,8 @@
 // files cost Node ~100 ms more to load), with heavy modules (rxjs, yaml, ajv,
 // cli-progress) split into chunks that load only on the commands that import them.
 import { build } from 'esbuild';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import './gen-validators.mjs';
 
 rmSync('dist', { recursive: true, force: true });
@@ -22,3 +23,15 @@ await build({
   logLevel: 'warning',
 });
 chmodSync('dist/zonectl.mjs', 0o755);
+
+// The packaged brand and recipe files, parsed now so commands need not load a YAML
+// parser; each entry is trusted only while its file's size and mtime are unchanged.
+const cache = {};
+for (const dir of ['brands', 'rootfs-recipes']) {
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
+    const path = `${dir}/${f}`;
+    const st = statSync(path);
+    cache[path] = { mtimeMs: st.mtimeMs, size: st.size, data: parse(readFileSync(path, 'utf8')) };
+  }
+}
+writeFileSync('dist/yaml-cache.json', JSON.stringify(cache));

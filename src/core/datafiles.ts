@@ -1,9 +1,9 @@
 // Brands and recipes are YAML data files, validated against JSON Schemas shipped in
 // schemas/ (compiled to code at build time). This module finds, parses and validates
 // them; it knows no brand or recipe.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import type { Validate } from '../generated/validators.js';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZoneError, errnoCode } from './errors.js';
 
@@ -64,8 +64,42 @@ async function validatorFor(kind: DataKind): Promise<Validate> {
   return validators[kind];
 }
 
+interface BuildCacheEntry {
+  mtimeMs: number;
+  size: number;
+  data: unknown;
+}
+let buildCache: Record<string, BuildCacheEntry> | null | undefined;
+
+/** The packaged brand and recipe files are parsed once at build time into
+ * dist/yaml-cache.json (loading the YAML parser is most of a boot's own cost).
+ * An entry is used only while the file's size and mtime are what the build saw,
+ * so a file edited after the build is parsed afresh. */
+function parsedAtBuild(path: string): unknown {
+  if (buildCache === undefined) {
+    try {
+      buildCache = JSON.parse(readFileSync(join(packageDir(), 'dist', 'yaml-cache.json'), 'utf8')) as Record<string, BuildCacheEntry>;
+    } catch {
+      buildCache = null;
+    }
+  }
+  if (buildCache === null) return undefined;
+  const rel = relative(packageDir(), path);
+  const entry = buildCache[rel];
+  if (entry === undefined) return undefined;
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return undefined;
+  }
+  return st.mtimeMs === entry.mtimeMs && st.size === entry.size ? entry.data : undefined;
+}
+
 /** Reads and parses one YAML data file, without validating it. */
 export async function parseDataFile(kind: DataKind, path: string): Promise<unknown> {
+  const cached = parsedAtBuild(path);
+  if (cached !== undefined) return cached;
   const yaml = await import('yaml');
   // Bundled as CommonJS, yaml's named exports sit on its default export.
   const parse = (yaml.parse ?? (yaml as unknown as { default: typeof yaml }).default.parse) as typeof yaml.parse;

@@ -2,7 +2,7 @@
 // as installed, not running, and boots again.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cleanup, json, makeRoot, ok, processGone, requireRootAndRunc, zonectl } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
@@ -41,6 +41,19 @@ t('ready sets the zone up without starting init; boot then starts it', () => {
   assert.equal(json<ZoneView>(root, ['info', 'rz']).state, 'ready');
   assert.match(zonectl(root, ['exec', 'rz', '--', 'true']).stderr, /it is ready; exec needs a running zone/);
   ok(root, ['boot', 'rz']);
+  assert.equal(json<ZoneView>(root, ['info', 'rz']).state, 'running');
+  ok(root, ['halt', 'rz']);
+});
+
+t('boot replaces a leftover container the store does not know about', () => {
+  ok(root, ['boot', 'rz']);
+  const pid = Number(readFileSync(`${root}/zones/rz/bundle/init.pid`, 'utf8'));
+  // As if zonectl had died between the runtime starting init and recording it.
+  const statePath = `${root}/zones/rz/state.json`;
+  const st = JSON.parse(readFileSync(statePath, 'utf8')) as Record<string, unknown>;
+  writeFileSync(statePath, JSON.stringify({ ...st, state: 'installed' }));
+  ok(root, ['boot', 'rz']);
+  assert.ok(processGone(pid), 'the leftover init still runs');
   assert.equal(json<ZoneView>(root, ['info', 'rz']).state, 'running');
   ok(root, ['halt', 'rz']);
 });

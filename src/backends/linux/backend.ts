@@ -37,10 +37,19 @@ export class LinuxBackend implements Backend {
   }
 
   private async launch(zone: ZoneHandle, plan: BootPlan, createOnly: boolean): Promise<void> {
-    // A stopped container of the same name (init exited on its own) blocks a new one.
-    await this.runtime.delete(zone.name);
     const bundle = await this.writeBundle(zone, plan);
-    await this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), createOnly);
+    const start = (): Promise<void> =>
+      this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), createOnly);
+    try {
+      await start();
+    } catch (e) {
+      // A leftover container of the same name (say, a crash between the runtime
+      // starting it and zonectl recording it) blocks a new one: remove it, try once
+      // more. Checked only on failure, to spare every boot a runtime call.
+      if ((await this.runtime.state(zone.name)) === 'absent') throw e;
+      await this.runtime.delete(zone.name);
+      await start();
+    }
   }
 
   ready(zone: ZoneHandle, plan: BootPlan): Promise<void> {
