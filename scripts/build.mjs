@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import './gen-validators.mjs';
 
 rmSync('dist', { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: { zonectl: 'src/cli/zonectl.ts' },
   bundle: true,
   splitting: true,
@@ -21,6 +21,7 @@ await build({
   // CommonJS dependencies bundled into ESM need a real require().
   banner: { js: "import { createRequire as __zcr } from 'node:module'; const require = __zcr(import.meta.url);" },
   logLevel: 'warning',
+  metafile: true,
 });
 chmodSync('dist/zonectl.mjs', 0o755);
 
@@ -35,3 +36,4 @@ for (const dir of ['brands', 'rootfs-recipes']) {
   }
 }
 writeFileSync('dist/yaml-cache.json', JSON.stringify(cache));
+writeFileSync('dist/meta.json', JSON.stringify(result.metafile));

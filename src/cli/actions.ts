@@ -1,6 +1,16 @@
 // What each command does once its arguments are parsed: one call into core, then the
 // rendering. Shared by the yargs command line and the fast path for hot commands.
 import { Context } from '../core/context.js';
+// Our own modules are all imported statically, so the bundle keeps them in one file
+// (each extra ES module costs Node start-up time); only large third-party libraries
+// (yargs, rxjs, yaml, cli-progress) and the generated validators load on demand.
+import { configureZone, createZone, deleteZone, listZones, zoneInfo } from '../core/zones.js';
+import { execInZone, loginZone } from '../core/enter.js';
+import { bootZone, haltZone, readyZone, rebootZone, shutdownZone } from '../core/lifecycle.js';
+import { uninstallZone } from '../core/install.js';
+import { installCommand } from './install-command.js';
+import { brandsCommand, recipesCommand } from './data-commands.js';
+import { doctorCommand } from './doctor-command.js';
 import { ZoneError } from '../core/errors.js';
 import type { ZoneView } from '../core/zone.js';
 import { formatTable, printJson, renderError, say, type OutputMode } from './render.js';
@@ -64,26 +74,22 @@ async function confirmDestroy(g: Global, force: boolean, what: string): Promise<
 }
 
 export async function createAction(g: Global, name: string, brand: string, sets: string[]): Promise<void> {
-  const { createZone } = await import('../core/zones.js');
   const v = await createZone(contextOf(g), name, brand, sets);
   showZone(g, v, `zone ${v.name} configured (brand ${v.brand}, zonepath ${v.zonepath})`);
 }
 
 export async function configureAction(g: Global, name: string, sets: string[], unsets: string[]): Promise<void> {
-  const { configureZone } = await import('../core/zones.js');
   const v = await configureZone(contextOf(g), name, sets, unsets);
   showZone(g, v, infoText(v));
 }
 
 export async function infoAction(g: Global, name: string): Promise<void> {
-  const { zoneInfo } = await import('../core/zones.js');
   const v = await zoneInfo(contextOf(g), name);
   if (g.json) printJson(v);
   else process.stdout.write(`${infoText(v)}\n`);
 }
 
 export async function listAction(g: Global): Promise<void> {
-  const { listZones } = await import('../core/zones.js');
   const zones = await listZones(contextOf(g));
   if (g.json) printJson(zones);
   else
@@ -101,7 +107,6 @@ export interface InstallArgs {
 }
 
 export async function installAction(g: Global, args: InstallArgs): Promise<void> {
-  const { installCommand } = await import('./install-command.js');
   const v = await installCommand(contextOf(g), args, modeOf(g));
   showZone(g, v, `zone ${v.name} installed`);
 }
@@ -110,14 +115,11 @@ export async function uninstallAction(g: Global, name: string, force: boolean): 
   const ctx = contextOf(g);
   await ctx.store.read(name);
   await confirmDestroy(g, force, `uninstall zone ${name}`);
-  const { uninstallZone } = await import('../core/install.js');
   await uninstallZone(ctx, name);
-  const { zoneInfo } = await import('../core/zones.js');
   showZone(g, await zoneInfo(ctx, name), `zone ${name} uninstalled`);
 }
 
 export async function deleteAction(g: Global, name: string, force: boolean): Promise<void> {
-  const { deleteZone } = await import('../core/zones.js');
   await deleteZone(contextOf(g), name, force);
   if (g.json) printJson({ name, deleted: true });
   else say(modeOf(g), `zone ${name} deleted`);
@@ -127,21 +129,17 @@ export type LifecycleVerb = 'ready' | 'boot' | 'halt' | 'reboot';
 
 export async function lifecycleAction(g: Global, name: string, verb: LifecycleVerb): Promise<void> {
   const ctx = contextOf(g);
-  const lc = await import('../core/lifecycle.js');
-  const fn = { ready: lc.readyZone, boot: lc.bootZone, halt: lc.haltZone, reboot: lc.rebootZone }[verb];
+  const fn = { ready: readyZone, boot: bootZone, halt: haltZone, reboot: rebootZone }[verb];
   await fn(ctx, name);
   const done = { ready: 'is ready', boot: 'booted', halt: 'halted', reboot: 'rebooted' }[verb];
   if (g.json) {
-    const { zoneInfo } = await import('../core/zones.js');
-    printJson(await zoneInfo(ctx, name));
+      printJson(await zoneInfo(ctx, name));
   } else say(modeOf(g), `zone ${name} ${done}`);
 }
 
 export async function shutdownAction(g: Global, name: string, timeout: number): Promise<void> {
   const ctx = contextOf(g);
-  const { shutdownZone } = await import('../core/lifecycle.js');
   const r = await shutdownZone(ctx, name, timeout);
-  const { zoneInfo } = await import('../core/zones.js');
   const v = await zoneInfo(ctx, name);
   if (g.json) printJson({ ...v, shutdown: r });
   else
@@ -163,7 +161,6 @@ export interface ExecArgs {
 
 export async function execAction(g: Global, name: string, a: ExecArgs): Promise<number> {
   for (const e of a.env) if (!/^[^=]+=/.test(e)) throw new ZoneError('usage', `--env "${e}": expected KEY=VALUE`);
-  const { execInZone } = await import('../core/enter.js');
   return execInZone(contextOf(g), name, a.argv, {
     env: a.env,
     tty: a.tty,
@@ -173,22 +170,18 @@ export async function execAction(g: Global, name: string, a: ExecArgs): Promise<
 }
 
 export async function loginAction(g: Global, name: string, user: string | undefined): Promise<number> {
-  const { loginZone } = await import('../core/enter.js');
   return loginZone(contextOf(g), name, user);
 }
 
-export async function brandsAction(g: Global, action: string, brand: string | undefined, zone: string | undefined): Promise<void> {
-  const { brandsCommand } = await import('./data-commands.js');
-  await brandsCommand(contextOf(g), action, brand, zone, modeOf(g));
+export async function brandsAction(g: Global, action: string, brand: string | undefined, zone: string | undefined): Promise<number> {
+  return brandsCommand(contextOf(g), action, brand, zone, modeOf(g));
 }
 
-export async function recipesAction(g: Global, action: string, recipe: string | undefined): Promise<void> {
-  const { recipesCommand } = await import('./data-commands.js');
-  await recipesCommand(action, recipe, modeOf(g));
+export async function recipesAction(g: Global, action: string, recipe: string | undefined): Promise<number> {
+  return recipesCommand(action, recipe, modeOf(g));
 }
 
 export async function doctorAction(g: Global): Promise<number> {
-  const { doctorCommand } = await import('./doctor-command.js');
   return doctorCommand(g.runtime, modeOf(g));
 }
 
@@ -196,8 +189,6 @@ export async function doctorAction(g: Global): Promise<number> {
  * runs (as illumos's svc:/system/zones does). One zone failing does not stop the rest. */
 export async function autobootAction(g: Global): Promise<number> {
   const ctx = contextOf(g);
-  const { listZones } = await import('../core/zones.js');
-  const { bootZone } = await import('../core/lifecycle.js');
   const results: Array<{ name: string; booted: boolean; error?: string }> = [];
   for (const z of await listZones(ctx)) {
     if (z.config.autoboot !== 'true' || z.state !== 'installed') continue;

@@ -45,35 +45,52 @@ function planText(brand: Brand, plan: BootPlan): string {
   return lines.join('\n');
 }
 
-export async function brandsCommand(ctx: Context, action: string, name: string | undefined, zone: string | undefined, mode: OutputMode): Promise<void> {
+/** Loads every file of a kind; a broken one is reported on stderr and makes the exit
+ * status 1, but does not hide the good ones. */
+async function loadAll<T>(names: string[], load: (n: string) => Promise<T>): Promise<{ items: T[]; failed: number }> {
+  const results = await Promise.allSettled(names.map((n) => load(n)));
+  const items: T[] = [];
+  let failed = 0;
+  for (const r of results) {
+    if (r.status === 'fulfilled') items.push(r.value);
+    else {
+      failed++;
+      process.stderr.write(`zonectl: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}\n`);
+    }
+  }
+  return { items, failed };
+}
+
+export async function brandsCommand(ctx: Context, action: string, name: string | undefined, zone: string | undefined, mode: OutputMode): Promise<number> {
   if (action === 'list') {
-    const brands = await Promise.all(brandNames().map((n) => loadBrand(n)));
+    const { items: brands, failed } = await loadAll(brandNames(), loadBrand);
     if (mode.json) printJson(brands.map((b) => ({ name: b.name, description: b.description })));
     else process.stdout.write(`${formatTable(['BRAND', 'DESCRIPTION'], brands.map((b) => [b.name, b.description]))}\n`);
-    return;
+    return failed === 0 ? 0 : 1;
   }
   if (name === undefined) throw new ZoneError('usage', 'brands show needs a brand name', { hint: `brands: ${brandNames().join(', ')}` });
   const brand = await loadBrand(name);
   const plan = await planFor(ctx, brand, zone);
   if (mode.json) printJson({ brand, plan });
   else process.stdout.write(`${planText(brand, plan)}\n`);
+  return 0;
 }
 
-export async function recipesCommand(action: string, name: string | undefined, mode: OutputMode): Promise<void> {
+export async function recipesCommand(action: string, name: string | undefined, mode: OutputMode): Promise<number> {
   if (action === 'list') {
-    const recipes = await Promise.all(recipeNames().map((n) => loadRecipe(n)));
+    const { items: recipes, failed } = await loadAll(recipeNames(), loadRecipe);
     if (mode.json) printJson(recipes.map((r) => ({ name: r.name, description: r.description, brands: r.brands })));
     else
       process.stdout.write(
         `${formatTable(['RECIPE', 'BRANDS', 'DESCRIPTION'], recipes.map((r) => [r.name, r.brands.join(','), r.description]))}\n`,
       );
-    return;
+    return failed === 0 ? 0 : 1;
   }
   if (name === undefined) throw new ZoneError('usage', 'recipes show needs a recipe name', { hint: `recipes: ${recipeNames().join(', ')}` });
   const r = await loadRecipe(name);
   if (mode.json) {
     printJson(r);
-    return;
+    return 0;
   }
   const lines = [
     `recipe: ${r.name} (${r.file})`,
@@ -83,4 +100,5 @@ export async function recipesCommand(action: string, name: string | undefined, m
   ];
   if (r.init !== undefined) lines.push(`init: ${r.init.command.join(' ')} (halt signal ${r.init['halt-signal']})`);
   process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
 }

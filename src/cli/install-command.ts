@@ -7,11 +7,13 @@ import type { ZoneView } from '../core/zone.js';
 import type { OutputMode } from './render.js';
 import { followProgress } from './progress.js';
 import type { InstallArgs } from './actions.js';
+import { installZone } from '../core/install.js';
+import * as zones from '../core/zones.js';
+import { loadRecipe, recipeExists, recipeNames } from '../install/recipe.js';
+import { loadBrand } from '../brands/brand.js';
 
 
 export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputMode): Promise<ZoneView> {
-  const { installZone } = await import('../core/install.js');
-  const zones = await import('../core/zones.js');
   if (a.zone === undefined) {
     throw new ZoneError('usage', 'install needs a zone name, or --brand BRAND RECIPE to create one from a recipe', {
       hint: 'zonectl install NAME [--recipe R | --source PATH], or zonectl install --brand native busybox',
@@ -24,21 +26,18 @@ export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputM
       throw new ZoneError('refused', `zone "${a.zone}" exists with brand ${existing.record.brand}, not ${a.brand}`, { zone: a.zone });
     }
     const req = { ...(a.recipe === undefined ? {} : { recipe: a.recipe }), ...(a.source === undefined ? {} : { source: a.source }) };
-    await followProgress(installZone(ctx, a.zone, req), mode);
+    await followProgress(await installZone(ctx, a.zone, req), mode);
     return zones.zoneInfo(ctx, a.zone);
   }
 
   // One-step form: RECIPE names a recipe; check it all before creating anything.
-  const { recipeExists, loadRecipe } = await import('../install/recipe.js');
   const recipeName = a.recipe ?? a.zone;
   if (!recipeExists(recipeName)) {
-    const { recipeNames } = await import('../install/recipe.js');
     throw new ZoneError('not-found', `no zone and no recipe named "${recipeName}"`, {
       hint: `recipes: ${recipeNames().join(', ')}; or create the zone first (zonectl create NAME --brand ${a.brand})`,
     });
   }
   const recipe = await loadRecipe(recipeName);
-  const { loadBrand } = await import('../brands/brand.js');
   const brand = await loadBrand(a.brand);
   if (!recipe.brands.includes(brand.name)) {
     throw new ZoneError('refused', `recipe ${recipe.name} does not install into brand ${brand.name}`, {
@@ -48,7 +47,7 @@ export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputM
   const zoneName = a.name ?? recipe.name;
   await zones.createZone(ctx, zoneName, brand.name, []);
   try {
-    await followProgress(installZone(ctx, zoneName, { recipe: recipe.name }), mode);
+    await followProgress(await installZone(ctx, zoneName, { recipe: recipe.name }), mode);
   } catch (e) {
     await zones.deleteZone(ctx, zoneName, true).catch(() => undefined);
     throw e;

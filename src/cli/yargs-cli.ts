@@ -1,6 +1,6 @@
 // The full command line (yargs): every command, its options, help, completion and
 // usage errors. Handlers only map parsed arguments onto actions.ts.
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
 import { ZoneError } from '../core/errors.js';
 import * as act from './actions.js';
 import type { Global } from './actions.js';
@@ -54,7 +54,7 @@ const zoneArg = <T>(y: Argv<T>) =>
 
 const lifecycle = (verb: act.LifecycleVerb) => run((a, g) => act.lifecycleAction(g, need(a, 'name'), verb));
 
-export function buildCli(argv: string[]): Argv<Global> {
+export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<Global> {
   return yargs(argv)
     .scriptName('zonectl')
     .usage('$0 <command> [options]\n\nOS-level zones with one set of commands: create, install, boot, enter, halt, delete.')
@@ -226,6 +226,8 @@ export function buildCli(argv: string[]): Argv<Global> {
 
 export async function runYargs(argv: string[]): Promise<number> {
   exitStatus = 0;
-  await buildCli(argv).parseAsync();
+  // yargs is most of zonectl's size: loaded only when the fast path did not apply.
+  const { default: yargs } = await import('yargs');
+  await buildCli(yargs, argv).parseAsync();
   return exitStatus;
 }

@@ -4,6 +4,7 @@
 import * as act from './actions.js';
 import { parseFast, type FastCommand } from './fast-argv.js';
 import { renderError } from './render.js';
+import { runYargs } from './yargs-cli.js';
 
 function runFast(c: FastCommand): Promise<number> {
   switch (c.kind) {
@@ -21,7 +22,6 @@ function runFast(c: FastCommand): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const fast = parseFast(argv);
   if (fast !== undefined) return runFast(fast);
-  const { runYargs } = await import('./yargs-cli.js');
   return runYargs(argv);
 }
 

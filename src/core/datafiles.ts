@@ -6,6 +6,7 @@ import type { Validate } from '../generated/validators.js';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ZoneError, errnoCode } from './errors.js';
+import { cjsNamed } from './interop.js';
 
 export type DataKind = 'brand' | 'recipe';
 
@@ -100,9 +101,7 @@ function parsedAtBuild(path: string): unknown {
 export async function parseDataFile(kind: DataKind, path: string): Promise<unknown> {
   const cached = parsedAtBuild(path);
   if (cached !== undefined) return cached;
-  const yaml = await import('yaml');
-  // Bundled as CommonJS, yaml's named exports sit on its default export.
-  const parse = (yaml.parse ?? (yaml as unknown as { default: typeof yaml }).default.parse) as typeof yaml.parse;
+  const { parse } = cjsNamed(await import('yaml'), 'parse');
   try {
     return parse(readFileSync(path, 'utf8'), { prettyErrors: false }) as unknown;
   } catch (e) {

@@ -9,6 +9,7 @@ import { assertState } from './states.js';
 import type { ZoneRecord, ZoneStatus } from './zone.js';
 import { zoneRoot } from './zone.js';
 import { ZONE_PATH_ENV } from '../brands/plan.js';
+import { loadBrand } from '../brands/brand.js';
 import { resolveInRoot } from '../install/root-path.js';
 import { access, constants, stat } from 'node:fs/promises';
 
@@ -36,6 +37,8 @@ async function resolveUser(root: string, spec: string, zone: string): Promise<Zo
     return real === undefined ? '' : readFile(real, 'utf8').catch(() => '');
   };
   const user = findUser(spec, await read('/etc/passwd'), await read('/etc/group'));
+  // A userland without a root entry (a bare busybox tree) still has uid 0.
+  if (user === undefined && spec === 'root') return { name: 'root', uid: 0, gid: 0, home: '/', shell: '/bin/sh', groups: [] };
   if (user === undefined) {
     throw new ZoneError('not-found', `zone "${zone}" has no user "${spec}" in its /etc/passwd`, { zone });
   }
@@ -107,7 +110,6 @@ export async function loginZone(ctx: Context, name: string, userSpec: string | u
       hint: `for a command without a terminal use: zonectl exec ${name} -- CMD`,
     });
   }
-  const { loadBrand } = await import('../brands/brand.js');
   const brand = await loadBrand(record.brand);
   const root = await liveRoot(ctx, record);
   const user = await resolveUser(root, userSpec ?? 'root', name);

@@ -2,8 +2,9 @@
 // its root, and to installed (or configured) only when the work is whole. An install
 // interrupted at any point leaves incomplete, which install restarts and uninstall clears.
 import { mkdir, rm, chmod } from 'node:fs/promises';
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Context } from './context.js';
+import { cjsNamed } from './interop.js';
 import { configValue } from './config.js';
 import { ZoneError } from './errors.js';
 import { assertBrandHostFeatures } from './host-check.js';
@@ -94,8 +95,10 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
   });
 }
 
-/** Installs a zone, reporting progress as a stream of events; completes when installed. */
-export function installZone(ctx: Context, name: string, req: InstallRequest): Observable<InstallEvent> {
+/** Installs a zone, reporting progress as a stream of events; completes when installed.
+ * (rxjs loads here, on install, not on every command.) */
+export async function installZone(ctx: Context, name: string, req: InstallRequest): Promise<Observable<InstallEvent>> {
+  const { Observable } = cjsNamed(await import('rxjs'), 'Observable');
   return new Observable<InstallEvent>((sub) => {
     runInstall(ctx, name, req, (e) => sub.next(e)).then(
       () => sub.complete(),

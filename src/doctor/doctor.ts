@@ -7,7 +7,6 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { machine, release, type } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
 import { BUSYBOX_PACKAGE, findStaticBusybox } from '../install/host-busybox.js';
 import {
   cmdlineParam,
@@ -42,7 +41,6 @@ export interface DoctorReport {
 }
 
 const execFileP = promisify(execFile);
-const gunzipP = promisify(gunzip);
 const EXEC_TIMEOUT_MS = 3000;
 
 // Runtimes live in sbin on Debian, which a non-root PATH often lacks.
@@ -94,7 +92,9 @@ async function readKconfig(kernel: string): Promise<{ text: string; source: stri
   if (text !== undefined) return { text, source: boot };
   try {
     const gz = await readFile('/proc/config.gz');
-    return { text: (await gunzipP(gz)).toString('utf8'), source: '/proc/config.gz' };
+    // zlib loaded here only: it is part of zonectl's single bundle, started by every command.
+    const { gunzipSync } = await import('node:zlib');
+    return { text: gunzipSync(gz).toString('utf8'), source: '/proc/config.gz' };
   } catch {
     return undefined;
   }
