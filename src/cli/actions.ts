@@ -104,6 +104,8 @@ export interface InstallArgs {
   source: string | undefined;
   brand: string | undefined;
   name: string | undefined;
+  maxSize: string | undefined;
+  maxEntries: string | undefined;
 }
 
 export async function installAction(g: Global, args: InstallArgs): Promise<void> {

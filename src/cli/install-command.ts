@@ -11,9 +11,15 @@ import { installZone } from '../core/install.js';
 import * as zones from '../core/zones.js';
 import { loadRecipe, recipeExists, recipeNames } from '../install/recipe.js';
 import { loadBrand } from '../brands/brand.js';
+import { parseCount, parseSize } from '../core/units.js';
+import { DEFAULT_LIMITS } from '../install/writer.js';
 
 
 export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputMode): Promise<ZoneView> {
+  const limits = {
+    maxBytes: a.maxSize === undefined ? DEFAULT_LIMITS.maxBytes : parseSize(a.maxSize, '--max-size'),
+    maxEntries: a.maxEntries === undefined ? DEFAULT_LIMITS.maxEntries : parseCount(a.maxEntries, '--max-entries'),
+  };
   if (a.zone === undefined) {
     throw new ZoneError('usage', 'install needs a zone name, or --brand BRAND RECIPE to create one from a recipe', {
       hint: 'zonectl install NAME [--recipe R | --source PATH], or zonectl install --brand native busybox',
@@ -25,7 +31,7 @@ export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputM
     if (existing !== undefined && a.brand !== undefined && existing.record.brand !== a.brand) {
       throw new ZoneError('refused', `zone "${a.zone}" exists with brand ${existing.record.brand}, not ${a.brand}`, { zone: a.zone });
     }
-    const req = { ...(a.recipe === undefined ? {} : { recipe: a.recipe }), ...(a.source === undefined ? {} : { source: a.source }) };
+    const req = { limits, ...(a.recipe === undefined ? {} : { recipe: a.recipe }), ...(a.source === undefined ? {} : { source: a.source }) };
     await followProgress(await installZone(ctx, a.zone, req), mode);
     return zones.zoneInfo(ctx, a.zone);
   }

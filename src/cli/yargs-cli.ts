@@ -120,6 +120,8 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
           .option('source', { alias: 's', type: 'string', describe: 'directory to install from' })
           .option('brand', { alias: 'b', type: 'string', describe: 'create the zone with this brand if it does not exist' })
           .option('name', { type: 'string', describe: "with --brand: the new zone's name (default: the recipe's)" })
+          .option('max-size', { type: 'string', describe: 'most an archive may unpack to (default 64G)' })
+          .option('max-entries', { type: 'string', describe: 'most entries an archive may hold (default 4000000)' })
           .conflicts('recipe', 'source'),
       run((a, g) =>
         act.installAction(g, {
@@ -128,6 +130,8 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
           source: str(a, 'source'),
           brand: str(a, 'brand'),
           name: str(a, 'name'),
+          maxSize: str(a, 'maxSize'),
+          maxEntries: str(a, 'maxEntries'),
         }),
       ),
     )

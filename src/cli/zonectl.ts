@@ -25,11 +25,23 @@ async function main(argv: string[]): Promise<number> {
   return runYargs(argv);
 }
 
+let finished = false;
+// A promise nothing will settle lets Node exit with status 0 as if all went well:
+// make that a loud failure instead.
+process.on('exit', () => {
+  if (!finished) {
+    process.stderr.write('zonectl: internal error: stopped before the command finished; this is a bug in zonectl\n');
+    process.exitCode = 70;
+  }
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
+    finished = true;
     process.exitCode = code;
   },
   (e: unknown) => {
+    finished = true;
     process.exitCode = renderError(e, { json: process.argv.includes('--json'), quiet: false });
   },
 );

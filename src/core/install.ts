@@ -12,9 +12,11 @@ import { withZone } from './transition.js';
 import { zoneRoot, type InstalledUserland } from './zone.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
 import { loadRecipe, recipeNames } from '../install/recipe.js';
+import { inspectSource, populateFromTar } from '../install/archive/source.js';
+import { DEFAULT_LIMITS, type Limits } from '../install/writer.js';
 import {
-  checkDirectorySource,
   populateFromDirectory,
+  userlandArch,
   populateFromRecipe,
   populateSkeleton,
   prepareHostPaths,
@@ -26,6 +28,8 @@ import {
 export interface InstallRequest {
   recipe?: string;
   source?: string;
+  /** Bounds on what an archive may unpack to (archive bombs). */
+  limits?: Limits;
 }
 
 function chooseMethod(brand: Brand, req: InstallRequest, zone: string): 'recipe' | 'source' | 'skeleton' {
@@ -63,7 +67,7 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
       });
     }
     await assertBrandHostFeatures(brand, name);
-    if (req.source !== undefined) await checkDirectorySource(req.source, name);
+    const source = req.source === undefined ? undefined : await inspectSource(req.source, name);
 
     const root = zoneRoot(z.record.zonepath);
     await z.moveTo('incomplete', { operation: 'install' }, ['userland']);
@@ -76,7 +80,12 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
     const vars = { zone: name, hostname: configValue(z.record.config, 'hostname') ?? name };
     let populated: Populated;
     if (method === 'recipe' && recipe !== undefined) populated = await populateFromRecipe(root, recipe, vars, emit);
-    else if (method === 'source' && req.source !== undefined) populated = await populateFromDirectory(root, req.source, name, emit);
+    else if (method === 'source' && req.source !== undefined && source?.kind === 'directory') populated = await populateFromDirectory(root, req.source, name, emit);
+    else if (method === 'source' && req.source !== undefined && source?.kind === 'tar') {
+      const totals = await populateFromTar(root, req.source, source, { zone: name, limits: req.limits ?? DEFAULT_LIMITS, emit });
+      emit({ type: 'phase', zone: name, phase: 'unpack', message: `${totals.entries} entries, ${totals.bytes} bytes${totals.skippedDevices > 0 ? `; ${totals.skippedDevices} device nodes skipped (not root)` : ''}` });
+      populated = { arch: (await userlandArch(root)) ?? 'unknown' };
+    }
     else populated = await populateSkeleton(root, brand, vars, emit);
     testStopPoint('install');
     await prepareHostPaths(root, brand);

@@ -1,6 +1,6 @@
 // The ways a userland reaches a zone root. Each takes the empty root and fills it,
 // reporting progress through `emit`; none touches zone state (the engine does).
-import { lstat, mkdir, symlink, copyFile, chmod, stat, readlink } from 'node:fs/promises';
+import { lstat, mkdir, symlink, copyFile, chmod, readlink } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dirname, join, relative } from 'node:path';
@@ -70,21 +70,8 @@ async function installHostBusybox(root: string, pkg: string, zone: string, emit:
   }
 }
 
-/** Refuses a --source that cannot be installed from, before anything is written. */
-export async function checkDirectorySource(source: string, zone: string): Promise<void> {
-  const st = await stat(source).catch(() => undefined);
-  if (st === undefined) throw new ZoneError('not-found', `install source ${source}: no such file or directory`, { zone });
-  if (!st.isDirectory()) {
-    throw new ZoneError('install-failed', `install source ${source}: not a directory`, {
-      zone,
-      hint: 'only directories can be installed from for now; unpack the archive into a directory first',
-    });
-  }
-}
-
 /** A directory tree copied whole, keeping owners, modes, times, links and xattrs. */
 export async function populateFromDirectory(root: string, source: string, zone: string, emit: Emit): Promise<Populated> {
-  await checkDirectorySource(source, zone);
   emit({ type: 'phase', zone, phase: 'copy', message: `copying ${source}` });
   try {
     await run('cp', ['-a', '--reflink=auto', '--', `${source}/.`, `${root}/`], { maxBuffer: 16 << 20 });

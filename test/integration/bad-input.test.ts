@@ -81,7 +81,7 @@ t('missing zones, missing arguments and bad install sources', () => {
   refused(['boot', 'ghost'], /zone "ghost" does not exist/);
   refused(['install', 'conf'], /needs --recipe RECIPE or --source PATH/, 2);
   refused(['install', 'conf', '--source', '/nonexistent/dir'], /\/nonexistent\/dir: no such file/);
-  refused(['install', 'conf', '--source', '/etc/hostname'], /not a directory/);
+  refused(['install', 'conf', '--source', '/etc/hostname'], /\/etc\/hostname: not a directory or an archive zonectl reads/);
   refused(['create', 'z3'], /brand/, 2);
   refused(['frobnicate'], /Unknown argument|Unknown command/i, 2);
   refused(['uninstall', 'inst'], /refusing without -F/);

@@ -1,0 +1,89 @@
+// Tar entries into the confined writer, as a stream (tar-stream reads the format,
+// including GNU long names and pax headers; it writes nothing itself).
+import type { Readable } from 'node:stream';
+import { ZoneError } from '../../core/errors.js';
+import type { ConfinedWriter, Entry } from '../writer.js';
+
+type TarHeader = {
+  name: string;
+  type: string | null;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  size?: number;
+  mtime?: Date;
+  linkname?: string | null;
+  devmajor?: number;
+  devminor?: number;
+};
+
+function toEntry(h: TarHeader): Entry | undefined {
+  const meta = { path: h.name, mode: h.mode ?? 0o644, uid: h.uid ?? 0, gid: h.gid ?? 0, mtime: h.mtime ?? new Date(0) };
+  switch (h.type) {
+    case 'file':
+    case 'contiguous-file':
+      return { ...meta, type: 'file', size: h.size ?? 0 };
+    case 'directory':
+      return { ...meta, type: 'directory' };
+    case 'symlink':
+      return { ...meta, type: 'symlink', target: h.linkname ?? '' };
+    case 'link':
+      return { ...meta, type: 'hardlink', target: h.linkname ?? '' };
+    case 'character-device':
+      return { ...meta, type: 'char-device', major: h.devmajor ?? 0, minor: h.devminor ?? 0 };
+    case 'block-device':
+      return { ...meta, type: 'block-device', major: h.devmajor ?? 0, minor: h.devminor ?? 0 };
+    case 'fifo':
+      return { ...meta, type: 'fifo' };
+    default:
+      return undefined; // pax/GNU metadata entries are folded in by tar-stream
+  }
+}
+
+export async function extractTar(input: Readable, writer: ConfinedWriter, source: string, zone: string, onEntry: () => void): Promise<void> {
+  const tarStream = await import('tar-stream');
+  const { extract } = tarStream.extract === undefined ? (tarStream as unknown as { default: typeof tarStream }).default : tarStream;
+  const ex = extract();
+  const asZoneError = (e: unknown): ZoneError =>
+    e instanceof ZoneError
+      ? e
+      : new ZoneError('install-failed', `${source}: not a readable tar archive: ${e instanceof Error ? e.message : String(e)}`, { zone });
+
+  const entries = new Promise<void>((resolve, reject) => {
+    ex.on('entry', (header, stream, next) => {
+      const entry = toEntry(header as TarHeader);
+      if (entry === undefined || entry.type !== 'file') stream.resume();
+      if (entry === undefined) {
+        stream.on('end', () => next());
+        return;
+      }
+      writer.write(entry, entry.type === 'file' ? (stream as unknown as AsyncIterable<Uint8Array>) : undefined).then(
+        () => {
+          onEntry();
+          next();
+        },
+        (e: unknown) => next(e instanceof Error ? e : new Error(String(e))),
+      );
+    });
+    ex.on('finish', resolve);
+    ex.on('close', resolve);
+    ex.on('error', reject);
+  });
+  // Fed by hand: tar-stream's streams are streamx streams, not Node's.
+  const feed = (async () => {
+    for await (const chunk of input) {
+      if (!ex.write(chunk as Buffer)) await new Promise<void>((r) => ex.once('drain', () => r(undefined)));
+    }
+    ex.end(undefined);
+  })();
+  try {
+    await Promise.all([entries, feed.catch((e: unknown) => {
+      ex.destroy(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    })]);
+  } catch (e) {
+    input.destroy();
+    ex.destroy();
+    throw asZoneError(e);
+  }
+}

@@ -1,0 +1,202 @@
+// The one confined writer: every file an archive or image puts in a zone goes through
+// here, and nothing it does can reach outside the zone root. Entry paths are relative
+// (no absolute paths, no ".."); symlinks already in the root (planted by the archive
+// itself or not) are followed only as the zone would see them, clamped to the root;
+// the final component is never followed; hard links must point at files inside.
+import { constants } from 'node:fs';
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, unlink } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { ZoneError } from '../core/errors.js';
+import { printable } from '../core/zone.js';
+import { runCapture } from '../hosts/local.js';
+import { resolveInRoot } from './root-path.js';
+
+interface Meta {
+  path: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: Date;
+}
+
+export type Entry =
+  | (Meta & { type: 'directory' })
+  | (Meta & { type: 'file'; size: number })
+  | (Meta & { type: 'symlink'; target: string })
+  | (Meta & { type: 'hardlink'; target: string })
+  | (Meta & { type: 'char-device' | 'block-device'; major: number; minor: number })
+  | (Meta & { type: 'fifo' });
+
+export interface Limits {
+  maxBytes: number;
+  maxEntries: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxBytes: 64 * 2 ** 30, maxEntries: 4_000_000 };
+
+export interface WriterOptions {
+  zone: string;
+  limits: Limits;
+  /** Keep owners and make device nodes: only when zonectl runs as root. */
+  asRoot: boolean;
+  /** Names the archive in messages. */
+  source: string;
+}
+
+export interface WriteTotals {
+  entries: number;
+  bytes: number;
+  skippedDevices: number;
+}
+
+export class ConfinedWriter {
+  private entries = 0;
+  private bytes = 0;
+  private skippedDevices = 0;
+  /** Directory times are set last: writing their children would change them again. */
+  private readonly dirTimes: Array<{ path: string; mtime: Date }> = [];
+
+  constructor(
+    readonly root: string,
+    private readonly opts: WriterOptions,
+  ) {}
+
+  private fail(entry: string, why: string): never {
+    throw new ZoneError('install-failed', `${this.opts.source}: entry "${printable(entry)}": ${why}`, {
+      zone: this.opts.zone,
+      hint: 'the zone is left incomplete; nothing was written outside its root (zonectl uninstall -F cleans it up)',
+    });
+  }
+
+  /** A path as parts below the root; refuses absolute paths and "..". `what` says
+   * which path of `entry` it is, for the message. */
+  private parts(entry: string, path: string, what = 'path'): string[] {
+    if (path.startsWith('/')) this.fail(entry, `absolute ${what}`);
+    const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+    if (parts.includes('..')) this.fail(entry, `${what} contains ".."`);
+    if (parts.some((p) => p.includes('\0'))) this.fail(entry, `${what} contains a NUL byte`);
+    return parts;
+  }
+
+  /** The directory that will hold an entry, made as needed; symlinks on the way are
+   * followed as the zone would follow them, never out of the root. */
+  private async parentDir(entry: string, parts: string[]): Promise<string> {
+    let cur = this.root;
+    for (const part of parts) {
+      const next = join(cur, part);
+      const st = await lstat(next).catch(() => undefined);
+      if (st === undefined) {
+        await mkdir(next, { mode: 0o755 });
+        cur = next;
+      } else if (st.isDirectory()) {
+        cur = next;
+      } else if (st.isSymbolicLink()) {
+        const resolved = await resolveInRoot(this.root, relative(this.root, next));
+        const rst = resolved === undefined ? undefined : await lstat(resolved).catch(() => undefined);
+        if (resolved === undefined || rst?.isDirectory() !== true) this.fail(entry, `${relative(this.root, next)} is a symlink to no directory`);
+        cur = resolved;
+      } else {
+        this.fail(entry, `${relative(this.root, next)} is not a directory`);
+      }
+    }
+    return cur;
+  }
+
+  private count(entry: string, size: number): void {
+    this.entries++;
+    this.bytes += size;
+    if (this.entries > this.opts.limits.maxEntries) {
+      this.fail(entry, `more than ${this.opts.limits.maxEntries} entries (raise with --max-entries)`);
+    }
+    if (this.bytes > this.opts.limits.maxBytes) {
+      this.fail(entry, `more than ${this.opts.limits.maxBytes} bytes unpacked (raise with --max-size)`);
+    }
+  }
+
+  /** Removes what stands where a non-directory goes (never following it). */
+  private async clear(dest: string, keepDir: boolean): Promise<void> {
+    const st = await lstat(dest).catch(() => undefined);
+    if (st === undefined || (keepDir && st.isDirectory())) return;
+    if (st.isDirectory()) await rm(dest, { recursive: true, force: true });
+    else await unlink(dest);
+  }
+
+  private async setMeta(dest: string, e: Entry): Promise<void> {
+    if (this.opts.asRoot) await lchown(dest, e.uid, e.gid);
+    // chmod after chown: chown clears set-id bits.
+    if (e.type !== 'symlink') await chmod(dest, e.mode & 0o7777);
+    if (e.type === 'directory') this.dirTimes.push({ path: dest, mtime: e.mtime });
+    else await lutimes(dest, e.mtime, e.mtime);
+  }
+
+  /** Writes one entry; a file's bytes come from `content`, which the caller drains
+   * itself for every other kind of entry. */
+  async write(e: Entry, content?: AsyncIterable<Uint8Array>): Promise<void> {
+    const parts = this.parts(e.path, e.path);
+    this.count(e.path, e.type === 'file' ? e.size : 0);
+    if (parts.length === 0) {
+      // "./" itself: the root's own mode and owner, nothing else.
+      if (e.type === 'directory') await this.setMeta(this.root, e);
+      return;
+    }
+    const dir = await this.parentDir(e.path, parts.slice(0, -1));
+    const dest = join(dir, parts[parts.length - 1] as string);
+    switch (e.type) {
+      case 'directory':
+        await this.clear(dest, true);
+        await mkdir(dest, { recursive: false, mode: 0o700 }).catch((err: unknown) => {
+          if ((err as { code?: string }).code !== 'EEXIST') throw err;
+        });
+        break;
+      case 'file': {
+        await this.clear(dest, false);
+        const fh = await open(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+        try {
+          if (content !== undefined) for await (const chunk of content) await fh.write(chunk);
+        } finally {
+          await fh.close();
+        }
+        break;
+      }
+      case 'symlink':
+        if (e.target === '') this.fail(e.path, 'symlink with an empty target');
+        await this.clear(dest, false);
+        await symlink(e.target, dest);
+        break;
+      case 'hardlink': {
+        const tparts = this.parts(e.path, e.target, 'link target');
+        if (tparts.length === 0) this.fail(e.path, 'hard link to the root');
+        const tdir = await this.parentDir(e.path, tparts.slice(0, -1));
+        const target = join(tdir, tparts[tparts.length - 1] as string);
+        const st = await lstat(target).catch(() => undefined);
+        if (st === undefined) this.fail(e.path, `hard link to "${printable(e.target)}", which the archive has not made`);
+        if (st.isDirectory()) this.fail(e.path, 'hard link to a directory');
+        if (target === dest) return;
+        await this.clear(dest, false);
+        await link(target, dest);
+        return; // a hard link shares its target's metadata
+      }
+      case 'char-device':
+      case 'block-device':
+      case 'fifo': {
+        if (e.type !== 'fifo' && !this.opts.asRoot) {
+          this.skippedDevices++;
+          return;
+        }
+        await this.clear(dest, false);
+        const kind = e.type === 'fifo' ? ['p'] : [e.type === 'char-device' ? 'c' : 'b', String(e.major), String(e.minor)];
+        // Node has no mknod(2); coreutils' mknod makes the node.
+        const r = await runCapture(['mknod', '-m', (e.mode & 0o7777).toString(8), dest, ...kind]);
+        if (r.code !== 0) this.fail(e.path, `mknod failed: ${r.stderr.trim()}`);
+        break;
+      }
+    }
+    await this.setMeta(dest, e);
+  }
+
+  /** Sets the directories' times, last, and reports what was written. */
+  async finish(): Promise<WriteTotals> {
+    for (const d of this.dirTimes.reverse()) await lutimes(d.path, d.mtime, d.mtime);
+    return { entries: this.entries, bytes: this.bytes, skippedDevices: this.skippedDevices };
+  }
+}
