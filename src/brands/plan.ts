@@ -50,6 +50,13 @@ export async function sharedDirectories(rootfs: string, brand: Brand): Promise<s
   return out;
 }
 
+/** KEY=VALUE lists, later ones replacing earlier keys, order kept. */
+export function mergeEnv(base: string[], over: string[]): string[] {
+  const out = new Map<string, string>();
+  for (const kv of [...base, ...over]) out.set(kv.split('=')[0] as string, kv);
+  return [...out.values()];
+}
+
 export function buildBootPlan(record: ZoneRecord, status: ZoneStatus, brand: Brand, sharedDirs: string[]): BootPlan {
   const init = status.userland?.init ?? { command: brand.init.command, haltSignal: brand.init['halt-signal'] };
   return {
@@ -63,7 +70,10 @@ export function buildBootPlan(record: ZoneRecord, status: ZoneStatus, brand: Bra
     capabilities: [...brand.capabilities],
     binds: sharedDirs.map((p) => ({ source: p, destination: p, readonly: true })),
     seccomp: { defaultAction: brand.seccomp['default-action'], deny: [...brand.seccomp.deny], errno: brand.seccomp.errno },
-    env: [ZONE_PATH_ENV, 'TERM=xterm', 'container=zonectl', `HOSTNAME=${configValue(record.config, 'hostname') ?? record.name}`],
+    env: mergeEnv(
+      [ZONE_PATH_ENV, 'TERM=xterm', 'container=zonectl', `HOSTNAME=${configValue(record.config, 'hostname') ?? record.name}`],
+      status.userland?.env ?? [],
+    ),
     arch: status.userland?.arch ?? process.arch,
   };
 }

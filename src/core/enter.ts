@@ -77,7 +77,8 @@ export async function execInZone(ctx: Context, name: string, argv: string[], opt
   const root = await liveRoot(ctx, record);
   const user = await resolveUser(root, opts.user ?? 'root', name);
   const cwd = opts.cwd ?? (opts.user === undefined ? '/' : await homeOrRoot(root, user));
-  if (!(await commandExists(root, argv[0] as string, cwd, opts.env))) {
+  // The zone's own PATH (an image's Env) unless the caller gives one.
+  if (!(await commandExists(root, argv[0] as string, cwd, [...(status.userland?.env ?? []), ...opts.env]))) {
     throw new ZoneError('not-found', `zone "${name}": ${argv[0]}: command not found`, { zone: name, exit: 127 });
   }
   const env = [`HOME=${user.home}`, `USER=${user.name}`, `LOGNAME=${user.name}`, ...opts.env];

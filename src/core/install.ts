@@ -13,6 +13,7 @@ import { zoneRoot, type InstalledUserland } from './zone.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
 import { loadRecipe, recipeNames } from '../install/recipe.js';
 import { inspectSource, populateFromTar } from '../install/archive/source.js';
+import { populateFromImage } from '../install/oci/install.js';
 import { DEFAULT_LIMITS, type Limits } from '../install/writer.js';
 import {
   populateFromDirectory,
@@ -85,6 +86,14 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
       const totals = await populateFromTar(root, req.source, source, { zone: name, limits: req.limits ?? DEFAULT_LIMITS, emit });
       emit({ type: 'phase', zone: name, phase: 'unpack', message: `${totals.entries} entries, ${totals.bytes} bytes${totals.skippedDevices > 0 ? `; ${totals.skippedDevices} device nodes skipped (not root)` : ''}` });
       populated = { arch: (await userlandArch(root)) ?? 'unknown' };
+    } else if (method === 'source' && req.source !== undefined && (source?.kind === 'image-directory' || source?.kind === 'image-tar')) {
+      const image = await populateFromImage(
+        root,
+        source.kind === 'image-tar' ? { path: req.source, packed: { compression: source.compression, size: source.size } } : { path: req.source },
+        { zone: name, limits: req.limits ?? DEFAULT_LIMITS, emit },
+      );
+      emit({ type: 'phase', zone: name, phase: 'image', message: `${image.format} image, ${image.layers} layers${image.arch === undefined ? '' : `, ${image.arch}`}` });
+      populated = { arch: image.arch ?? (await userlandArch(root)) ?? 'unknown', env: image.env, ...(image.init === undefined ? {} : { init: image.init }) };
     }
     else populated = await populateSkeleton(root, brand, vars, emit);
     testStopPoint('install');
@@ -97,6 +106,7 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
       ...(recipe === undefined ? {} : { recipe: recipe.name }),
       ...(req.source === undefined ? {} : { source: req.source }),
       ...(populated.init === undefined ? {} : { init: populated.init }),
+      ...(populated.env === undefined || populated.env.length === 0 ? {} : { env: populated.env }),
     };
     await z.moveTo('installed', { userland }, ['operation']);
     emit({ type: 'phase', zone: name, phase: 'done', message: `zone ${name} installed` });

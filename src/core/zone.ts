@@ -20,6 +20,7 @@ export interface InstalledUserland {
   source?: string;
   arch: string;              // Node-style arch of the userland, e.g. 'x64'
   init?: InitSpec;           // overrides the brand's init when the userland brings its own
+  env?: string[];            // environment the userland expects (an image's Env)
   installedAt: string;
 }
 

@@ -24,6 +24,8 @@ export type Emit = (e: InstallEvent) => void;
 export interface Populated {
   arch: string;
   init?: InitSpec;
+  /** Environment the userland expects (an image's Env). */
+  env?: string[];
 }
 
 /** The recipe's method, then its layout. */

@@ -4,7 +4,7 @@
 // itself or not) are followed only as the zone would see them, clamped to the root;
 // the final component is never followed; hard links must point at files inside.
 import { constants } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, unlink } from 'node:fs/promises';
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink, unlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ZoneError } from '../core/errors.js';
 import { printable } from '../core/zone.js';
@@ -192,6 +192,29 @@ export class ConfinedWriter {
       }
     }
     await this.setMeta(dest, e);
+  }
+
+  /** Deletes what stands at `path` (an OCI whiteout), never following a symlink in its
+   * last component; a path that does not exist is fine. */
+  async remove(path: string): Promise<void> {
+    const parts = this.parts(path, path);
+    if (parts.length === 0) this.fail(path, 'whiteout of the root');
+    const dir = await this.existingDir(parts.slice(0, -1));
+    if (dir !== undefined) await rm(join(dir, parts[parts.length - 1] as string), { recursive: true, force: true });
+  }
+
+  /** Empties a directory but for the names in `keep` (an OCI opaque whiteout). */
+  async clearDir(path: string, keep: Set<string>): Promise<void> {
+    const dir = await this.existingDir(this.parts(path, path));
+    if (dir === undefined) return;
+    for (const name of await readdir(dir)) if (!keep.has(name)) await rm(join(dir, name), { recursive: true, force: true });
+  }
+
+  /** The directory at `parts` as the zone sees it, if there is one; creates nothing. */
+  private async existingDir(parts: string[]): Promise<string | undefined> {
+    const resolved = await resolveInRoot(this.root, parts.join('/'));
+    if (resolved === undefined) return undefined;
+    return (await lstat(resolved)).isDirectory() ? resolved : undefined;
   }
 
   /** Sets the directories' times, last, and reports what was written. */

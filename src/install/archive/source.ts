@@ -2,21 +2,55 @@
 // first bytes (compression, then format), unpacked through the confined writer.
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { ZoneError } from '../../core/errors.js';
 import type { Emit } from '../methods.js';
 import { ConfinedWriter, type Limits, type WriteTotals } from '../writer.js';
 import { decompress } from './decompress.js';
 import { isTar, sniffCompression, type Compression } from './detect.js';
 import { extractTar } from './tar.js';
+import { isImageDir } from '../oci/image.js';
 
-export type SourceKind = { kind: 'directory' } | { kind: 'tar'; compression: Compression; size: number };
+export type SourceKind =
+  | { kind: 'directory' }
+  | { kind: 'tar'; compression: Compression; size: number }
+  | { kind: 'image-directory' }
+  | { kind: 'image-tar'; compression: Compression; size: number };
+
+// What the first entry of an image archive looks like: an OCI layout's files, or
+// docker save's (blobs/ since Docker 25, <64 hex>/ before). No root filesystem
+// starts so.
+const IMAGE_FIRST_ENTRY = /^(\.\/)?(blobs\/|oci-layout$|index\.json$|manifest\.json$|repositories$|[0-9a-f]{64}(\/|\.json$))/;
+
+/** The name of an archive's first entry below its top, reading no more than that. */
+async function firstEntryName(path: string, src: { compression: Compression; size: number }, zone: string): Promise<string | undefined> {
+  let name: string | undefined;
+  const stop = new ZoneError('refused', 'first entry read');
+  const noEmit: Emit = () => undefined;
+  try {
+    await extractTar(
+      openArchive(path, src, { zone, emit: noEmit, phase: 'inspect' }),
+      async (e, content) => {
+        // "./" (the archive's own top directory) says nothing: look at the next one.
+        if (e.path.replace(/^\.?\/*/, '') === '') return;
+        name = e.path;
+        if (content !== undefined) void content;
+        throw stop;
+      },
+      path,
+      zone,
+    );
+  } catch (e) {
+    if (e !== stop) throw e;
+  }
+  return name;
+}
 
 /** Says what a --source is, or refuses it with the reason, before anything is written. */
 export async function inspectSource(path: string, zone: string): Promise<SourceKind> {
   const st = await stat(path).catch(() => undefined);
   if (st === undefined) throw new ZoneError('not-found', `install source ${path}: no such file or directory`, { zone });
-  if (st.isDirectory()) return { kind: 'directory' };
+  if (st.isDirectory()) return (await isImageDir(path)) ? { kind: 'image-directory' } : { kind: 'directory' };
   if (!st.isFile()) throw new ZoneError('install-failed', `install source ${path}: not a directory or a regular file`, { zone });
   const fh = await open(path, 'r');
   const head = Buffer.alloc(512);
@@ -27,11 +61,14 @@ export async function inspectSource(path: string, zone: string): Promise<SourceK
     await fh.close();
   }
   const compression = sniffCompression(head.subarray(0, n));
-  if (compression !== 'none') return { kind: 'tar', compression, size: st.size };
-  if (isTar(head.subarray(0, n))) return { kind: 'tar', compression, size: st.size };
+  if (compression !== 'none' || isTar(head.subarray(0, n))) {
+    const src = { compression, size: st.size };
+    const first = await firstEntryName(path, src, zone);
+    return first !== undefined && IMAGE_FIRST_ENTRY.test(first) ? { kind: 'image-tar', ...src } : { kind: 'tar', ...src };
+  }
   throw new ZoneError('install-failed', `install source ${path}: not a directory or an archive zonectl reads`, {
     zone,
-    hint: 'give a directory or a tar archive (plain, gzip, bzip2, xz or zstd)',
+    hint: 'give a directory, a tar archive (plain, gzip, bzip2, xz or zstd), an OCI image layout or a docker save archive',
   });
 }
 
@@ -43,9 +80,13 @@ export interface ArchiveOptions {
 
 const PROGRESS_EVERY = 1 << 20;
 
-export async function populateFromTar(root: string, path: string, src: { compression: Compression; size: number }, o: ArchiveOptions): Promise<WriteTotals> {
-  o.emit({ type: 'phase', zone: o.zone, phase: 'unpack', message: `unpacking ${path}${src.compression === 'none' ? '' : ` (${src.compression})`}` });
-  const writer = new ConfinedWriter(root, { zone: o.zone, limits: o.limits, asRoot: process.getuid?.() === 0, source: path });
+/** The archive at `path`, decompressed, reporting progress against the file's size as
+ * it is read; `onChunk` sees the raw (compressed) bytes, e.g. to check a digest. */
+export function openArchive(
+  path: string,
+  src: { compression: Compression; size: number },
+  o: { zone: string; emit: Emit; phase: string; onChunk?: (b: Buffer) => void },
+): Readable {
   let read = 0;
   let reported = 0;
   // Counts the archive's bytes as they are read: progress against the file's size.
@@ -54,15 +95,25 @@ export async function populateFromTar(root: string, path: string, src: { compres
       read += chunk.length;
       if (read - reported >= PROGRESS_EVERY || read === src.size) {
         reported = read;
-        o.emit({ type: 'progress', zone: o.zone, phase: 'unpack', done: read, total: src.size });
+        o.emit({ type: 'progress', zone: o.zone, phase: o.phase, done: read, total: src.size });
       }
+      o.onChunk?.(chunk);
       done(null, chunk);
     },
   });
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
   file.on('error', (e) => counter.destroy(e));
-  const input = file.pipe(counter);
-  const tar = decompress(input, src.compression, path, o.zone);
-  await extractTar(tar, writer, path, o.zone, () => undefined);
+  return decompress(file.pipe(counter), src.compression, path, o.zone);
+}
+
+export function newWriter(root: string, source: string, o: { zone: string; limits: Limits }): ConfinedWriter {
+  return new ConfinedWriter(root, { zone: o.zone, limits: o.limits, asRoot: process.getuid?.() === 0, source });
+}
+
+export async function populateFromTar(root: string, path: string, src: { compression: Compression; size: number }, o: ArchiveOptions): Promise<WriteTotals> {
+  o.emit({ type: 'phase', zone: o.zone, phase: 'unpack', message: `unpacking ${path}${src.compression === 'none' ? '' : ` (${src.compression})`}` });
+  const writer = newWriter(root, path, o);
+  const tar = openArchive(path, src, { zone: o.zone, emit: o.emit, phase: 'unpack' });
+  await extractTar(tar, (e, c) => writer.write(e, c), path, o.zone);
   return writer.finish();
 }

@@ -2,7 +2,10 @@
 // including GNU long names and pax headers; it writes nothing itself).
 import type { Readable } from 'node:stream';
 import { ZoneError } from '../../core/errors.js';
-import type { ConfinedWriter, Entry } from '../writer.js';
+import type { Entry } from '../writer.js';
+
+/** Takes each entry in archive order; a file's bytes come as `content`. */
+export type EntrySink = (entry: Entry, content: AsyncIterable<Uint8Array> | undefined) => Promise<void>;
 
 type TarHeader = {
   name: string;
@@ -40,7 +43,7 @@ function toEntry(h: TarHeader): Entry | undefined {
   }
 }
 
-export async function extractTar(input: Readable, writer: ConfinedWriter, source: string, zone: string, onEntry: () => void): Promise<void> {
+export async function extractTar(input: Readable, sink: EntrySink, source: string, zone: string): Promise<void> {
   const tarStream = await import('tar-stream');
   const { extract } = tarStream.extract === undefined ? (tarStream as unknown as { default: typeof tarStream }).default : tarStream;
   const ex = extract();
@@ -57,11 +60,8 @@ export async function extractTar(input: Readable, writer: ConfinedWriter, source
         stream.on('end', () => next());
         return;
       }
-      writer.write(entry, entry.type === 'file' ? (stream as unknown as AsyncIterable<Uint8Array>) : undefined).then(
-        () => {
-          onEntry();
-          next();
-        },
+      sink(entry, entry.type === 'file' ? (stream as unknown as AsyncIterable<Uint8Array>) : undefined).then(
+        () => next(),
         (e: unknown) => next(e instanceof Error ? e : new Error(String(e))),
       );
     });
