@@ -104,6 +104,8 @@ export interface InstallArgs {
   source: string | undefined;
   brand: string | undefined;
   name: string | undefined;
+  arch: string | undefined;
+  mirrors: string[];
   maxSize: string | undefined;
   maxEntries: string | undefined;
 }

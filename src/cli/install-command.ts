@@ -31,14 +31,20 @@ export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputM
     if (existing !== undefined && a.brand !== undefined && existing.record.brand !== a.brand) {
       throw new ZoneError('refused', `zone "${a.zone}" exists with brand ${existing.record.brand}, not ${a.brand}`, { zone: a.zone });
     }
-    const req = { limits, ...(a.recipe === undefined ? {} : { recipe: a.recipe }), ...(a.source === undefined ? {} : { source: a.source }) };
+    const req = {
+      limits,
+      mirrors: a.mirrors,
+      ...(a.arch === undefined ? {} : { arch: a.arch }),
+      ...(a.recipe === undefined ? {} : { recipe: a.recipe }),
+      ...(a.source === undefined ? {} : { source: a.source }),
+    };
     await followProgress(await installZone(ctx, a.zone, req), mode);
     return zones.zoneInfo(ctx, a.zone);
   }
 
   // One-step form: RECIPE names a recipe; check it all before creating anything.
   const recipeName = a.recipe ?? a.zone;
-  if (!recipeExists(recipeName)) {
+  if (!recipeName.includes('/') && !recipeExists(recipeName)) {
     throw new ZoneError('not-found', `no zone and no recipe named "${recipeName}"`, {
       hint: `recipes: ${recipeNames().join(', ')}; or create the zone first (zonectl create NAME --brand ${a.brand})`,
     });
@@ -53,7 +59,8 @@ export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputM
   const zoneName = a.name ?? recipe.name;
   await zones.createZone(ctx, zoneName, brand.name, []);
   try {
-    await followProgress(await installZone(ctx, zoneName, { recipe: recipe.name }), mode);
+    const req = { recipe: recipeName, limits, mirrors: a.mirrors, ...(a.arch === undefined ? {} : { arch: a.arch }) };
+    await followProgress(await installZone(ctx, zoneName, req), mode);
   } catch (e) {
     await zones.deleteZone(ctx, zoneName, true).catch(() => undefined);
     throw e;

@@ -116,10 +116,12 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
       (y) =>
         y
           .positional('zone', { type: 'string', describe: 'zone name (or, with --brand, a recipe)' })
-          .option('recipe', { alias: 'r', type: 'string', describe: 'recipe (zonectl recipes)' })
+          .option('recipe', { alias: 'r', type: 'string', describe: 'recipe name (zonectl recipes) or path to a recipe file' })
           .option('source', { alias: 's', type: 'string', describe: 'directory to install from' })
           .option('brand', { alias: 'b', type: 'string', describe: 'create the zone with this brand if it does not exist' })
           .option('name', { type: 'string', describe: "with --brand: the new zone's name (default: the recipe's)" })
+          .option('arch', { type: 'string', describe: 'architecture to install, for recipes that offer several (amd64, i386, ...)' })
+          .option('mirror', { type: 'string', array: true, describe: "replaces the recipe's mirror base URL (repeatable: tried in order)" })
           .option('max-size', { type: 'string', describe: 'most an archive may unpack to (default 64G)' })
           .option('max-entries', { type: 'string', describe: 'most entries an archive may hold (default 4000000)' })
           .conflicts('recipe', 'source'),
@@ -130,6 +132,8 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
           source: str(a, 'source'),
           brand: str(a, 'brand'),
           name: str(a, 'name'),
+          arch: str(a, 'arch'),
+          mirrors: strs(a, 'mirror'),
           maxSize: str(a, 'maxSize'),
           maxEntries: str(a, 'maxEntries'),
         }),

@@ -11,7 +11,8 @@ import { assertBrandHostFeatures } from './host-check.js';
 import { withZone } from './transition.js';
 import { zoneRoot, type InstalledUserland } from './zone.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
-import { loadRecipe, recipeNames } from '../install/recipe.js';
+import { chooseArch, loadRecipe, recipeNames } from '../install/recipe.js';
+import { hostArches } from './arch.js';
 import { inspectSource, populateFromTar } from '../install/archive/source.js';
 import { populateFromImage } from '../install/oci/install.js';
 import { DEFAULT_LIMITS, type Limits } from '../install/writer.js';
@@ -31,6 +32,10 @@ export interface InstallRequest {
   source?: string;
   /** Bounds on what an archive may unpack to (archive bombs). */
   limits?: Limits;
+  /** --arch (Debian name) for recipes that install several. */
+  arch?: string;
+  /** --mirror: replaces the recipe's mirror base URLs, in order. */
+  mirrors?: string[];
 }
 
 function chooseMethod(brand: Brand, req: InstallRequest, zone: string): 'recipe' | 'source' | 'skeleton' {
@@ -68,6 +73,8 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
       });
     }
     await assertBrandHostFeatures(brand, name);
+    const arch = recipe === undefined ? undefined : chooseArch(recipe, req.arch, hostArches());
+    if (recipe === undefined && req.arch !== undefined) throw new ZoneError('usage', '--arch goes with a recipe', { zone: name });
     const source = req.source === undefined ? undefined : await inspectSource(req.source, name);
 
     const root = zoneRoot(z.record.zonepath);
@@ -80,7 +87,7 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
 
     const vars = { zone: name, hostname: configValue(z.record.config, 'hostname') ?? name };
     let populated: Populated;
-    if (method === 'recipe' && recipe !== undefined) populated = await populateFromRecipe(root, recipe, vars, emit);
+    if (method === 'recipe' && recipe !== undefined) populated = await populateFromRecipe(root, recipe, vars, emit, { arch: arch ?? hostArches()[0] as string, mirrors: req.mirrors ?? [] });
     else if (method === 'source' && req.source !== undefined && source?.kind === 'directory') populated = await populateFromDirectory(root, req.source, name, emit);
     else if (method === 'source' && req.source !== undefined && source?.kind === 'tar') {
       const totals = await populateFromTar(root, req.source, source, { zone: name, limits: req.limits ?? DEFAULT_LIMITS, emit });

@@ -1,6 +1,9 @@
 // The ways a userland reaches a zone root. Each takes the empty root and fills it,
 // reporting progress through `emit`; none touches zone state (the engine does).
-import { lstat, mkdir, symlink, copyFile, chmod, readlink } from 'node:fs/promises';
+import { lstat, mkdir, symlink, copyFile, chmod, readlink, rm } from 'node:fs/promises';
+import { debianToNode } from '../core/arch.js';
+import { runDebootstrap } from './debootstrap.js';
+import { applyEdits } from './edits.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dirname, join, relative } from 'node:path';
@@ -28,18 +31,49 @@ export interface Populated {
   env?: string[];
 }
 
-/** The recipe's method, then its layout. */
-export async function populateFromRecipe(root: string, recipe: Recipe, vars: LayoutVars, emit: Emit): Promise<Populated> {
-  switch (recipe.method.kind) {
+export interface RecipeOptions {
+  /** Debian-style architecture chosen for the zone. */
+  arch: string;
+  /** --mirror: replaces the recipe's mirrors, tried in order. */
+  mirrors: string[];
+}
+
+/** Runs `attempt` against each mirror in turn, from an empty root each time, until one works. */
+async function withMirrors(root: string, mirrors: string[], attempt: (mirror: string) => Promise<void>): Promise<void> {
+  let last: unknown;
+  for (const mirror of mirrors) {
+    try {
+      await rm(root, { recursive: true, force: true });
+      await mkdir(root, { mode: 0o755 });
+      await attempt(mirror);
+      return;
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
+}
+
+/** The recipe's method, then its layout, then its edits. */
+export async function populateFromRecipe(root: string, recipe: Recipe, vars: LayoutVars, emit: Emit, o: RecipeOptions): Promise<Populated> {
+  const m = recipe.method;
+  switch (m.kind) {
     case 'host-busybox':
-      await installHostBusybox(root, recipe.method.package ?? BUSYBOX_PACKAGE, vars.zone, emit);
+      await installHostBusybox(root, m.package ?? BUSYBOX_PACKAGE, vars.zone, emit);
+      break;
+    case 'debootstrap':
+      await withMirrors(root, o.mirrors.length > 0 ? o.mirrors : m.mirrors, (mirror) => runDebootstrap(m, o.arch, root, mirror, vars.zone, emit));
       break;
   }
   if (recipe.layout !== undefined) {
     emit({ type: 'phase', zone: vars.zone, phase: 'layout', message: `writing ${recipe.name}'s files` });
     await applyLayout(root, recipe.layout, vars);
   }
-  const out: Populated = { arch: (await userlandArch(root)) ?? process.arch };
+  if (recipe.edits !== undefined) {
+    const n = await applyEdits(root, recipe.edits, recipe.name, vars.zone);
+    emit({ type: 'phase', zone: vars.zone, phase: 'edits', message: `${recipe.edits.length} edits, ${n} lines changed` });
+  }
+  const out: Populated = { arch: (await userlandArch(root)) ?? debianToNode(o.arch) };
   if (recipe.init !== undefined) out.init = { command: recipe.init.command, haltSignal: recipe.init['halt-signal'] };
   return out;
 }
