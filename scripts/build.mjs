@@ -22,6 +22,8 @@ const result = await build({
   banner: { js: "import { createRequire as __zcr } from 'node:module'; const require = __zcr(import.meta.url);" },
   logLevel: 'warning',
   metafile: true,
+  // unzipper can read zips from S3 through the AWS SDK; zonectl never does.
+  external: ['@aws-sdk/client-s3'],
 });
 chmodSync('dist/zonectl.mjs', 0o755);
 

@@ -13,7 +13,7 @@ import { zoneRoot, type InstalledUserland } from './zone.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
 import { chooseArch, loadRecipe, recipeNames } from '../install/recipe.js';
 import { hostArches } from './arch.js';
-import { inspectSource, populateFromTar } from '../install/archive/source.js';
+import { inspectSource, populateFromArchive } from '../install/archive/source.js';
 import { populateFromImage } from '../install/oci/install.js';
 import { DEFAULT_LIMITS, type Limits } from '../install/writer.js';
 import {
@@ -89,8 +89,9 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
     let populated: Populated;
     if (method === 'recipe' && recipe !== undefined) populated = await populateFromRecipe(root, recipe, vars, emit, { arch: arch ?? hostArches()[0] as string, mirrors: req.mirrors ?? [] });
     else if (method === 'source' && req.source !== undefined && source?.kind === 'directory') populated = await populateFromDirectory(root, req.source, name, emit);
-    else if (method === 'source' && req.source !== undefined && source?.kind === 'tar') {
-      const totals = await populateFromTar(root, req.source, source, { zone: name, limits: req.limits ?? DEFAULT_LIMITS, emit });
+    else if (method === 'source' && req.source !== undefined && (source?.kind === 'tar' || source?.kind === 'cpio' || source?.kind === 'flar' || source?.kind === 'zip')) {
+      const src = source.kind === 'zip' ? { compression: 'none' as const, size: source.size } : source;
+      const totals = await populateFromArchive(root, req.source, source.kind, src, { zone: name, limits: req.limits ?? DEFAULT_LIMITS, emit });
       emit({ type: 'phase', zone: name, phase: 'unpack', message: `${totals.entries} entries, ${totals.bytes} bytes${totals.skippedDevices > 0 ? `; ${totals.skippedDevices} device nodes skipped (not root)` : ''}` });
       populated = { arch: (await userlandArch(root)) ?? 'unknown' };
     } else if (method === 'source' && req.source !== undefined && (source?.kind === 'image-directory' || source?.kind === 'image-tar')) {

@@ -51,7 +51,9 @@ t('unknown brands and recipes', () => {
   refused(['create', 'z1', '--brand', 'nosuch'], /unknown brand "nosuch".*native/);
   refused(['install', 'conf', '--recipe', 'nosuch'], /unknown recipe "nosuch".*busybox/);
   refused(['install', '--brand', 'native', 'nosuch'], /no zone and no recipe named "nosuch"/);
-  refused(['install', 'conf', '--recipe', '../../etc/passwd'], /unknown recipe/);
+  // A name with a slash is a path to the user's own recipe file: this one is no recipe.
+  refused(['install', 'conf', '--recipe', '/etc/passwd'], /recipe file \/etc\/passwd: /);
+  refused(['install', 'conf', '--recipe', './no/such.yaml'], /recipe file .\/no\/such.yaml: no such file/);
   refused(['brands', 'show', 'nosuch'], /unknown brand "nosuch"/);
   refused(['recipes', 'show', 'nosuch'], /unknown recipe "nosuch"/);
 });

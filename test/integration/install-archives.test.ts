@@ -119,6 +119,32 @@ t('tar, gzip, bzip2, xz and zstd archives install the same tree, every attribute
   assert.equal([suid.mode & 0o7777, suid.uid, suid.gid], [0o4755, 1234, 2345]);
 });
 
+t('cpio (newc, gzip), flash archives and zip install too', () => {
+  const tree = `${root}/zones/src/root`;
+  const cpio = join(work, 'rootfs.cpio.gz');
+  const cpioBytes = spawnSync('sh', ['-c', 'find . | cpio -o -H newc --quiet | gzip -c'], { cwd: tree, maxBuffer: 1 << 28 }).stdout;
+  writeFileSync(cpio, cpioBytes);
+  const want = manifest(tree);
+  assert.equal(manifest(installed('z-cpio', cpio)), want, 'cpio: the installed tree differs');
+
+  const flar = join(work, 'rootfs.flar');
+  const raw = spawnSync('sh', ['-c', 'find . | cpio -o -H newc --quiet'], { cwd: tree, maxBuffer: 1 << 28 }).stdout;
+  const id = ['FlAsH-aRcHiVe-2.0', 'section_begin=identification', 'content_name=busybox test', 'files_archived_method=cpio', 'creation_date=20260101000000', 'section_end=identification', 'section_begin=archive', ''].join('\n');
+  writeFileSync(flar, Buffer.concat([Buffer.from(id), raw]));
+  ok(root, ['create', 'z-flar', '--brand', 'native']);
+  const inst = zonectl(root, ['install', 'z-flar', '--source', flar]);
+  assert.is(inst.code, 0, inst.stderr);
+  assert.match(inst.stderr, /flash archive "busybox test" of 20260101000000/);
+  assert.equal(manifest(`${root}/zones/z-flar/root`), want, 'flar: the installed tree differs');
+
+  // zip keeps files, directories, symlinks, modes, owners and times (no devices, fifos or hard links).
+  const zip = join(work, 'rootfs.zip');
+  run(['sh', '-c', `cd ${tree} && zip -qry ${zip} bin etc usr`]);
+  const zr = installed('z-zip', zip);
+  const sub = (d: string): string[] => manifest(d).filter((l) => /^\.\/(bin|etc|usr)\//.test(l) && !l.includes('passwd.hardlink') && !l.startsWith('./etc/passwd '));
+  assert.equal(sub(zr), sub(tree), 'zip: the installed tree differs');
+});
+
 t('a zone installed from an archive boots', () => {
   ok(root, ['boot', 'z-tzst']);
   assert.equal(ok(root, ['exec', 'z-tzst', '--', 'cat', '/proc/1/comm']).stdout, 'init\n');

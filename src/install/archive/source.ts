@@ -8,14 +8,39 @@ import type { Emit } from '../methods.js';
 import { ConfinedWriter, type Limits, type WriteTotals } from '../writer.js';
 import { decompress } from './decompress.js';
 import { isTar, sniffCompression, type Compression } from './detect.js';
-import { extractTar } from './tar.js';
+import { extractTar, type EntrySink } from './tar.js';
+import { cpioFormat, extractCpio } from './cpio.js';
+import { extractFlar, isFlar } from './flar.js';
+import { extractZip, isZip } from './zip.js';
 import { isImageDir } from '../oci/image.js';
 
 export type SourceKind =
   | { kind: 'directory' }
   | { kind: 'tar'; compression: Compression; size: number }
   | { kind: 'image-directory' }
-  | { kind: 'image-tar'; compression: Compression; size: number };
+  | { kind: 'image-tar'; compression: Compression; size: number }
+  | { kind: 'cpio'; compression: Compression; size: number }
+  | { kind: 'flar'; compression: Compression; size: number }
+  | { kind: 'zip'; size: number };
+
+/** The first `n` bytes of the archive after decompression. */
+async function peekDecompressed(path: string, src: { compression: Compression; size: number }, zone: string, n: number): Promise<Buffer> {
+  const stream = openArchive(path, src, { zone, emit: () => undefined, phase: 'inspect' });
+  const parts: Buffer[] = [];
+  let got = 0;
+  try {
+    for await (const chunk of stream) {
+      parts.push(chunk as Buffer);
+      got += (chunk as Buffer).length;
+      if (got >= n) break;
+    }
+  } catch (e) {
+    if (got === 0) throw e;
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(parts).subarray(0, n);
+}
 
 // What the first entry of an image archive looks like: an OCI layout's files, or
 // docker save's (blobs/ since Docker 25, <64 hex>/ before). No root filesystem
@@ -60,15 +85,21 @@ export async function inspectSource(path: string, zone: string): Promise<SourceK
   } finally {
     await fh.close();
   }
-  const compression = sniffCompression(head.subarray(0, n));
-  if (compression !== 'none' || isTar(head.subarray(0, n))) {
-    const src = { compression, size: st.size };
+  const raw = head.subarray(0, n);
+  if (isZip(raw)) return { kind: 'zip', size: st.size };
+  const compression = sniffCompression(raw);
+  const src = { compression, size: st.size };
+  // The format is told by the bytes after decompression.
+  const inner = compression === 'none' ? raw : await peekDecompressed(path, src, zone, 512);
+  if (isFlar(inner)) return { kind: 'flar', ...src };
+  if (cpioFormat(inner) !== undefined) return { kind: 'cpio', ...src };
+  if (isTar(inner)) {
     const first = await firstEntryName(path, src, zone);
     return first !== undefined && IMAGE_FIRST_ENTRY.test(first) ? { kind: 'image-tar', ...src } : { kind: 'tar', ...src };
   }
   throw new ZoneError('install-failed', `install source ${path}: not a directory or an archive zonectl reads`, {
     zone,
-    hint: 'give a directory, a tar archive (plain, gzip, bzip2, xz or zstd), an OCI image layout or a docker save archive',
+    hint: 'give a directory, a tar (plain, gzip, bzip2, xz or zstd), zip, cpio or flash archive, an OCI image layout or a docker save archive',
   });
 }
 
@@ -110,10 +141,30 @@ export function newWriter(root: string, source: string, o: { zone: string; limit
   return new ConfinedWriter(root, { zone: o.zone, limits: o.limits, asRoot: process.getuid?.() === 0, source });
 }
 
-export async function populateFromTar(root: string, path: string, src: { compression: Compression; size: number }, o: ArchiveOptions): Promise<WriteTotals> {
-  o.emit({ type: 'phase', zone: o.zone, phase: 'unpack', message: `unpacking ${path}${src.compression === 'none' ? '' : ` (${src.compression})`}` });
+export type ArchiveKind = 'tar' | 'cpio' | 'flar' | 'zip';
+
+/** Unpacks a root filesystem archive (tar, cpio, flash archive or zip) into the root. */
+export async function populateFromArchive(
+  root: string,
+  path: string,
+  kind: ArchiveKind,
+  src: { compression: Compression; size: number },
+  o: ArchiveOptions,
+): Promise<WriteTotals> {
+  const label = src.compression === 'none' ? kind : `${kind}, ${src.compression}`;
+  o.emit({ type: 'phase', zone: o.zone, phase: 'unpack', message: `unpacking ${path} (${label})` });
   const writer = newWriter(root, path, o);
-  const tar = openArchive(path, src, { zone: o.zone, emit: o.emit, phase: 'unpack' });
-  await extractTar(tar, (e, c) => writer.write(e, c), path, o.zone);
+  const sink: EntrySink = (e, c) => writer.write(e, c);
+  if (kind === 'zip') {
+    await extractZip(path, sink, path, o.zone);
+  } else {
+    const stream = openArchive(path, src, { zone: o.zone, emit: o.emit, phase: 'unpack' });
+    if (kind === 'tar') await extractTar(stream, sink, path, o.zone);
+    else if (kind === 'cpio') await extractCpio(stream, sink, path, o.zone);
+    else {
+      const id = await extractFlar(stream, sink, path, o.zone);
+      o.emit({ type: 'phase', zone: o.zone, phase: 'unpack', message: `flash archive "${id.content_name ?? '?'}"${id.creation_date === undefined ? '' : ` of ${id.creation_date}`}` });
+    }
+  }
   return writer.finish();
 }

@@ -127,7 +127,7 @@ type OpenCustom = (source: ZipSource, options: { tailSize: number }) => Promise<
 
 function oneLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  if (msg === 'FILE_ENDED') return 'the archive ends early (truncated?)';
+  if (msg === 'FILE_ENDED') return 'data ends before the archive says it does (truncated or corrupt)';
   return msg.replace(/\s*\n\s*/g, '; ');
 }
 
@@ -216,9 +216,9 @@ export async function extractZip(path: string, sink: EntrySink, source: string, 
     // Everything is checked before anything is written.
     const planned = dir.files.map((f) => plan(f, fail));
     for (const p of planned) {
-      const entry = await toEntry(fh, p, fail);
       const f = p.file;
       try {
+        const entry = await toEntry(fh, p, fail);
         if (entry.type === 'directory') {
           await sink(entry, undefined);
         } else if (entry.type === 'symlink') {
@@ -238,6 +238,8 @@ export async function extractZip(path: string, sink: EntrySink, source: string, 
         throw wrap(e, p.name);
       }
     }
+  } catch (e) {
+    throw wrap(e);
   } finally {
     for (const s of streams) s.destroy();
     await fh.close();
