@@ -3,8 +3,26 @@
 // (no absolute paths, no ".."); symlinks already in the root (planted by the archive
 // itself or not) are followed only as the zone would see them, clamped to the root;
 // the final component is never followed; hard links must point at files inside.
-import { constants } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink, unlink } from 'node:fs/promises';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  futimesSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { ZoneError } from '../core/errors.js';
 import { printable } from '../core/zone.js';
@@ -49,12 +67,23 @@ export interface WriteTotals {
   skippedDevices: number;
 }
 
+function lstatOrUndefined(path: string): Stats | undefined {
+  return lstatSync(path, { throwIfNoEntry: false });
+}
+
+function writeAll(fd: number, chunk: Uint8Array): void {
+  let off = 0;
+  while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+}
+
 export class ConfinedWriter {
   private entries = 0;
   private bytes = 0;
   private skippedDevices = 0;
   /** Directory times are set last: writing their children would change them again. */
   private readonly dirTimes: Array<{ path: string; mtime: Date }> = [];
+  /** Directories already found or made, by their path in the archive. */
+  private readonly dirs = new Map<string, string>();
 
   constructor(
     readonly root: string,
@@ -79,25 +108,37 @@ export class ConfinedWriter {
   }
 
   /** The directory that will hold an entry, made as needed; symlinks on the way are
-   * followed as the zone would follow them, never out of the root. */
+   * followed as the zone would follow them, never out of the root. Directories found
+   * are remembered until something is removed. */
   private async parentDir(entry: string, parts: string[]): Promise<string> {
+    const key = parts.join('/');
+    const known = this.dirs.get(key);
+    if (known !== undefined) return known;
     let cur = this.root;
-    for (const part of parts) {
-      const next = join(cur, part);
-      const st = await lstat(next).catch(() => undefined);
+    for (let i = 0; i < parts.length; i++) {
+      const prefix = parts.slice(0, i + 1).join('/');
+      const cached = this.dirs.get(prefix);
+      if (cached !== undefined) {
+        cur = cached;
+        continue;
+      }
+      const next = join(cur, parts[i] as string);
+      const st = lstatOrUndefined(next);
       if (st === undefined) {
-        await mkdir(next, { mode: 0o755 });
+        mkdirSync(next, { mode: 0o755 });
         cur = next;
       } else if (st.isDirectory()) {
         cur = next;
       } else if (st.isSymbolicLink()) {
         const resolved = await resolveInRoot(this.root, relative(this.root, next));
-        const rst = resolved === undefined ? undefined : await lstat(resolved).catch(() => undefined);
-        if (resolved === undefined || rst?.isDirectory() !== true) this.fail(entry, `${relative(this.root, next)} is a symlink to no directory`);
+        if (resolved === undefined || lstatOrUndefined(resolved)?.isDirectory() !== true) {
+          this.fail(entry, `${relative(this.root, next)} is a symlink to no directory`);
+        }
         cur = resolved;
       } else {
         this.fail(entry, `${relative(this.root, next)} is not a directory`);
       }
+      this.dirs.set(prefix, cur);
     }
     return cur;
   }
@@ -114,66 +155,84 @@ export class ConfinedWriter {
   }
 
   /** Removes what stands where a non-directory goes (never following it). */
-  private async clear(dest: string, keepDir: boolean): Promise<void> {
-    const st = await lstat(dest).catch(() => undefined);
+  private clear(dest: string, keepDir: boolean): void {
+    const st = lstatOrUndefined(dest);
     if (st === undefined || (keepDir && st.isDirectory())) return;
-    if (st.isDirectory()) await rm(dest, { recursive: true, force: true });
-    else await unlink(dest);
+    if (st.isDirectory()) this.removeTree(dest);
+    else {
+      unlinkSync(dest);
+      // It may have been a symlink the cache resolved a directory through.
+      if (st.isSymbolicLink()) this.dirs.clear();
+    }
   }
 
-  private async setMeta(dest: string, e: Entry): Promise<void> {
-    if (this.opts.asRoot) await lchown(dest, e.uid, e.gid);
+  private removeTree(path: string): void {
+    rmSync(path, { recursive: true, force: true });
+    // Cached directories may have been under it (or reached through it).
+    this.dirs.clear();
+  }
+
+  private setMeta(dest: string, e: Entry): void {
+    if (this.opts.asRoot) lchownSync(dest, e.uid, e.gid);
     // chmod after chown: chown clears set-id bits.
-    if (e.type !== 'symlink') await chmod(dest, e.mode & 0o7777);
+    if (e.type !== 'symlink') chmodSync(dest, e.mode & 0o7777);
     if (e.type === 'directory') this.dirTimes.push({ path: dest, mtime: e.mtime });
-    else await lutimes(dest, e.mtime, e.mtime);
+    else lutimesSync(dest, e.mtime, e.mtime);
+  }
+
+  /** A regular file: created exclusively, never through a symlink, metadata set on
+   * the open descriptor. */
+  private async writeFile(dest: string, e: Meta, content: AsyncIterable<Uint8Array> | undefined): Promise<void> {
+    const fd = openSync(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      if (content !== undefined) for await (const chunk of content) writeAll(fd, chunk);
+      if (this.opts.asRoot) fchownSync(fd, e.uid, e.gid);
+      fchmodSync(fd, e.mode & 0o7777);
+      futimesSync(fd, e.mtime, e.mtime);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Writes one entry; a file's bytes come from `content`, which the caller drains
-   * itself for every other kind of entry. */
+   * itself for every other kind of entry. (Synchronous system calls: a rootfs is
+   * tens of thousands of small files, and a thread-pool round trip for each of
+   * their six calls cost more than the calls.) */
   async write(e: Entry, content?: AsyncIterable<Uint8Array>): Promise<void> {
     const parts = this.parts(e.path, e.path);
     this.count(e.path, e.type === 'file' ? e.size : 0);
     if (parts.length === 0) {
       // "./" itself: the root's own mode and owner, nothing else.
-      if (e.type === 'directory') await this.setMeta(this.root, e);
+      if (e.type === 'directory') this.setMeta(this.root, e);
       return;
     }
     const dir = await this.parentDir(e.path, parts.slice(0, -1));
     const dest = join(dir, parts[parts.length - 1] as string);
     switch (e.type) {
       case 'directory':
-        await this.clear(dest, true);
-        await mkdir(dest, { recursive: false, mode: 0o700 }).catch((err: unknown) => {
-          if ((err as { code?: string }).code !== 'EEXIST') throw err;
-        });
+        this.clear(dest, true);
+        if (lstatOrUndefined(dest) === undefined) mkdirSync(dest, { mode: 0o700 });
         break;
-      case 'file': {
-        await this.clear(dest, false);
-        const fh = await open(dest, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-        try {
-          if (content !== undefined) for await (const chunk of content) await fh.write(chunk);
-        } finally {
-          await fh.close();
-        }
-        break;
-      }
+      case 'file':
+        this.clear(dest, false);
+        await this.writeFile(dest, e, content);
+        return;
       case 'symlink':
         if (e.target === '') this.fail(e.path, 'symlink with an empty target');
-        await this.clear(dest, false);
-        await symlink(e.target, dest);
+        this.clear(dest, false);
+        symlinkSync(e.target, dest);
         break;
       case 'hardlink': {
         const tparts = this.parts(e.path, e.target, 'link target');
         if (tparts.length === 0) this.fail(e.path, 'hard link to the root');
         const tdir = await this.parentDir(e.path, tparts.slice(0, -1));
         const target = join(tdir, tparts[tparts.length - 1] as string);
-        const st = await lstat(target).catch(() => undefined);
+        const st = lstatOrUndefined(target);
         if (st === undefined) this.fail(e.path, `hard link to "${printable(e.target)}", which the archive has not made`);
         if (st.isDirectory()) this.fail(e.path, 'hard link to a directory');
         if (target === dest) return;
-        await this.clear(dest, false);
-        await link(target, dest);
+        this.clear(dest, false);
+        linkSync(target, dest);
         return; // a hard link shares its target's metadata
       }
       case 'char-device':
@@ -183,7 +242,7 @@ export class ConfinedWriter {
           this.skippedDevices++;
           return;
         }
-        await this.clear(dest, false);
+        this.clear(dest, false);
         const kind = e.type === 'fifo' ? ['p'] : [e.type === 'char-device' ? 'c' : 'b', String(e.major), String(e.minor)];
         // Node has no mknod(2); coreutils' mknod makes the node.
         const r = await runCapture(['mknod', '-m', (e.mode & 0o7777).toString(8), dest, ...kind]);
@@ -191,7 +250,7 @@ export class ConfinedWriter {
         break;
       }
     }
-    await this.setMeta(dest, e);
+    this.setMeta(dest, e);
   }
 
   /** Deletes what stands at `path` (an OCI whiteout), never following a symlink in its
@@ -200,26 +259,26 @@ export class ConfinedWriter {
     const parts = this.parts(path, path);
     if (parts.length === 0) this.fail(path, 'whiteout of the root');
     const dir = await this.existingDir(parts.slice(0, -1));
-    if (dir !== undefined) await rm(join(dir, parts[parts.length - 1] as string), { recursive: true, force: true });
+    if (dir !== undefined) this.removeTree(join(dir, parts[parts.length - 1] as string));
   }
 
   /** Empties a directory but for the names in `keep` (an OCI opaque whiteout). */
   async clearDir(path: string, keep: Set<string>): Promise<void> {
     const dir = await this.existingDir(this.parts(path, path));
     if (dir === undefined) return;
-    for (const name of await readdir(dir)) if (!keep.has(name)) await rm(join(dir, name), { recursive: true, force: true });
+    for (const name of readdirSync(dir)) if (!keep.has(name)) this.removeTree(join(dir, name));
   }
 
   /** The directory at `parts` as the zone sees it, if there is one; creates nothing. */
   private async existingDir(parts: string[]): Promise<string | undefined> {
     const resolved = await resolveInRoot(this.root, parts.join('/'));
     if (resolved === undefined) return undefined;
-    return (await lstat(resolved)).isDirectory() ? resolved : undefined;
+    return lstatOrUndefined(resolved)?.isDirectory() === true ? resolved : undefined;
   }
 
   /** Sets the directories' times, last, and reports what was written. */
   async finish(): Promise<WriteTotals> {
-    for (const d of this.dirTimes.reverse()) await lutimes(d.path, d.mtime, d.mtime);
+    for (const d of this.dirTimes.reverse()) lutimesSync(d.path, d.mtime, d.mtime);
     return { entries: this.entries, bytes: this.bytes, skippedDevices: this.skippedDevices };
   }
 }
