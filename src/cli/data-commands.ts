@@ -4,7 +4,7 @@ import type { Context } from '../core/context.js';
 import { ZoneError } from '../core/errors.js';
 import { loadBrand, brandNames, type Brand } from '../brands/brand.js';
 import { buildBootPlan, sharedDirectories, type BootPlan } from '../brands/plan.js';
-import { loadRecipe, recipeNames } from '../install/recipe.js';
+import { loadRecipe, recipeNames, type Recipe } from '../install/recipe.js';
 import { zoneRoot, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
 import { formatTable, printJson, type OutputMode } from './render.js';
 
@@ -76,6 +76,19 @@ export async function brandsCommand(ctx: Context, action: string, name: string |
   return 0;
 }
 
+/** What a recipe will download, per architecture, from its first mirror. */
+function downloads(r: Recipe): string[] {
+  const m = r.method;
+  if (m.kind === 'debootstrap') return [`arches: ${(r.arches ?? []).join(', ')}`, `downloads: Debian ${m.suite} (${m.variant ?? 'default'} variant${m.include === undefined ? '' : ` + ${m.include.join(', ')}`}) from ${m.mirrors.join(' or ')}`];
+  if (m.kind === 'archive') {
+    return Object.entries(m.files).map(([arch, f]) => {
+      const what = [f.size === undefined ? undefined : `${f.size} bytes`, f.sha256 === undefined ? 'no checksum' : `sha256 ${f.sha256}`].filter((x) => x !== undefined).join(', ');
+      return `downloads (${arch}): ${m.mirrors[0]?.replace(/\/+$/, '')}/${f.path} (${what})`;
+    });
+  }
+  return ['downloads: nothing'];
+}
+
 export async function recipesCommand(action: string, name: string | undefined, mode: OutputMode): Promise<number> {
   if (action === 'list') {
     const { items: recipes, failed } = await loadAll(recipeNames(), loadRecipe);
@@ -96,7 +109,8 @@ export async function recipesCommand(action: string, name: string | undefined, m
     `recipe: ${r.name} (${r.file})`,
     `  ${r.description}`,
     `brands: ${r.brands.join(', ')}`,
-    `method: ${r.method.kind}${r.method.package === undefined ? '' : ` (host package ${r.method.package})`}`,
+    `method: ${r.method.kind}${'package' in r.method && r.method.package !== undefined ? ` (host package ${r.method.package})` : ''}`,
+    ...downloads(r),
   ];
   if (r.init !== undefined) lines.push(`init: ${r.init.command.join(' ')} (halt signal ${r.init['halt-signal']})`);
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -2,6 +2,8 @@
 // its root, and to installed (or configured) only when the work is whole. An install
 // interrupted at any point leaves incomplete, which install restarts and uninstall clears.
 import { mkdir, rm, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import { download, isUrl } from '../install/download.js';
 import type { Observable } from 'rxjs';
 import type { Context } from './context.js';
 import { cjsNamed } from './interop.js';
@@ -13,12 +15,10 @@ import { zoneRoot, type InstalledUserland } from './zone.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
 import { chooseArch, loadRecipe, recipeNames } from '../install/recipe.js';
 import { hostArches } from './arch.js';
-import { inspectSource, populateFromArchive } from '../install/archive/source.js';
-import { populateFromImage } from '../install/oci/install.js';
+import { inspectSource } from '../install/archive/source.js';
+import { populateFromSource } from '../install/sources.js';
 import { DEFAULT_LIMITS, type Limits } from '../install/writer.js';
 import {
-  populateFromDirectory,
-  userlandArch,
   populateFromRecipe,
   populateSkeleton,
   prepareHostPaths,
@@ -26,6 +26,10 @@ import {
   type InstallEvent,
   type Populated,
 } from '../install/methods.js';
+
+export function downloadCache(ctx: Context): string {
+  return join(ctx.options.root, 'cache', 'downloads');
+}
 
 export interface InstallRequest {
   recipe?: string;
@@ -75,7 +79,11 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
     await assertBrandHostFeatures(brand, name);
     const arch = recipe === undefined ? undefined : chooseArch(recipe, req.arch, hostArches());
     if (recipe === undefined && req.arch !== undefined) throw new ZoneError('usage', '--arch goes with a recipe', { zone: name });
-    const source = req.source === undefined ? undefined : await inspectSource(req.source, name);
+    // A URL is downloaded first (to the cache, not the zone): a failed download leaves
+    // the zone as it was, and the next try resumes it.
+    const sourcePath =
+      req.source !== undefined && isUrl(req.source) ? await download(req.source, { cacheDir: downloadCache(ctx), zone: name, emit }) : req.source;
+    const source = sourcePath === undefined ? undefined : await inspectSource(sourcePath, name);
 
     const root = zoneRoot(z.record.zonepath);
     await z.moveTo('incomplete', { operation: 'install' }, ['userland']);
@@ -87,21 +95,16 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
 
     const vars = { zone: name, hostname: configValue(z.record.config, 'hostname') ?? name };
     let populated: Populated;
-    if (method === 'recipe' && recipe !== undefined) populated = await populateFromRecipe(root, recipe, vars, emit, { arch: arch ?? hostArches()[0] as string, mirrors: req.mirrors ?? [] });
-    else if (method === 'source' && req.source !== undefined && source?.kind === 'directory') populated = await populateFromDirectory(root, req.source, name, emit);
-    else if (method === 'source' && req.source !== undefined && (source?.kind === 'tar' || source?.kind === 'cpio' || source?.kind === 'flar' || source?.kind === 'zip')) {
-      const src = source.kind === 'zip' ? { compression: 'none' as const, size: source.size } : source;
-      const totals = await populateFromArchive(root, req.source, source.kind, src, { zone: name, limits: req.limits ?? DEFAULT_LIMITS, emit });
-      emit({ type: 'phase', zone: name, phase: 'unpack', message: `${totals.entries} entries, ${totals.bytes} bytes${totals.skippedDevices > 0 ? `; ${totals.skippedDevices} device nodes skipped (not root)` : ''}` });
-      populated = { arch: (await userlandArch(root)) ?? 'unknown' };
-    } else if (method === 'source' && req.source !== undefined && (source?.kind === 'image-directory' || source?.kind === 'image-tar')) {
-      const image = await populateFromImage(
-        root,
-        source.kind === 'image-tar' ? { path: req.source, packed: { compression: source.compression, size: source.size } } : { path: req.source },
-        { zone: name, limits: req.limits ?? DEFAULT_LIMITS, emit },
-      );
-      emit({ type: 'phase', zone: name, phase: 'image', message: `${image.format} image, ${image.layers} layers${image.arch === undefined ? '' : `, ${image.arch}`}` });
-      populated = { arch: image.arch ?? (await userlandArch(root)) ?? 'unknown', env: image.env, ...(image.init === undefined ? {} : { init: image.init }) };
+    const limits = req.limits ?? DEFAULT_LIMITS;
+    if (method === 'recipe' && recipe !== undefined) {
+      populated = await populateFromRecipe(root, recipe, vars, emit, {
+        arch: arch ?? (hostArches()[0] as string),
+        mirrors: req.mirrors ?? [],
+        limits,
+        cacheDir: downloadCache(ctx),
+      });
+    } else if (method === 'source' && sourcePath !== undefined && source !== undefined) {
+      populated = await populateFromSource(root, sourcePath, source, { zone: name, limits, emit });
     }
     else populated = await populateSkeleton(root, brand, vars, emit);
     testStopPoint('install');

@@ -4,6 +4,12 @@ import { lstat, mkdir, symlink, copyFile, chmod, readlink, rm } from 'node:fs/pr
 import { debianToNode } from '../core/arch.js';
 import { runDebootstrap } from './debootstrap.js';
 import { applyEdits } from './edits.js';
+import { download } from './download.js';
+// sources.ts imports this module too: a cycle ES modules resolve, as neither uses the
+// other while loading.
+import { inspectSource } from './archive/source.js';
+import { populateFromSource } from './sources.js';
+import type { Limits } from './writer.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dirname, join, relative } from 'node:path';
@@ -36,6 +42,9 @@ export interface RecipeOptions {
   arch: string;
   /** --mirror: replaces the recipe's mirrors, tried in order. */
   mirrors: string[];
+  limits: Limits;
+  /** Where downloads are kept, by checksum. */
+  cacheDir: string;
 }
 
 /** Runs `attempt` against each mirror in turn, from an empty root each time, until one works. */
@@ -64,7 +73,25 @@ export async function populateFromRecipe(root: string, recipe: Recipe, vars: Lay
     case 'debootstrap':
       await withMirrors(root, o.mirrors.length > 0 ? o.mirrors : m.mirrors, (mirror) => runDebootstrap(m, o.arch, root, mirror, vars.zone, emit));
       break;
+    case 'archive': {
+      const file = m.files[o.arch];
+      if (file === undefined) throw new ZoneError('refused', `recipe ${recipe.name} has no file for ${o.arch}`, { zone: vars.zone });
+      let fromImage: Populated | undefined;
+      await withMirrors(root, o.mirrors.length > 0 ? o.mirrors : m.mirrors, async (mirror) => {
+        const url = `${mirror.replace(/\/+$/, '')}/${file.path}`;
+        const expected = { ...(file.sha256 === undefined ? {} : { sha256: file.sha256 }), ...(file.size === undefined ? {} : { size: file.size }) };
+        const local = await download(url, { cacheDir: o.cacheDir, zone: vars.zone, emit, expected });
+        fromImage = await populateFromSource(root, local, await inspectSource(local, vars.zone), { zone: vars.zone, limits: o.limits, emit });
+      });
+      if (fromImage?.init !== undefined && recipe.init === undefined) return finishRecipe(root, recipe, vars, emit, o, fromImage);
+      break;
+    }
   }
+  return finishRecipe(root, recipe, vars, emit, o);
+}
+
+/** A recipe's layout and edits, after its method, and what the userland turned out to be. */
+async function finishRecipe(root: string, recipe: Recipe, vars: LayoutVars, emit: Emit, o: RecipeOptions, base?: Populated): Promise<Populated> {
   if (recipe.layout !== undefined) {
     emit({ type: 'phase', zone: vars.zone, phase: 'layout', message: `writing ${recipe.name}'s files` });
     await applyLayout(root, recipe.layout, vars);
@@ -73,7 +100,7 @@ export async function populateFromRecipe(root: string, recipe: Recipe, vars: Lay
     const n = await applyEdits(root, recipe.edits, recipe.name, vars.zone);
     emit({ type: 'phase', zone: vars.zone, phase: 'edits', message: `${recipe.edits.length} edits, ${n} lines changed` });
   }
-  const out: Populated = { arch: (await userlandArch(root)) ?? debianToNode(o.arch) };
+  const out: Populated = { ...base, arch: (await userlandArch(root)) ?? base?.arch ?? debianToNode(o.arch) };
   if (recipe.init !== undefined) out.init = { command: recipe.init.command, haltSignal: recipe.init['halt-signal'] };
   return out;
 }

@@ -10,7 +10,12 @@ export interface HostBusyboxMethod {
   kind: 'host-busybox';
   package?: string;
 }
-export type RecipeMethod = HostBusyboxMethod | DebootstrapMethod;
+export interface ArchiveMethod {
+  kind: 'archive';
+  mirrors: string[];
+  files: Record<string, { path: string; sha256?: string; size?: number }>;
+}
+export type RecipeMethod = HostBusyboxMethod | DebootstrapMethod | ArchiveMethod;
 
 export interface Recipe {
   name: string;
