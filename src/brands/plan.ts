@@ -4,7 +4,7 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configValue } from '../core/config.js';
 import { signalNumber } from '../core/signals.js';
-import { zoneRoot, type InitSpec, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
+import { userlandRoot, type InitSpec, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
 import type { Brand } from './brand.js';
 
 export interface BindMount {
@@ -62,7 +62,7 @@ export function buildBootPlan(record: ZoneRecord, status: ZoneStatus, brand: Bra
   return {
     zone: record.name,
     brand: brand.name,
-    rootfs: zoneRoot(record.zonepath),
+    rootfs: userlandRoot(record, status),
     hostname: configValue(record.config, 'hostname') ?? record.name,
     init,
     haltSignalNumber: signalNumber(init.haltSignal),

@@ -105,6 +105,7 @@ export interface InstallArgs {
   brand: string | undefined;
   name: string | undefined;
   arch: string | undefined;
+  inPlace: boolean;
   mirrors: string[];
   maxSize: string | undefined;
   maxEntries: string | undefined;

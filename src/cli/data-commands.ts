@@ -5,7 +5,7 @@ import { ZoneError } from '../core/errors.js';
 import { loadBrand, brandNames, type Brand } from '../brands/brand.js';
 import { buildBootPlan, sharedDirectories, type BootPlan } from '../brands/plan.js';
 import { loadRecipe, recipeNames, type Recipe } from '../install/recipe.js';
-import { zoneRoot, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
+import { userlandRoot, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
 import { formatTable, printJson, type OutputMode } from './render.js';
 
 /** The plan for a real zone, or for a zone of this brand as it would be created now. */
@@ -15,7 +15,7 @@ async function planFor(ctx: Context, brand: Brand, zone: string | undefined): Pr
     if (record.brand !== brand.name) {
       throw new ZoneError('usage', `zone "${zone}" has brand ${record.brand}, not ${brand.name}`, { zone });
     }
-    return buildBootPlan(record, status, brand, await sharedDirectories(zoneRoot(record.zonepath), brand));
+    return buildBootPlan(record, status, brand, await sharedDirectories(userlandRoot(record, status), brand));
   }
   const record: ZoneRecord = { name: 'example', brand: brand.name, zonepath: ctx.store.defaultZonepath('example'), config: {}, createdAt: '' };
   const status: ZoneStatus = { state: 'configured', since: '' };

@@ -34,6 +34,7 @@ export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputM
     const req = {
       limits,
       mirrors: a.mirrors,
+      inPlace: a.inPlace,
       ...(a.arch === undefined ? {} : { arch: a.arch }),
       ...(a.recipe === undefined ? {} : { recipe: a.recipe }),
       ...(a.source === undefined ? {} : { source: a.source }),

@@ -120,6 +120,7 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
           .option('source', { alias: 's', type: 'string', describe: 'directory to install from' })
           .option('brand', { alias: 'b', type: 'string', describe: 'create the zone with this brand if it does not exist' })
           .option('name', { type: 'string', describe: "with --brand: the new zone's name (default: the recipe's)" })
+          .option('in-place', { type: 'boolean', default: false, describe: 'with --source DIR: use the directory as the zone root where it is' })
           .option('arch', { type: 'string', describe: 'architecture to install, for recipes that offer several (amd64, i386, ...)' })
           .option('mirror', { type: 'string', array: true, describe: "replaces the recipe's mirror base URL (repeatable: tried in order)" })
           .option('max-size', { type: 'string', describe: 'most an archive may unpack to (default 64G)' })
@@ -133,6 +134,7 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
           brand: str(a, 'brand'),
           name: str(a, 'name'),
           arch: str(a, 'arch'),
+          inPlace: bool(a, 'inPlace'),
           mirrors: strs(a, 'mirror'),
           maxSize: str(a, 'maxSize'),
           maxEntries: str(a, 'maxEntries'),

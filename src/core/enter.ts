@@ -7,7 +7,7 @@ import { ZoneError } from './errors.js';
 import { findUser, type ZoneUser } from './passwd.js';
 import { assertState } from './states.js';
 import type { ZoneRecord, ZoneStatus } from './zone.js';
-import { zoneRoot } from './zone.js';
+import { userlandRoot } from './zone.js';
 import { ZONE_PATH_ENV } from '../brands/plan.js';
 import { loadBrand } from '../brands/brand.js';
 import { resolveInRoot } from '../install/root-path.js';
@@ -22,13 +22,13 @@ export interface ExecOptions {
 
 /** The zone's root as its init sees it (with the zone's own mounts, such as a sparse
  * zone's /usr), or the on-disk root when init's pid is not known. */
-async function liveRoot(ctx: Context, record: ZoneRecord): Promise<string> {
+async function liveRoot(ctx: Context, record: ZoneRecord, status: ZoneStatus): Promise<string> {
   const pid = (await readFile(`${ctx.store.dir(record.name)}/bundle/init.pid`, 'utf8').catch(() => '')).trim();
   if (/^\d+$/.test(pid)) {
     const root = `/proc/${pid}/root`;
     if ((await stat(`${root}/`).catch(() => undefined)) !== undefined) return root;
   }
-  return zoneRoot(record.zonepath);
+  return userlandRoot(record, status);
 }
 
 async function resolveUser(root: string, spec: string, zone: string): Promise<ZoneUser> {
@@ -74,7 +74,7 @@ async function runningZone(ctx: Context, name: string, verb: 'exec' | 'login'): 
 export async function execInZone(ctx: Context, name: string, argv: string[], opts: ExecOptions): Promise<number> {
   if (argv.length === 0) throw new ZoneError('usage', 'exec needs a command: zonectl exec NAME -- CMD [ARGS...]');
   const { record, status } = await runningZone(ctx, name, 'exec');
-  const root = await liveRoot(ctx, record);
+  const root = await liveRoot(ctx, record, status);
   const user = await resolveUser(root, opts.user ?? 'root', name);
   const cwd = opts.cwd ?? (opts.user === undefined ? '/' : await homeOrRoot(root, user));
   // The zone's own PATH (an image's Env) unless the caller gives one.
@@ -112,7 +112,7 @@ export async function loginZone(ctx: Context, name: string, userSpec: string | u
     });
   }
   const brand = await loadBrand(record.brand);
-  const root = await liveRoot(ctx, record);
+  const root = await liveRoot(ctx, record, status);
   const user = await resolveUser(root, userSpec ?? 'root', name);
   const shell = user.shell === '' ? '/bin/sh' : user.shell;
   const argv = brand.login.command.map((a) => (a === '%shell' ? shell : a.replaceAll('%u', user.name)));

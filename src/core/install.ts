@@ -2,7 +2,7 @@
 // its root, and to installed (or configured) only when the work is whole. An install
 // interrupted at any point leaves incomplete, which install restarts and uninstall clears.
 import { mkdir, rm, chmod } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { download, isUrl } from '../install/download.js';
 import type { Observable } from 'rxjs';
 import type { Context } from './context.js';
@@ -19,6 +19,7 @@ import { inspectSource } from '../install/archive/source.js';
 import { populateFromSource } from '../install/sources.js';
 import { DEFAULT_LIMITS, type Limits } from '../install/writer.js';
 import {
+  userlandArch,
   populateFromRecipe,
   populateSkeleton,
   prepareHostPaths,
@@ -40,6 +41,22 @@ export interface InstallRequest {
   arch?: string;
   /** --mirror: replaces the recipe's mirror base URLs, in order. */
   mirrors?: string[];
+  /** --in-place: a directory --source becomes the zone root where it is, not copied. */
+  inPlace?: boolean;
+}
+
+/** The directory an --in-place install will use, checked before anything changes. */
+function inPlaceDir(req: InstallRequest, kind: string | undefined, brand: Brand, zone: string): string | undefined {
+  if (req.inPlace !== true) return undefined;
+  if (req.source === undefined || kind !== 'directory') {
+    throw new ZoneError('usage', `--in-place needs --source DIRECTORY (zone "${zone}")`, { zone });
+  }
+  if ((brand['host-paths'] ?? []).length > 0) {
+    throw new ZoneError('refused', `brand ${brand.name} shares host paths into its root and cannot use a directory in place`, { zone });
+  }
+  const dir = resolvePath(req.source);
+  if (dir === '/') throw new ZoneError('refused', 'the host\'s own root cannot be a zone root', { zone });
+  return dir;
 }
 
 function chooseMethod(brand: Brand, req: InstallRequest, zone: string): 'recipe' | 'source' | 'skeleton' {
@@ -84,6 +101,7 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
     const sourcePath =
       req.source !== undefined && isUrl(req.source) ? await download(req.source, { cacheDir: downloadCache(ctx), zone: name, emit }) : req.source;
     const source = sourcePath === undefined ? undefined : await inspectSource(sourcePath, name);
+    const inPlace = inPlaceDir(req, source?.kind, brand, name);
 
     const root = zoneRoot(z.record.zonepath);
     await z.moveTo('incomplete', { operation: 'install' }, ['userland']);
@@ -103,12 +121,15 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
         limits,
         cacheDir: downloadCache(ctx),
       });
+    } else if (inPlace !== undefined) {
+      emit({ type: 'phase', zone: name, phase: 'in-place', message: `using ${inPlace} in place as the zone root` });
+      populated = { arch: (await userlandArch(inPlace)) ?? 'unknown' };
     } else if (method === 'source' && sourcePath !== undefined && source !== undefined) {
       populated = await populateFromSource(root, sourcePath, source, { zone: name, limits, emit });
     }
     else populated = await populateSkeleton(root, brand, vars, emit);
     testStopPoint('install');
-    await prepareHostPaths(root, brand);
+    if (inPlace === undefined) await prepareHostPaths(root, brand);
 
     const userland: InstalledUserland = {
       method,
@@ -118,6 +139,7 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
       ...(req.source === undefined ? {} : { source: req.source }),
       ...(populated.init === undefined ? {} : { init: populated.init }),
       ...(populated.env === undefined || populated.env.length === 0 ? {} : { env: populated.env }),
+      ...(inPlace === undefined ? {} : { inPlace }),
     };
     await z.moveTo('installed', { userland }, ['operation']);
     emit({ type: 'phase', zone: name, phase: 'done', message: `zone ${name} installed` });

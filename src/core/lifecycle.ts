@@ -6,12 +6,12 @@ import { assertBrandHostFeatures } from './host-check.js';
 import { withZone, type LockedZone } from './transition.js';
 import { loadBrand } from '../brands/brand.js';
 import { buildBootPlan, sharedDirectories, type BootPlan } from '../brands/plan.js';
-import { zoneRoot } from './zone.js';
+import { userlandRoot } from './zone.js';
 
 async function planFor(z: LockedZone): Promise<BootPlan> {
   const brand = await loadBrand(z.record.brand);
   await assertBrandHostFeatures(brand, z.record.name);
-  const shared = await sharedDirectories(zoneRoot(z.record.zonepath), brand);
+  const shared = await sharedDirectories(userlandRoot(z.record, z.status), brand);
   return buildBootPlan(z.record, z.status, brand, shared);
 }
 

@@ -21,6 +21,7 @@ export interface InstalledUserland {
   arch: string;              // Node-style arch of the userland, e.g. 'x64'
   init?: InitSpec;           // overrides the brand's init when the userland brings its own
   env?: string[];            // environment the userland expects (an image's Env)
+  inPlace?: string;          // a directory used as the zone root where it is (not copied)
   installedAt: string;
 }
 
@@ -94,4 +95,9 @@ export function printable(s: string): string {
 
 export function zoneRoot(zonepath: string): string {
   return `${zonepath.replace(/\/+$/, '')}/root`;
+}
+
+/** Where the zone's userland is: ZONEPATH/root, or the directory installed in place. */
+export function userlandRoot(record: ZoneRecord, status: ZoneStatus): string {
+  return status.userland?.inPlace ?? zoneRoot(record.zonepath);
 }
