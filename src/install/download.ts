@@ -1,10 +1,9 @@
 // Downloads for install sources: into a cache under the state root, keyed by the
 // file's sha256; an interrupted download resumes (HTTP Range) on the next try; a
 // file is verified against its known checksum and size before anything uses it.
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { get as httpGet, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { crypto, http, https } from '../core/builtins.js';
 import { join } from 'node:path';
 import { ZoneError } from '../core/errors.js';
 import type { Emit } from './methods.js';
@@ -26,7 +25,7 @@ const PROGRESS_EVERY = 1 << 20;
 
 function request(url: string, headers: Record<string, string>): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const get = url.startsWith('https:') ? httpsGet : httpGet;
+    const get = url.startsWith('https:') ? https().get : http().get;
     const req = get(url, { headers, timeout: 60_000 }, resolve);
     req.on('timeout', () => req.destroy(new Error('no answer for 60 s')));
     req.on('error', reject);
@@ -57,13 +56,13 @@ async function open(url: string, from: number, zone: string): Promise<{ res: Inc
 }
 
 async function sha256Of(path: string): Promise<string> {
-  const h = createHash('sha256');
+  const h = crypto().createHash('sha256');
   for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
   return h.digest('hex');
 }
 
 function partialPath(cacheDir: string, url: string): string {
-  return join(cacheDir, 'partial', createHash('sha256').update(url).digest('hex'));
+  return join(cacheDir, 'partial', crypto().createHash('sha256').update(url).digest('hex'));
 }
 
 /** The file at `url`, from the cache when its checksum is known and cached. */

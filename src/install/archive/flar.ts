@@ -1,9 +1,9 @@
 // Solaris flash archives (flar, flash_archive(4)): a cookie line, text sections between
 // section_begin=<name> and section_end=<name>, and last the "archive" section, whose
 // remainder is the files as a cpio or pax (tar) stream, possibly compress(1)ed.
-import { spawn } from 'node:child_process';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { ZoneError } from '../../core/errors.js';
+import { throughProgram } from './decompress.js';
 import { printable } from '../../core/zone.js';
 import { ByteReader, extractCpio } from './cpio.js';
 import { extractTar, type EntrySink } from './tar.js';
@@ -82,33 +82,12 @@ function checkIdentification(id: FlarIdentification, fail: Fail): { method: 'cpi
   return { method, compressed: comp === 'compress' };
 }
 
-/** compress(1)ed (LZW, .Z) data made plain by `gzip -dc`, which reads that format too;
- * a failure errors the stream, after the program has exited. */
+/** compress(1)ed (LZW, .Z) data made plain by `gzip -dc`, which reads that format too. */
 function uncompress(input: Readable, source: string, zone: string): Readable {
-  const out = new PassThrough();
-  const child = spawn('gzip', ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const errText: Buffer[] = [];
-  child.stderr.on('data', (b: Buffer) => errText.push(b));
-  child.on('error', (e: NodeJS.ErrnoException) => {
-    out.destroy(
-      e.code === 'ENOENT'
-        ? new ZoneError('host-missing', `${source}: its files are compress(1)ed and the host has no gzip to read them`, { zone, hint: 'apt-get install gzip' })
-        : e,
-    );
+  return throughProgram(input, ['gzip', '-dc'], {
+    missing: () => new ZoneError('host-missing', `${source}: its files are compress(1)ed and the host has no gzip to read them`, { zone, hint: 'apt-get install gzip' }),
+    failed: (why) => new ZoneError('install-failed', `${source}: uncompressing the archive section failed: ${why}`, { zone }),
   });
-  child.on('close', (code) => {
-    if (code === 0) out.end();
-    else if (code !== null) {
-      const why = Buffer.concat(errText).toString('utf8').trim().split('\n').pop() ?? `exit ${code}`;
-      out.destroy(new ZoneError('install-failed', `${source}: uncompressing the archive section failed: ${why}`, { zone }));
-    }
-  });
-  input.on('error', (e) => out.destroy(e));
-  out.on('close', () => child.kill('SIGTERM'));
-  child.stdin.on('error', () => undefined);
-  input.pipe(child.stdin);
-  child.stdout.pipe(out, { end: false });
-  return out;
 }
 
 /** Reads a flash archive from `input` into `sink` and returns its identification.

@@ -4,7 +4,7 @@
 // are the checks unzipper leaves out: methods it cannot read, encryption, sizes, CRCs.
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import * as zlib from 'node:zlib';
+import { zlib } from '../../core/builtins.js';
 import type { CentralDirectory, File as ZipFile } from 'unzipper';
 import { ZoneError } from '../../core/errors.js';
 import { cjsNamed } from '../../core/interop.js';
@@ -41,7 +41,8 @@ export function isZip(head: Buffer): boolean {
 // Node >= 20.15 has zlib.crc32; before that, a table.
 let crcTable: Uint32Array | undefined;
 function crc32(data: Uint8Array, value: number): number {
-  if (typeof zlib.crc32 === 'function') return zlib.crc32(data, value);
+  const z = zlib();
+  if (typeof z.crc32 === 'function') return z.crc32(data, value);
   if (crcTable === undefined) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {

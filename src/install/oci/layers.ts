@@ -1,7 +1,8 @@
 // Applying image layers, lowest first, through the confined writer, with the OCI
 // whiteouts: ".wh.NAME" deletes NAME from the layers below, and ".wh..wh..opq" in a
 // directory hides everything the layers below put there.
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { crypto } from '../../core/builtins.js';
 import { open, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { ZoneError } from '../../core/errors.js';
@@ -53,7 +54,7 @@ export async function applyLayers(writer: ConfinedWriter, plan: ImagePlan, o: { 
     await fh.read(head, 0, 8, 0).finally(() => fh.close());
     const compression = sniffCompression(head);
     o.emit({ type: 'phase', zone: o.zone, phase: 'layer', message: `layer ${i}/${plan.layers.length}${compression === 'none' ? '' : ` (${compression})`}` });
-    const hash: Hash | undefined = layer.digest === undefined ? undefined : createHash(layer.digest.split(':')[0] as string);
+    const hash: Hash | undefined = layer.digest === undefined ? undefined : crypto().createHash(layer.digest.split(':')[0] as string);
     const tar = openArchive(layer.path, { compression, size: st.size }, { zone: o.zone, emit: o.emit, phase: `layer ${i}`, onChunk: (b) => hash?.update(b) });
     await extractTar(tar, layerSink(writer), `${o.source} layer ${i}`, o.zone);
     if (hash !== undefined && layer.digest !== undefined) {
