@@ -11,13 +11,25 @@ interface Bar {
   stop(): void;
 }
 
+/** "12.3/77.8 MB" for bytes, "64/270" for items. */
+export function amount(done: number, total: number, unit: 'bytes' | 'items'): string {
+  if (unit === 'items') return `${done}/${total}`;
+  const mb = (n: number): string => (n / 2 ** 20).toFixed(1);
+  return `${mb(done)}/${mb(total)} MB`;
+}
+
 export async function followProgress(events: Observable<InstallEvent>, mode: OutputMode): Promise<void> {
   const tty = process.stderr.isTTY === true && !mode.json && !mode.quiet;
   let bar: Bar | undefined;
   if (tty) {
     const { SingleBar, Presets } = (await import('cli-progress')).default;
     bar = new SingleBar(
-      { format: '{phase} [{bar}] {value}/{total}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+      {
+        format: '{phase} [{bar}] {percentage}% {amount}',
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: true,
+      },
       Presets.shades_classic,
     );
   }
@@ -34,8 +46,9 @@ export async function followProgress(events: Observable<InstallEvent>, mode: Out
         } else if (mode.quiet) {
           return;
         } else if (e.type === 'progress' && bar !== undefined) {
-          if (!started) bar.start(e.total, e.done, { phase: e.phase });
-          else bar.update(e.done, { phase: e.phase });
+          const payload = { phase: e.phase, amount: amount(e.done, e.total, e.unit) };
+          if (!started) bar.start(e.total, e.done, payload);
+          else bar.update(e.done, payload);
           started = true;
         } else if (e.type === 'phase') {
           stopBar();

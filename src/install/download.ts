@@ -89,7 +89,7 @@ export async function download(url: string, o: DownloadOptions): Promise<string>
       done += b.length;
       if (done - reported >= PROGRESS_EVERY) {
         reported = done;
-        o.emit({ type: 'progress', zone: o.zone, phase: 'download', done, total });
+        o.emit({ type: 'progress', zone: o.zone, phase: 'download', done, total, unit: 'bytes' });
       }
     });
     res.on('aborted', () => out.destroy(new Error('the connection closed early')));
@@ -115,7 +115,7 @@ export async function download(url: string, o: DownloadOptions): Promise<string>
   }
   const final = join(o.cacheDir, got);
   renameSync(part, final);
-  o.emit({ type: 'progress', zone: o.zone, phase: 'download', done, total: total === 0 ? done : total });
+  o.emit({ type: 'progress', zone: o.zone, phase: 'download', done, total: total === 0 ? done : total, unit: 'bytes' });
   return final;
 }
 

@@ -26,7 +26,7 @@ const run = promisify(execFile);
 
 export type InstallEvent =
   | { type: 'phase'; zone: string; phase: string; message: string }
-  | { type: 'progress'; zone: string; phase: string; done: number; total: number };
+  | { type: 'progress'; zone: string; phase: string; done: number; total: number; unit: 'bytes' | 'items' };
 
 export type Emit = (e: InstallEvent) => void;
 
@@ -128,7 +128,7 @@ async function installHostBusybox(root: string, pkg: string, zone: string, emit:
     if (exists === undefined) await symlink(relative(dirname(link), dest), link);
     done++;
     if (done % 64 === 0 || done === applets.length) {
-      emit({ type: 'progress', zone, phase: 'applets', done, total: applets.length });
+      emit({ type: 'progress', zone, phase: 'applets', done, total: applets.length, unit: 'items' });
     }
   }
 }

@@ -126,7 +126,7 @@ export function openArchive(
       read += chunk.length;
       if (read - reported >= PROGRESS_EVERY || read === src.size) {
         reported = read;
-        o.emit({ type: 'progress', zone: o.zone, phase: o.phase, done: read, total: src.size });
+        o.emit({ type: 'progress', zone: o.zone, phase: o.phase, done: read, total: src.size, unit: 'bytes' });
       }
       o.onChunk?.(chunk);
       done(null, chunk);
