@@ -43,6 +43,9 @@ export interface HeaderLimits {
  * rpm would read, and they bound what a hostile file can make zonectl allocate. */
 export const SIGNATURE_LIMITS: HeaderLimits = { maxTags: 32, maxData: 64 * 2 ** 20 };
 export const HEADER_LIMITS: HeaderLimits = { maxTags: 0xffff, maxData: 0x0fffffff };
+/** Values one tag may hold when decoded into an array (the largest real packages list
+ * a few hundred thousand files): a hostile count must not exhaust memory. */
+const MAX_VALUES = 2 ** 22;
 
 export interface IndexEntry {
   tag: number;
@@ -145,6 +148,7 @@ export class RpmHeader {
     const e = this.entries.get(tag);
     if (e === undefined) return undefined;
     if (!STRING_TYPES.has(e.type)) throw this.wrongType(e, 'strings');
+    this.checkCount(e);
     let out = this.stringCache.get(tag);
     if (out === undefined) {
       out = this.decodeStrings(e);
@@ -165,6 +169,7 @@ export class RpmHeader {
     if (e === undefined) return undefined;
     const width = e.type >= RpmType.CHAR && e.type <= RpmType.INT64 ? (WIDTH[e.type] as number) : 0;
     if (width === 0) throw this.wrongType(e, 'integers');
+    this.checkCount(e);
     const out: number[] = [];
     for (let i = 0, at = e.offset; i < e.count; i++, at += width) out.push(this.readInt(e, at, width));
     return out;
@@ -220,6 +225,10 @@ export class RpmHeader {
       at = nul + 1;
     }
     return out;
+  }
+
+  private checkCount(e: IndexEntry): void {
+    if (e.count > MAX_VALUES) throw this.fail(`damaged ${this.what}: tag ${e.tag} has ${e.count} values (at most ${MAX_VALUES})`);
   }
 
   private wrongType(e: IndexEntry, wanted: string): ZoneError {
