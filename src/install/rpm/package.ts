@@ -280,7 +280,7 @@ function payloadCompressor(claimed: string | undefined, head: Buffer, fail: Fail
 const OPS = ['', '<', '>', '<>', '=', '<=', '>=', '<>='];
 
 /** One dependency list from its parallel name, flags and version arrays. */
-function dependencies(h: RpmHeader, namesTag: number, flagsTag: number, versionsTag: number, fail: Fail): Dependency[] {
+export function dependencies(h: RpmHeader, namesTag: number, flagsTag: number, versionsTag: number, fail: Fail): Dependency[] {
   const names = h.strings(namesTag) ?? [];
   const flags = parallel(h.ints(flagsTag), names.length, flagsTag, fail);
   const versions = parallel(h.strings(versionsTag), names.length, versionsTag, fail);
@@ -298,7 +298,7 @@ function parallel<T>(values: T[] | undefined, n: number, tag: number, fail: Fail
 }
 
 /** The paths: DIRNAMES[DIRINDEXES[i]] + BASENAMES[i] (rpm >= 4), else OLDFILENAMES. */
-function filePaths(h: RpmHeader, fail: Fail): string[] {
+export function filePaths(h: RpmHeader, fail: Fail): string[] {
   const base = h.strings(Tag.BASENAMES);
   if (base === undefined) return h.strings(Tag.OLDFILENAMES) ?? [];
   const dirs = h.strings(Tag.DIRNAMES) ?? [];
