@@ -36,4 +36,7 @@ export interface Backend {
   states(): Promise<Map<string, RuntimeState>>;
   /** Runs a command in the zone with our stdio; resolves to its exit status. */
   exec(zone: ZoneHandle, req: ExecRequest): Promise<number>;
+  /** Runs one command as the only process of a zone that is not booted (install
+   * steps the guest's own tools do); resolves to its status and output. */
+  runOnce(zone: ZoneHandle, plan: BootPlan, argv: string[]): Promise<{ code: number; output: string }>;
 }

@@ -11,7 +11,8 @@ import { configValue } from './config.js';
 import { ZoneError } from './errors.js';
 import { assertBrandHostFeatures } from './host-check.js';
 import { withZone } from './transition.js';
-import { zoneRoot, type InstalledUserland } from './zone.js';
+import { zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneStatus } from './zone.js';
+import { buildBootPlan, sharedDirectories } from '../brands/plan.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
 import { chooseArch, loadRecipe, recipeNames } from '../install/recipe.js';
 import { hostArches } from './arch.js';
@@ -76,6 +77,24 @@ function chooseMethod(brand: Brand, req: InstallRequest, zone: string): 'recipe'
   });
 }
 
+/** Runs the commands an install method left for the guest's own tools, each as the
+ * only process of the (not booted) zone; a failure fails the install. */
+async function runInZone(ctx: Context, record: ZoneRecord, brand: Brand, populated: Populated, emit: Emit): Promise<void> {
+  const commands = populated.runInZone ?? [];
+  if (commands.length === 0) return;
+  const status: ZoneStatus = { state: 'incomplete', since: '', userland: { method: 'recipe', arch: populated.arch, installedAt: '' } };
+  const plan = buildBootPlan(record, status, brand, await sharedDirectories(zoneRoot(record.zonepath), brand));
+  const backend = ctx.backend(ctx.runtimeFor(record));
+  for (const argv of commands) {
+    emit({ type: 'phase', zone: record.name, phase: 'in-zone', message: `running ${argv.slice(0, 3).join(' ')}${argv.length > 3 ? ' ...' : ''} in the zone` });
+    const r = await backend.runOnce(ctx.handle(record.name), plan, argv);
+    if (r.code !== 0) {
+      const tail = r.output.trim().split('\n').slice(-1)[0] ?? '';
+      throw new ZoneError('install-failed', `zone "${record.name}": ${argv[0]} in the zone failed (exit ${r.code}): ${tail}`, { zone: record.name });
+    }
+  }
+}
+
 /** When set (tests only), install stops itself with SIGSTOP at this phase, so a test can
  * kill -9 it at a known point and check what a crash leaves behind. */
 function testStopPoint(phase: string): void {
@@ -130,6 +149,7 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
     else populated = await populateSkeleton(root, brand, vars, emit);
     testStopPoint('install');
     if (inPlace === undefined) await prepareHostPaths(root, brand);
+    await runInZone(ctx, z.record, brand, populated, emit);
 
     const userland: InstalledUserland = {
       method,

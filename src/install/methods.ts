@@ -4,6 +4,7 @@ import { lstat, mkdir, symlink, copyFile, chmod, readlink, rm } from 'node:fs/pr
 import { debianToNode } from '../core/arch.js';
 import { runDebootstrap } from './debootstrap.js';
 import { applyEdits } from './edits.js';
+import { rpmBootstrap } from './rpm/bootstrap.js';
 import { download } from './download.js';
 // sources.ts imports this module too: a cycle ES modules resolve, as neither uses the
 // other while loading.
@@ -35,6 +36,9 @@ export interface Populated {
   init?: InitSpec;
   /** Environment the userland expects (an image's Env). */
   env?: string[];
+  /** Commands the engine must run inside the zone before it is installed (the guest's
+   * own tools finishing the install, e.g. its rpm registering packages). */
+  runInZone?: string[][];
 }
 
 export interface RecipeOptions {
@@ -73,6 +77,13 @@ export async function populateFromRecipe(root: string, recipe: Recipe, vars: Lay
     case 'debootstrap':
       await withMirrors(root, o.mirrors.length > 0 ? o.mirrors : m.mirrors, (mirror) => runDebootstrap(m, o.arch, root, mirror, vars.zone, emit));
       break;
+    case 'rpm-bootstrap': {
+      let done: Populated | undefined;
+      await withMirrors(root, o.mirrors.length > 0 ? o.mirrors : m.mirrors, async (mirror) => {
+        done = await rpmBootstrap(root, m, { zone: vars.zone, arch: o.arch, mirror, cacheDir: o.cacheDir, limits: o.limits, emit });
+      });
+      return finishRecipe(root, recipe, vars, emit, o, done);
+    }
     case 'archive': {
       const file = m.files[o.arch];
       if (file === undefined) throw new ZoneError('refused', `recipe ${recipe.name} has no file for ${o.arch}`, { zone: vars.zone });

@@ -4,6 +4,7 @@ import { findDataFile, listDataNames, loadDataFile } from '../core/datafiles.js'
 import { assertHaltSignal, type InitField } from '../brands/brand.js';
 import type { Layout } from './layout.js';
 import type { DebootstrapMethod } from './debootstrap.js';
+import type { RpmBootstrapMethod } from './rpm/bootstrap.js';
 import type { Edit } from './edits.js';
 
 export interface HostBusyboxMethod {
@@ -15,7 +16,7 @@ export interface ArchiveMethod {
   mirrors: string[];
   files: Record<string, { path: string; sha256?: string; size?: number }>;
 }
-export type RecipeMethod = HostBusyboxMethod | DebootstrapMethod | ArchiveMethod;
+export type RecipeMethod = HostBusyboxMethod | DebootstrapMethod | ArchiveMethod | RpmBootstrapMethod;
 
 export interface Recipe {
   name: string;

@@ -64,6 +64,24 @@ export class LinuxBackend implements Backend {
     await this.launch(zone, plan, false);
   }
 
+  async runOnce(zone: ZoneHandle, plan: BootPlan, argv: string[]): Promise<{ code: number; output: string }> {
+    const id = `${zone.name}.install`;
+    const bundle = join(zone.dir, 'bundle-install');
+    await rm(bundle, { recursive: true, force: true });
+    await mkdir(bundle, { recursive: true, mode: 0o700 });
+    const limits = { nofileHard: parseNofileHard(await readFile('/proc/self/limits', 'utf8')) ?? 1024 };
+    const config = buildOciConfig({ ...plan, init: { ...plan.init, command: argv } }, this.stateRoot, limits);
+    config.linux.cgroupsPath = `${config.linux.cgroupsPath}-install`;
+    await writeJsonAtomic(join(bundle, 'config.json'), config);
+    try {
+      await this.runtime.delete(id);
+      return await this.runtime.runForeground(id, bundle);
+    } finally {
+      await this.runtime.delete(id).catch(() => undefined);
+      await rm(bundle, { recursive: true, force: true });
+    }
+  }
+
   halt(zone: ZoneHandle): Promise<void> {
     return this.runtime.delete(zone.name);
   }

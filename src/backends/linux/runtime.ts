@@ -68,6 +68,17 @@ export class OciRuntime {
     }
   }
 
+  /** Runs a container in the foreground and collects its output (the runtime's own
+   * errors included: no --log, so they come on stderr). */
+  async runForeground(id: string, bundle: string): Promise<{ code: number; output: string }> {
+    try {
+      const r = await runCapture([...this.base(), 'run', '--bundle', bundle, id]);
+      return { code: r.code, output: `${r.stdout}${r.stderr}` };
+    } catch (e) {
+      throw missingRuntime(this.program, id, e);
+    }
+  }
+
   async startCreated(zone: string): Promise<void> {
     await this.call(['start', zone], zone, 'start');
   }
