@@ -86,6 +86,10 @@ function downloads(r: Recipe): string[] {
       return `downloads (${arch}): ${m.mirrors[0]?.replace(/\/+$/, '')}/${f.path} (${what})`;
     });
   }
+  if (m.kind === 'rpm-bootstrap') {
+    const repos = Object.entries(m.repos).map(([arch, paths]) => `downloads (${arch}): the packages ${m.packages.join(', ')} and what they require, from ${paths.map((p) => `${m.mirrors[0]?.replace(/\/+$/, '')}/${p}`).join(' and ')}`);
+    return [`arches: ${(r.arches ?? []).join(', ')}`, ...repos];
+  }
   return ['downloads: nothing'];
 }
 
