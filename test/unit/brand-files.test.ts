@@ -273,8 +273,8 @@ test('a recipe with a YAML syntax error is refused', async () => {
 });
 
 test('an unknown recipe is "not-found" with the known recipes in the hint', async () => {
-  const e = await rejectsZoneError(loadRecipe('centos3'), 'not-found');
-  assert.match(e.message, /"centos3"/);
+  const e = await rejectsZoneError(loadRecipe('centos2'), 'not-found');
+  assert.match(e.message, /"centos2"/);
   assert.match(e.hint ?? '', /busybox/);
 });
 
