@@ -6,7 +6,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
@@ -58,7 +58,9 @@ t.before(async () => {
     ...applets.map((a) => `ln -s busybox %{buildroot}/bin/${a}`),
     "printf 'root:x:0:0:root:/root:/bin/sh\\n' > %{buildroot}/etc/passwd",
     "printf 'root:x:0:\\n' > %{buildroot}/etc/group",
-    '%files', '/bin', '/etc/passwd', '/etc/group', '%dir /tmp', '%dir /root', '%dir /var/tmp',
+    // A stale Berkeley DB environment file, as old rpms leave them.
+    'mkdir -p %{buildroot}/var/lib/rpm && touch %{buildroot}/var/lib/rpm/__db.001',
+    '%files', '/bin', '/etc/passwd', '/etc/group', '%dir /tmp', '%dir /root', '%dir /var/tmp', '/var/lib/rpm/__db.001',
   ].join('\n')));
   const files = rpmFiles();
   build(top, 'zt-rpm', spec('zt-rpm', [
@@ -131,6 +133,7 @@ t('resolves zt-app, unpacks three packages, and the guest rpm registers them and
   assert.is(json<ZoneView>(root, ['info', 'c7']).state, 'installed');
   const zr = `${root}/zones/c7/root`;
   assert.is(readFileSync(`${zr}/opt/app/post-ran`, 'utf8'), 'post ran as 0\n', '%post did not run in the zone');
+  assert.not.ok(existsSync(`${zr}/var/lib/rpm/__db.001`), 'a stale Berkeley DB environment file was left');
   ok(root, ['boot', 'c7']);
   const qa = ok(root, ['exec', 'c7', '--', 'rpm', '-qa', '--qf', '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}\\n']).stdout.trim().split('\n').sort();
   assert.equal(qa, ['zt-app-1.0-1.el7.x86_64', 'zt-base-1.0-1.el7.x86_64', 'zt-rpm-1.0-1.el7.x86_64']);

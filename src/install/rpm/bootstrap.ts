@@ -87,6 +87,9 @@ export async function rpmBootstrap(root: string, m: RpmBootstrapMethod, o: Boots
     runInZone: [
       ['rpm', '-i', '--force', '--nodeps', '--ignorearch', ...inZone],
       ['rm', '-rf', `/${STAGING}`],
+      // Berkeley DB environment files left by that rpm would make the zone's first
+      // rpm run (maybe another rpm version's) hang or refuse the database.
+      ['rm', '-f', ...Array.from({ length: 9 }, (_, n) => `/var/lib/rpm/__db.00${n + 1}`)],
     ],
   };
 }
