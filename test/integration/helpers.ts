@@ -1,6 +1,6 @@
 // Shared by the integration tests: run the built CLI against a temporary state root,
 // and leave nothing behind (containers deleted, roots removed) whatever a test did.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,4 +114,14 @@ export function processGone(pid: number): boolean {
     if (Date.now() > deadline) return false;
     spawnSync('sleep', ['0.05']);
   }
+}
+
+/** zonectl run without blocking this process: for tests that serve HTTP themselves. */
+export function zonectlAsync(root: string, args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, '--root', root, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
+  });
 }

@@ -4,10 +4,10 @@
 // test runs in front of the configured mirror (used).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CLI, cleanup, json, makeRoot, ok, requireRootAndRunc } from './helpers.js';
+import { cleanup, json, makeRoot, ok, requireRootAndRunc, zonectlAsync } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('install with debootstrap');
@@ -34,18 +34,10 @@ t.after(() => {
   cleanup(root);
 });
 
-function zonectlAsync(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--root', root, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
-  });
-}
 
 t('debian-bookworm --arch i386 installs through the first mirror that answers', async () => {
   const port = (proxy?.address() as AddressInfo).port;
-  const r = await zonectlAsync([
+  const r = await zonectlAsync(root, [
     'install', '--brand', 'native', 'debian-bookworm', '--arch', 'i386', '--name', 'deb',
     '--mirror', 'http://127.0.0.1:9/debian', '--mirror', `http://127.0.0.1:${port}/debian`,
   ]);

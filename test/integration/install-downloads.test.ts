@@ -3,13 +3,13 @@
 // cut a transfer halfway to prove that the next install resumes it.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CLI, cleanup, json, makeRoot, ok, requireRootAndRunc } from './helpers.js';
+import { CLI, cleanup, json, makeRoot, ok, requireRootAndRunc, zonectlAsync } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('install from downloads');
@@ -43,15 +43,6 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
   res.end(body);
 }
 
-/** zonectl run without blocking this process (the server lives in it). */
-function zonectl(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--root', root, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
-  });
-}
 
 t.before(async () => {
   requireRootAndRunc();
@@ -71,12 +62,12 @@ t.after(() => {
 t('an interrupted download resumes on the next install, and lands in the cache by checksum', async () => {
   ok(root, ['create', 'dl', '--brand', 'native']);
   cutNext = true;
-  const first = await zonectl(['install', 'dl', '--source', `${base}/files/rootfs.tgz`]);
+  const first = await zonectlAsync(root, ['install', 'dl', '--source', `${base}/files/rootfs.tgz`]);
   assert.is(first.code, 1);
   assert.match(first.stderr, /download of .*rootfs\.tgz stopped at \d+ bytes: .*; run the install again to resume it/);
   assert.equal(json<ZoneView>(root, ['info', 'dl']).state, 'configured', 'a failed download changed the zone');
   seen.length = 0;
-  const second = await zonectl(['install', 'dl', '--source', `${base}/files/rootfs.tgz`]);
+  const second = await zonectlAsync(root, ['install', 'dl', '--source', `${base}/files/rootfs.tgz`]);
   assert.is(second.code, 0, second.stderr);
   assert.match(seen[0]?.range ?? '', /^bytes=[1-9]\d*-$/, 'the second install did not resume');
   assert.match(second.stderr, /resuming at \d+ bytes/);
@@ -110,12 +101,12 @@ t('a recipe downloads from the first mirror that has the file, verified, then fr
   const r = recipe('mirrored', [`${base}/nothing-here`, `${base}/files`], { path: 'rootfs.tgz', sha256: sha, size: tarball.length });
   const show = spawnSync(process.execPath, [CLI, '--root', root, 'recipes', 'show', r], { encoding: 'utf8' });
   assert.match(show.stdout, new RegExp(`downloads \\(amd64\\): ${base}/nothing-here/rootfs.tgz \\(${tarball.length} bytes, sha256 ${sha}\\)`));
-  const a = await zonectl(['install', '--brand', 'native', r, '--name', 'm1']);
+  const a = await zonectlAsync(root, ['install', '--brand', 'native', r, '--name', 'm1']);
   assert.is(a.code, 0, a.stderr);
   const v = json<ZoneView>(root, ['info', 'm1']);
   assert.equal([v.state, v.userland?.recipe, v.userland?.init?.haltSignal], ['installed', 'mirrored', 'SIGUSR2']);
   seen.length = 0;
-  const b = await zonectl(['install', '--brand', 'native', r, '--name', 'm2']);
+  const b = await zonectlAsync(root, ['install', '--brand', 'native', r, '--name', 'm2']);
   assert.is(b.code, 0, b.stderr);
   assert.equal(seen, [], 'the cached, verified file was downloaded again');
   assert.match(b.stderr, /using cached/);
@@ -123,19 +114,19 @@ t('a recipe downloads from the first mirror that has the file, verified, then fr
 
 t('--mirror replaces the recipe mirrors', async () => {
   const r = recipe('elsewhere', ['http://127.0.0.1:9/dead'], { path: 'rootfs.tgz', sha256: sha });
-  const a = await zonectl(['install', '--brand', 'native', r, '--name', 'm3', '--mirror', `${base}/files/`]);
+  const a = await zonectlAsync(root, ['install', '--brand', 'native', r, '--name', 'm3', '--mirror', `${base}/files/`]);
   assert.is(a.code, 0, a.stderr);
 });
 
 t('a file that does not match its checksum, or is missing, is refused and nothing stays', async () => {
   const wrong = recipe('wrong', [`${base}/other`], { path: 'rootfs.tgz', sha256: '0'.repeat(64) });
-  const a = await zonectl(['install', '--brand', 'native', wrong, '--name', 'w1']);
+  const a = await zonectlAsync(root, ['install', '--brand', 'native', wrong, '--name', 'w1']);
   assert.is(a.code, 1);
   assert.match(a.stderr, new RegExp(`does not match its sha256 \\(expected 0{64}, got ${sha}\\)`));
   assert.not.ok(json<ZoneView[]>(root, ['list']).some((z) => z.name === 'w1'), 'the one-step install left its zone');
   assert.not.ok(readdirSync(join(root, 'cache', 'downloads')).includes('0'.repeat(64)));
   const missing = recipe('missing', [`${base}/files`], { path: 'nope.tgz' });
-  const b = await zonectl(['install', '--brand', 'native', missing, '--name', 'w2']);
+  const b = await zonectlAsync(root, ['install', '--brand', 'native', missing, '--name', 'w2']);
   assert.is(b.code, 1);
   assert.match(b.stderr, /download of .*nope\.tgz failed: HTTP 404/);
 });

@@ -5,12 +5,12 @@
 // own, then the guest's rpm registers the packages and runs their scriptlets.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
-import { CLI, cleanup, json, makeRoot, ok, requireRootAndRunc } from './helpers.js';
+import { cleanup, json, makeRoot, ok, requireRootAndRunc, zonectlAsync } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('install with rpm-bootstrap');
@@ -99,14 +99,6 @@ t.after(() => {
   cleanup(root);
 });
 
-function zonectlAsync(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--root', root, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
-  });
-}
 
 t('resolves zt-app, unpacks three packages, and the guest rpm registers them and runs %post', async () => {
   const recipe = join(root, 'zt7.yaml');
@@ -127,7 +119,7 @@ t('resolves zt-app, unpacks three packages, and the guest rpm registers them and
       '  halt-signal: SIGTERM',
     ].join('\n'),
   );
-  const r = await zonectlAsync(['install', '--brand', 'native', recipe, '--name', 'c7', '--mirror', base]);
+  const r = await zonectlAsync(root, ['install', '--brand', 'native', recipe, '--name', 'c7', '--mirror', base]);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /3 packages to install/);
   assert.is(json<ZoneView>(root, ['info', 'c7']).state, 'installed');

@@ -1,44 +1,23 @@
 // An RPM's payload into the confined writer: the compressed bytes after the main
 // header, decompressed, read as cpio (rpm writes SVR4 newc; names start with "./",
 // which the cpio reader drops, so entries come out relative to the root).
-import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ZoneError } from '../../core/errors.js';
 import { printable } from '../../core/zone.js';
 import { extractCpio } from '../archive/cpio.js';
-import { decompress } from '../archive/decompress.js';
+import { decompress, throughProgram } from '../archive/decompress.js';
 import type { EntrySink } from '../archive/tar.js';
 import type { RpmPackage } from './package.js';
 
 /** Legacy LZMA ("lzdio", the .lzma "alone" format: Fedora 9-11 era and some third-party
  * packages) through the host's xz, which reads it with --format=lzma. decompress()
- * knows only the formats with a magic number; this mirrors its error handling. */
+ * knows only the formats with a magic number. */
 function unlzma(input: Readable, source: string, zone: string): Readable {
-  const out = new PassThrough();
-  const child = spawn('xz', ['--format=lzma', '-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const errText: Buffer[] = [];
-  child.stderr.on('data', (b: Buffer) => errText.push(b));
-  child.on('error', (e: NodeJS.ErrnoException) => {
-    out.destroy(
-      e.code === 'ENOENT'
-        ? new ZoneError('host-missing', `${source} has an lzma payload and the host has no xz`, { zone, hint: 'apt-get install xz-utils' })
-        : e,
-    );
+  return throughProgram(input, ['xz', '--format=lzma', '-dc'], {
+    missing: () => new ZoneError('host-missing', `${source} has an lzma payload and the host has no xz`, { zone, hint: 'apt-get install xz-utils' }),
+    failed: (why) => new ZoneError('install-failed', `${source}: lzma decompression failed: ${why}`, { zone }),
   });
-  child.on('close', (code) => {
-    if (code === 0) out.end();
-    else if (code !== null) {
-      const why = Buffer.concat(errText).toString('utf8').trim().split('\n').pop() ?? `exit ${code}`;
-      out.destroy(new ZoneError('install-failed', `${source}: lzma decompression failed: ${why}`, { zone }));
-    }
-  });
-  input.on('error', (e) => out.destroy(e));
-  out.on('close', () => child.kill('SIGTERM'));
-  child.stdin.on('error', () => undefined);
-  input.pipe(child.stdin);
-  child.stdout.pipe(out, { end: false });
-  return out;
 }
 
 /** Streams the package's payload into `sink`, entry by entry in archive order. File
