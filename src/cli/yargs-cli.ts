@@ -57,6 +57,9 @@ const lifecycle = (verb: act.LifecycleVerb) => run((a, g) => act.lifecycleAction
 export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<Global> {
   return yargs(argv)
     .scriptName('zonectl')
+    // --help, --version and completion return to us rather than exiting the process:
+    // zonectl's exit guard treats an exit before the command settles as a bug.
+    .exitProcess(false)
     .usage('$0 <command> [options]\n\nOS-level zones with one set of commands: create, install, boot, enter, halt, delete.')
     .parserConfiguration({ 'populate--': true })
     .option('root', {
