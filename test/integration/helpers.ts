@@ -125,3 +125,35 @@ export function zonectlAsync(root: string, args: string[]): Promise<{ code: numb
     child.on('close', (code) => resolve({ code: code ?? 1, stderr }));
   });
 }
+
+export interface PackEntry {
+  name: string;
+  type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'fifo';
+  body?: string;
+  linkname?: string;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  mtime?: Date;
+  devmajor?: number;
+  devminor?: number;
+}
+
+/** A tar made entry by entry with tar-stream: archives no honest tar would make. */
+export async function packTar(entries: PackEntry[]): Promise<Buffer> {
+  const ts = await import('tar-stream');
+  const p = ts.pack();
+  const chunks: Buffer[] = [];
+  p.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((r) => p.on('end', () => r()));
+  for (const e of entries) {
+    const { body, ...header } = e;
+    const mode = e.type === 'directory' ? 0o755 : 0o644;
+    await new Promise<void>((resolve, reject) =>
+      p.entry({ type: 'file', mode, mtime: new Date('2001-02-03T04:05:06Z'), ...header }, body ?? '', (err) => (err ? reject(err) : resolve())),
+    );
+  }
+  p.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, json, makeRoot, ok, oneLine, requireRootAndRunc, snapshot, zonectl } from './helpers.js';
+import { type PackEntry, cleanup, json, makeRoot, ok, oneLine, packTar, requireRootAndRunc, snapshot, zonectl } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('install from archives');
@@ -13,35 +13,9 @@ let root = '';
 let work = '';
 let outside = '';
 
-interface PackEntry {
-  name: string;
-  type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'fifo';
-  body?: string;
-  linkname?: string;
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  mtime?: Date;
-  devmajor?: number;
-  devminor?: number;
-}
-
-/** Writes a tar made entry by entry with tar-stream: archives no honest tar would make. */
+/** Writes a tar of hostile or unusual entries. */
 async function pack(file: string, entries: PackEntry[]): Promise<void> {
-  const ts = await import('tar-stream');
-  const p = ts.pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise<void>((r) => p.on('end', () => r()));
-  for (const e of entries) {
-    const { body, ...header } = e;
-    await new Promise<void>((resolve, reject) =>
-      p.entry({ type: 'file', mode: 0o644, mtime: new Date('2001-02-03T04:05:06Z'), ...header }, body ?? '', (err) => (err ? reject(err) : resolve())),
-    );
-  }
-  p.finalize();
-  await done;
-  writeFileSync(file, Buffer.concat(chunks));
+  writeFileSync(file, await packTar(entries));
 }
 
 function run(argv: string[]): void {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanup, json, makeRoot, ok, requireRootAndRunc, zonectl } from './helpers.js';
+import { cleanup, json, makeRoot, ok, packTar, requireRootAndRunc, zonectl } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('install from images');
@@ -18,22 +18,6 @@ function run(argv: string[], input?: Buffer): Buffer {
   const r = spawnSync(argv[0] as string, argv.slice(1), { input });
   if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr.toString()}`);
   return r.stdout;
-}
-
-async function tarOf(entries: Array<{ name: string; body?: string; type?: 'file' | 'directory' }>): Promise<Buffer> {
-  const ts = await import('tar-stream');
-  const p = ts.pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise<void>((r) => p.on('end', () => r()));
-  for (const e of entries) {
-    await new Promise<void>((resolve, reject) =>
-      p.entry({ name: e.name, type: e.type ?? 'file', mode: e.type === 'directory' ? 0o755 : 0o644 }, e.body ?? '', (err) => (err ? reject(err) : resolve())),
-    );
-  }
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
 }
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -106,7 +90,7 @@ t.before(async () => {
   // Layer 1 (gzip): a busybox userland without an init of its own, as app images are.
   const base = run(['tar', '-C', `${root}/zones/src/root`, '--exclude=./sbin/init', '-czf', '-', '.']);
   // Layer 2 (plain tar): files the next layer removes or hides.
-  const l2 = await tarOf([
+  const l2 = await packTar([
     { name: 'etc/motd', body: 'layer 2\n' },
     { name: 'opt/app/', type: 'directory' },
     { name: 'opt/app/a', body: 'a' },
@@ -114,7 +98,7 @@ t.before(async () => {
     { name: 'var/lib/gone/file', body: 'x' },
   ]);
   // Layer 3 (zstd): whiteouts, and an opaque directory with one new file.
-  const l3 = await tarOf([
+  const l3 = await packTar([
     { name: 'etc/.wh.motd' },
     { name: 'opt/app/.wh..wh..opq' },
     { name: 'opt/app/c', body: 'c' },
