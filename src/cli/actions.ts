@@ -89,13 +89,23 @@ export async function infoAction(g: Global, name: string): Promise<void> {
   else process.stdout.write(`${infoText(v)}\n`);
 }
 
-export async function listAction(g: Global): Promise<void> {
-  const zones = await listZones(contextOf(g));
+/** Says on stderr which zone could not be read, without stopping the listing. */
+function reportBroken(broken: string[]): (name: string, e: unknown) => void {
+  return (name, e) => {
+    broken.push(name);
+    process.stderr.write(`zonectl: zone "${name}" cannot be read: ${e instanceof Error ? e.message : String(e)}\n`);
+  };
+}
+
+export async function listAction(g: Global): Promise<number> {
+  const broken: string[] = [];
+  const zones = await listZones(contextOf(g), reportBroken(broken));
   if (g.json) printJson(zones);
   else
     process.stdout.write(
       `${formatTable(['NAME', 'BRAND', 'STATE', 'ZONEPATH'], zones.map((z) => [z.name, z.brand, z.state, z.zonepath]))}\n`,
     );
+  return broken.length === 0 ? 0 : 1;
 }
 
 export interface InstallArgs {
@@ -195,7 +205,8 @@ export async function doctorAction(g: Global): Promise<number> {
 export async function autobootAction(g: Global): Promise<number> {
   const ctx = contextOf(g);
   const results: Array<{ name: string; booted: boolean; error?: string }> = [];
-  for (const z of await listZones(ctx)) {
+  const broken: string[] = [];
+  for (const z of await listZones(ctx, reportBroken(broken))) {
     if (z.config.autoboot !== 'true' || z.state !== 'installed') continue;
     try {
       await bootZone(ctx, z.name);
@@ -207,5 +218,5 @@ export async function autobootAction(g: Global): Promise<number> {
     }
   }
   if (g.json) printJson(results);
-  return results.every((r) => r.booted) ? 0 : 1;
+  return broken.length === 0 && results.every((r) => r.booted) ? 0 : 1;
 }

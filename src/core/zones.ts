@@ -81,11 +81,17 @@ export async function zoneInfo(ctx: Context, name: string): Promise<ZoneView> {
   return view(record, { ...status, state: reconcile(status.state, rt) });
 }
 
-export async function listZones(ctx: Context): Promise<ZoneView[]> {
+/** Every zone as the host sees it now. A zone whose files cannot be read goes to
+ * `onBroken` (by default the error is thrown) and does not hide the others. */
+export async function listZones(ctx: Context, onBroken: (name: string, e: unknown) => void = (_, e) => { throw e; }): Promise<ZoneView[]> {
   const zones = [];
   for (const name of await ctx.store.names()) {
-    const z = await ctx.store.tryRead(name);
-    if (z !== undefined) zones.push(z);
+    try {
+      const z = await ctx.store.tryRead(name);
+      if (z !== undefined) zones.push(z);
+    } catch (e) {
+      onBroken(name, e);
+    }
   }
   // One runtime listing per runtime in use, not one call per zone.
   const runtimes = new Map<string, Map<string, import('../backends/backend.js').RuntimeState>>();

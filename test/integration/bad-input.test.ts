@@ -2,6 +2,7 @@
 // the reason, and no change on disk.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rmSync, writeFileSync } from 'node:fs';
 import { cleanup, makeRoot, ok, oneLine, requireRootAndRunc, snapshot, zonectl } from './helpers.js';
 
 const t = suite('bad input');
@@ -87,6 +88,21 @@ t('missing zones, missing arguments and bad install sources', () => {
   refused(['create', 'z3'], /brand/, 2);
   refused(['frobnicate'], /Unknown argument|Unknown command/i, 2);
   refused(['uninstall', 'inst'], /refusing without -F/);
+});
+
+t('a zone whose files are damaged does not hide the others from list', () => {
+  ok(root, ['create', 'damaged', '--brand', 'native']);
+  writeFileSync(`${root}/zones/damaged/state.json`, '{"state": "runn');
+  const r = zonectl(root, ['list']);
+  assert.is(r.code, 1);
+  assert.match(r.stdout, /^conf\s+native\s+configured/m);
+  assert.match(r.stdout, /^inst\s+native\s+installed/m);
+  assert.not.match(r.stdout, /damaged/);
+  assert.ok(oneLine(r.stderr), r.stderr);
+  assert.match(r.stderr, /zone "damaged" cannot be read: .*zones\/damaged\/state\.json: not valid JSON/);
+  const j = zonectl(root, ['list', '--json']);
+  assert.equal((JSON.parse(j.stdout) as Array<{ name: string }>).map((z) => z.name), ['conf', 'inst']);
+  rmSync(`${root}/zones/damaged`, { recursive: true });
 });
 
 t('--json errors are one JSON document on stdout', () => {
