@@ -18,6 +18,8 @@ export interface ExecRequest {
   cwd: string;
   env: string[];
   tty: boolean;
+  /** The userland's architecture (Node names), for the execution domain it needs. */
+  arch?: string;
 }
 
 export interface Backend {

@@ -7,6 +7,7 @@ import { buildBootPlan, sharedDirectories, type BootPlan } from '../brands/plan.
 import { loadRecipe, recipeNames, type Recipe } from '../install/recipe.js';
 import { userlandRoot, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
 import { formatTable, printJson, type OutputMode } from './render.js';
+import { personalityPrefix } from '../backends/linux/personality.js';
 
 /** The plan for a real zone, or for a zone of this brand as it would be created now. */
 async function planFor(ctx: Context, brand: Brand, zone: string | undefined): Promise<BootPlan> {
@@ -35,7 +36,7 @@ function planText(brand: Brand, plan: BootPlan): string {
     `login: ${brand.login.command.join(' ')}`,
     `hostname: ${plan.hostname}`,
     `network: ${plan.network === 'shared' ? "the host's (ip-type shared)" : 'own namespace, loopback only (ip-type exclusive)'}`,
-    `userland architecture: ${plan.arch}`,
+    `userland architecture: ${plan.arch}${personalityPrefix(plan.arch).length > 0 ? ' (run under the LINUX32 personality: uname -m says i686)' : ''}`,
     `capabilities: ${plan.capabilities.join(' ')}`,
     `seccomp: allow by default; ${plan.seccomp.errno} for ${plan.seccomp.deny.join(' ')}`,
     `install methods: ${brand.install.methods.join(', ')}`,

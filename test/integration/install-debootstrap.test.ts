@@ -54,6 +54,9 @@ t('it boots SysV init, is a Debian 12 i386 userland, and shuts down on SIGPWR', 
   assert.is(ok(root, ['exec', 'deb', '--', 'dpkg', '--print-architecture']).stdout, 'i386\n');
   assert.match(ok(root, ['exec', 'deb', '--', 'cat', '/etc/debian_version']).stdout, /^12\./);
   assert.is(ok(root, ['exec', 'deb', '--', 'hostname']).stdout, 'deb\n');
+  // A 32-bit userland runs under the LINUX32 personality, init and exec alike.
+  assert.is(ok(root, ['exec', 'deb', '--', 'uname', '-m']).stdout, 'i686\n');
+  assert.is(ok(root, ['exec', 'deb', '--', 'cat', '/proc/1/personality']).stdout.trim(), '00000008');
   // e_machine of its binaries is EM_386 (3).
   assert.is(ok(root, ['exec', 'deb', '--', 'od', '-An', '-tx1', '-j18', '-N2', '/bin/true']).stdout.trim(), '03 00');
   const r = json<{ state: string; shutdown: { clean: boolean; signal: string } }>(root, ['shutdown', 'deb', '--timeout', '30']);

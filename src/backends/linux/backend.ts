@@ -8,6 +8,7 @@ import type { BootPlan } from '../../brands/plan.js';
 import type { Backend, ExecRequest, RuntimeState, ZoneHandle } from '../backend.js';
 import { buildOciConfig, parseNofileHard } from './bundle.js';
 import { OciRuntime } from './runtime.js';
+import { personalityPrefix } from './personality.js';
 
 const POLL_MS = 100;
 
@@ -39,7 +40,7 @@ export class LinuxBackend implements Backend {
   private async launch(zone: ZoneHandle, plan: BootPlan, createOnly: boolean): Promise<void> {
     const bundle = await this.writeBundle(zone, plan);
     const start = (): Promise<void> =>
-      this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), createOnly);
+      this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), createOnly, personalityPrefix(plan.arch));
     try {
       await start();
     } catch (e) {
@@ -75,7 +76,7 @@ export class LinuxBackend implements Backend {
     await writeJsonAtomic(join(bundle, 'config.json'), config);
     try {
       await this.runtime.delete(id);
-      return await this.runtime.runForeground(id, bundle);
+      return await this.runtime.runForeground(id, bundle, personalityPrefix(plan.arch));
     } finally {
       await this.runtime.delete(id).catch(() => undefined);
       await rm(bundle, { recursive: true, force: true });

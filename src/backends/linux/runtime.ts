@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { ZoneError } from '../../core/errors.js';
 import { runCapture, runInherit } from '../../hosts/local.js';
 import type { ExecRequest, RuntimeState } from '../backend.js';
+import { personalityPrefix } from './personality.js';
 
 export class OciRuntime {
   readonly stateDir: string;
@@ -39,10 +40,11 @@ export class OciRuntime {
 
   /** Starts a detached container (create + start, or create only). The container's
    * stdout and stderr go to the console log; the runtime's own errors to its log. */
-  async start(zone: string, bundle: string, consoleLog: string, runtimeLog: string, createOnly: boolean): Promise<void> {
+  async start(zone: string, bundle: string, consoleLog: string, runtimeLog: string, createOnly: boolean, personality: string[] = []): Promise<void> {
     const offset = (await stat(runtimeLog).catch(() => undefined))?.size ?? 0;
     const console = await open(consoleLog, 'a', 0o600);
     const args = [
+      ...personality,
       ...this.base(runtimeLog),
       ...(createOnly ? ['create'] : ['run', '-d']),
       '--bundle', bundle,
@@ -70,9 +72,9 @@ export class OciRuntime {
 
   /** Runs a container in the foreground and collects its output (the runtime's own
    * errors included: no --log, so they come on stderr). */
-  async runForeground(id: string, bundle: string): Promise<{ code: number; output: string }> {
+  async runForeground(id: string, bundle: string, personality: string[] = []): Promise<{ code: number; output: string }> {
     try {
-      const r = await runCapture([...this.base(), 'run', '--bundle', bundle, id]);
+      const r = await runCapture([...personality, ...this.base(), 'run', '--bundle', bundle, id]);
       return { code: r.code, output: `${r.stdout}${r.stderr}` };
     } catch (e) {
       throw missingRuntime(this.program, id, e);
@@ -119,7 +121,7 @@ export class OciRuntime {
   }
 
   async exec(zone: string, req: ExecRequest): Promise<number> {
-    const args = [...this.base(), 'exec'];
+    const args = [...personalityPrefix(req.arch), ...this.base(), 'exec'];
     if (req.tty) args.push('--tty');
     args.push('--user', `${req.uid}:${req.gid}`, '--cwd', req.cwd);
     if (req.additionalGids.length > 0) args.push('--additional-gids', req.additionalGids.join(','));
