@@ -87,15 +87,15 @@ export async function populateFromRecipe(root: string, recipe: Recipe, vars: Lay
     case 'archive': {
       const file = m.files[o.arch];
       if (file === undefined) throw new ZoneError('refused', `recipe ${recipe.name} has no file for ${o.arch}`, { zone: vars.zone });
-      let fromImage: Populated | undefined;
+      let fetched: Populated | undefined;
       await withMirrors(root, o.mirrors.length > 0 ? o.mirrors : m.mirrors, async (mirror) => {
         const url = `${mirror.replace(/\/+$/, '')}/${file.path}`;
         const expected = { ...(file.sha256 === undefined ? {} : { sha256: file.sha256 }), ...(file.size === undefined ? {} : { size: file.size }) };
         const local = await download(url, { cacheDir: o.cacheDir, zone: vars.zone, emit, expected });
-        fromImage = await populateFromSource(root, local, await inspectSource(local, vars.zone), { zone: vars.zone, limits: o.limits, emit });
+        fetched = await populateFromSource(root, local, await inspectSource(local, vars.zone), { zone: vars.zone, limits: o.limits, emit });
       });
-      if (fromImage?.init !== undefined && recipe.init === undefined) return finishRecipe(root, recipe, vars, emit, o, fromImage);
-      break;
+      // What the file brought (an image's init and env); the recipe's own init wins.
+      return finishRecipe(root, recipe, vars, emit, o, fetched);
     }
   }
   return finishRecipe(root, recipe, vars, emit, o);

@@ -1,4 +1,6 @@
 // Recipes (rootfs-recipes/*.yaml): how a userland is put on disk, as data.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ZoneError } from '../core/errors.js';
 import { findDataFile, listDataNames, loadDataFile } from '../core/datafiles.js';
 import { assertHaltSignal, type InitField } from '../brands/brand.js';
@@ -57,8 +59,6 @@ export async function loadRecipe(name: string): Promise<Recipe> {
 }
 
 async function loadRecipeFile(path: string): Promise<Recipe> {
-  const { existsSync } = await import('node:fs');
-  const { resolve } = await import('node:path');
   const file = resolve(path);
   if (!existsSync(file)) throw new ZoneError('not-found', `recipe file ${path}: no such file`);
   const data = await loadDataFile<Omit<Recipe, 'file'>>('recipe', file);

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { writeJsonAtomic } from '../../core/atomic.js';
 import type { BootPlan } from '../../brands/plan.js';
 import type { Backend, ExecRequest, RuntimeState, ZoneHandle } from '../backend.js';
-import { buildOciConfig, parseNofileHard } from './bundle.js';
+import { buildOciConfig, parseNofileHard, type OciConfig } from './bundle.js';
 import { OciRuntime } from './runtime.js';
 import { personalityPrefix } from './personality.js';
 
@@ -27,18 +27,20 @@ export class LinuxBackend implements Backend {
     return join(zone.dir, 'bundle');
   }
 
-  private async writeBundle(zone: ZoneHandle, plan: BootPlan): Promise<string> {
-    const bundle = this.bundleDir(zone);
-    // A bundle left by a crashed boot would carry stale settings: always rewrite it.
+  /** Writes a bundle afresh (one left by a crash would carry stale settings); `adjust`
+   * may change the config first. */
+  private async writeBundle(bundle: string, plan: BootPlan, adjust: (c: OciConfig) => void = () => undefined): Promise<string> {
     await rm(bundle, { recursive: true, force: true });
     await mkdir(bundle, { recursive: true, mode: 0o700 });
     const limits = { nofileHard: parseNofileHard(await readFile('/proc/self/limits', 'utf8')) ?? 1024 };
-    await writeJsonAtomic(join(bundle, 'config.json'), buildOciConfig(plan, this.stateRoot, limits));
+    const config = buildOciConfig(plan, this.stateRoot, limits);
+    adjust(config);
+    await writeJsonAtomic(join(bundle, 'config.json'), config);
     return bundle;
   }
 
   private async launch(zone: ZoneHandle, plan: BootPlan, createOnly: boolean): Promise<void> {
-    const bundle = await this.writeBundle(zone, plan);
+    const bundle = await this.writeBundle(this.bundleDir(zone), plan);
     const start = (): Promise<void> =>
       this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), createOnly, personalityPrefix(plan.arch));
     try {
@@ -67,13 +69,10 @@ export class LinuxBackend implements Backend {
 
   async runOnce(zone: ZoneHandle, plan: BootPlan, argv: string[]): Promise<{ code: number; output: string }> {
     const id = `${zone.name}.install`;
-    const bundle = join(zone.dir, 'bundle-install');
-    await rm(bundle, { recursive: true, force: true });
-    await mkdir(bundle, { recursive: true, mode: 0o700 });
-    const limits = { nofileHard: parseNofileHard(await readFile('/proc/self/limits', 'utf8')) ?? 1024 };
-    const config = buildOciConfig({ ...plan, init: { ...plan.init, command: argv } }, this.stateRoot, limits);
-    config.linux.cgroupsPath = `${config.linux.cgroupsPath}-install`;
-    await writeJsonAtomic(join(bundle, 'config.json'), config);
+    // Its own bundle and cgroup: nothing of the zone's is reused or left behind.
+    const bundle = await this.writeBundle(join(zone.dir, 'bundle-install'), { ...plan, init: { ...plan.init, command: argv } }, (c) => {
+      c.linux.cgroupsPath = `${c.linux.cgroupsPath}-install`;
+    });
     try {
       await this.runtime.delete(id);
       return await this.runtime.runForeground(id, bundle, personalityPrefix(plan.arch));
