@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { ZoneError } from '../../src/core/errors.js';
 import { cpioFormat, extractCpio } from '../../src/install/archive/cpio.js';
 import { ConfinedWriter, DEFAULT_LIMITS, type Entry } from '../../src/install/writer.js';
+import { rejectsInTime } from './fixtures/expect-error.js';
 
 function sh(script: string, cwd?: string): Buffer {
   const r = spawnSync('sh', ['-ec', script], { cwd, maxBuffer: 64 << 20 });
@@ -163,23 +164,9 @@ test('strips a leading ./ and nothing else', async () => {
   assert.equal((await read(Readable.from([buf]))).map((g) => g.entry.path), ['d', 'd/x', 'd/x']);
 });
 
-/** Runs `p`, failing the test if it takes more than 5 s (a hang). */
-async function rejects(p: Promise<unknown>): Promise<ZoneError> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('hung')), 5000);
-  });
-  try {
-    await Promise.race([p, hang]);
-  } catch (e) {
-    assert.ok(e instanceof ZoneError, `a ZoneError, not ${String(e)}`);
-    assert.is(e.code, 'install-failed');
-    assert.not.match(e.message, /\n/, 'one line');
-    return e;
-  } finally {
-    clearTimeout(timer);
-  }
-  throw new Error('no error');
+/** The one-line install-failed ZoneError `p` fails with, within 5 s (a hang fails). */
+function rejects(p: Promise<unknown>): Promise<ZoneError> {
+  return rejectsInTime(p, 'install-failed');
 }
 
 test('a truncated archive is an error naming where it ends, not a hang', async () => {
