@@ -50,9 +50,9 @@ export async function followProgress(events: Observable<InstallEvent>, mode: Out
           if (!started) bar.start(e.total, e.done, payload);
           else bar.update(e.done, payload);
           started = true;
-        } else if (e.type === 'phase') {
+        } else if (e.type === 'phase' || e.type === 'warning') {
           stopBar();
-          process.stderr.write(`${e.zone}: ${e.message}\n`);
+          process.stderr.write(`${e.zone}: ${e.type === 'warning' ? 'warning: ' : ''}${e.message}\n`);
         }
       },
       error: (err: unknown) => {

@@ -318,6 +318,27 @@ async function busyboxCheck(): Promise<DoctorCheck> {
   };
 }
 
+/** Host programs that some install sources need (Debian package names for the fix). */
+const INSTALL_TOOLS: ReadonlyArray<{ program: string; pkg: string; use: string }> = [
+  { program: 'xz', pkg: 'xz-utils', use: 'xz archives' },
+  { program: 'bzip2', pkg: 'bzip2', use: 'bzip2 archives' },
+  { program: 'zstd', pkg: 'zstd', use: 'zstd archives' },
+  { program: 'setfattr', pkg: 'attr', use: "archives' extended attributes" },
+  { program: 'debootstrap', pkg: 'debootstrap', use: 'the debootstrap method' },
+];
+
+async function installToolsCheck(): Promise<DoctorCheck> {
+  const title = 'install tools';
+  const found = await Promise.all(INSTALL_TOOLS.map(async (t) => ({ ...t, path: await which(t.program) })));
+  const missing = found.filter((t) => t.path === undefined);
+  if (missing.length === 0) return { id: 'install-tools', title, status: 'ok', detail: found.map((t) => t.program).join(', ') };
+  return {
+    id: 'install-tools', title, status: 'warn',
+    detail: `missing: ${missing.map((t) => `${t.program} (${t.use})`).join(', ')}`,
+    fix: `apt-get install ${missing.map((t) => t.pkg).join(' ')}`,
+  };
+}
+
 function rootCheck(): DoctorCheck {
   const uid = process.getuid?.();
   const title = 'root privileges';
@@ -356,13 +377,14 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
   const cmdline = cmdlineRaw ?? '';
   const crun = crunRt ?? selectedRt;
 
-  const [cg, namespaces, userns, overlay, seccomp, busybox] = await Promise.all([
+  const [cg, namespaces, userns, overlay, seccomp, busybox, tools] = await Promise.all([
     guard('cgroup', 'cgroup layout', () => cgroupCheck(mountinfo), (check) => ({ layout: 'unknown' as CgroupLayout, check })),
     guard('namespaces', 'Namespaces', namespacesCheck, (c) => c),
     guard('userns', 'User namespaces', usernsCheck, (c) => c),
     guard('overlayfs', 'overlayfs', () => overlayCheck(kernel), (c) => c),
     guard('seccomp', 'seccomp', seccompCheck, (c) => c),
     guard('busybox-static', 'static busybox', busyboxCheck, (c) => c),
+    guard('install-tools', 'install tools', installToolsCheck, (c) => c),
   ]);
   const ia = ia32Check(isX64, kconfig, cmdline);
   const vs = vsyscallCheck(isX64, maps, cmdline, kconfig?.text);
@@ -378,6 +400,7 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
     ia.check,
     vs.check,
     busybox,
+    tools,
     rootCheck(),
   ];
 

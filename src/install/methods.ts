@@ -27,7 +27,9 @@ const run = promisify(execFile);
 
 export type InstallEvent =
   | { type: 'phase'; zone: string; phase: string; message: string }
-  | { type: 'progress'; zone: string; phase: string; done: number; total: number; unit: 'bytes' | 'items' };
+  | { type: 'progress'; zone: string; phase: string; done: number; total: number; unit: 'bytes' | 'items' }
+  /** Something the install went on without (an attribute it could not set, ...). */
+  | { type: 'warning'; zone: string; message: string };
 
 export type Emit = (e: InstallEvent) => void;
 

@@ -3,6 +3,7 @@
 import type { Limits } from './writer.js';
 import { populateFromArchive, type SourceKind } from './archive/source.js';
 import { populateFromImage } from './oci/install.js';
+import { reportXattrFailures } from './xattrs.js';
 import { populateFromDirectory, userlandArch, type Emit, type Populated } from './methods.js';
 
 export interface SourceOptions {
@@ -22,7 +23,9 @@ export async function populateFromSource(root: string, path: string, kind: Sourc
       const src = kind.kind === 'zip' ? { compression: 'none' as const, size: kind.size } : kind;
       const totals = await populateFromArchive(root, path, kind.kind, src, o);
       const skipped = totals.skippedDevices > 0 ? `; ${totals.skippedDevices} device nodes skipped (not root)` : '';
-      o.emit({ type: 'phase', zone: o.zone, phase: 'unpack', message: `${totals.entries} entries, ${totals.bytes} bytes${skipped}` });
+      const xattrs = totals.xattrsSet > 0 ? `; ${totals.xattrsSet} extended attributes` : '';
+      o.emit({ type: 'phase', zone: o.zone, phase: 'unpack', message: `${totals.entries} entries, ${totals.bytes} bytes${skipped}${xattrs}` });
+      reportXattrFailures(totals.xattrFailures, o);
       return { arch: (await userlandArch(root)) ?? 'unknown' };
     }
     case 'image-directory':

@@ -28,6 +28,11 @@ import { ZoneError } from '../core/errors.js';
 import { printable } from '../core/zone.js';
 import { runCapture } from '../hosts/local.js';
 import { resolveInRoot } from './root-path.js';
+import { XattrSetter, type Xattrs } from './xattrs.js';
+
+/** Linux's O_PATH: a descriptor naming an inode without opening it for I/O (a fifo
+ * or device is not opened), enough for setxattr through /proc/self/fd. */
+const O_PATH = 0o10000000;
 
 interface Meta {
   path: string;
@@ -35,6 +40,10 @@ interface Meta {
   uid: number;
   gid: number;
   mtime: Date;
+  /** Extended attributes the archive carries for this entry. */
+  xattrs?: Xattrs;
+  /** Names of attributes the archive carries but that could not be read exactly. */
+  unreadableXattrs?: string[];
 }
 
 export type Entry =
@@ -65,6 +74,9 @@ export interface WriteTotals {
   entries: number;
   bytes: number;
   skippedDevices: number;
+  xattrsSet: number;
+  /** Attributes not set, as "path (names): why" (reported, as GNU tar does). */
+  xattrFailures: string[];
 }
 
 function lstatOrUndefined(path: string): Stats | undefined {
@@ -84,6 +96,7 @@ export class ConfinedWriter {
   private readonly dirTimes: Array<{ path: string; mtime: Date }> = [];
   /** Directories already found or made, by their path in the archive. */
   private readonly dirs = new Map<string, string>();
+  private xattrs: XattrSetter | undefined;
 
   constructor(
     readonly root: string,
@@ -216,6 +229,7 @@ export class ConfinedWriter {
       case 'file':
         this.clear(dest, false);
         await this.writeFile(dest, e, content);
+        await this.applyXattrs(dest, e);
         return;
       case 'symlink':
         if (e.target === '') this.fail(e.path, 'symlink with an empty target');
@@ -251,6 +265,19 @@ export class ConfinedWriter {
       }
     }
     this.setMeta(dest, e);
+    if (e.type !== 'symlink') await this.applyXattrs(dest, e);
+  }
+
+  /** Queues the entry's attributes on a descriptor of the inode just made at `dest`
+   * (O_NOFOLLOW: the final component is what this entry made, never a link). */
+  private async applyXattrs(dest: string, e: Meta): Promise<void> {
+    const unreadable = e.unreadableXattrs ?? [];
+    if ((e.xattrs === undefined || e.xattrs.size === 0) && unreadable.length === 0) return;
+    this.xattrs ??= new XattrSetter(this.opts.zone, this.opts.source);
+    for (const name of unreadable) this.xattrs.failures.push(`${printable(e.path)} (${name}): value is not valid UTF-8 in the pax header`);
+    if (e.xattrs !== undefined && e.xattrs.size > 0) {
+      await this.xattrs.add(openSync(dest, O_PATH | constants.O_NOFOLLOW), printable(e.path), e.xattrs);
+    }
   }
 
   /** Deletes what stands at `path` (an OCI whiteout), never following a symlink in its
@@ -278,7 +305,14 @@ export class ConfinedWriter {
 
   /** Sets the directories' times, last, and reports what was written. */
   async finish(): Promise<WriteTotals> {
+    await this.xattrs?.flush();
     for (const d of this.dirTimes.reverse()) lutimesSync(d.path, d.mtime, d.mtime);
-    return { entries: this.entries, bytes: this.bytes, skippedDevices: this.skippedDevices };
+    return {
+      entries: this.entries,
+      bytes: this.bytes,
+      skippedDevices: this.skippedDevices,
+      xattrsSet: this.xattrs?.set ?? 0,
+      xattrFailures: this.xattrs?.failures ?? [],
+    };
   }
 }

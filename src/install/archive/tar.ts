@@ -3,6 +3,7 @@
 import type { Readable } from 'node:stream';
 import { ZoneError } from '../../core/errors.js';
 import type { Entry } from '../writer.js';
+import { paxXattrs } from '../xattrs.js';
 
 /** Takes each entry in archive order; a file's bytes come as `content`. */
 export type EntrySink = (entry: Entry, content: AsyncIterable<Uint8Array> | undefined) => Promise<void>;
@@ -18,10 +19,20 @@ type TarHeader = {
   linkname?: string | null;
   devmajor?: number;
   devminor?: number;
+  pax?: Record<string, string> | null;
 };
 
 function toEntry(h: TarHeader): Entry | undefined {
-  const meta = { path: h.name, mode: h.mode ?? 0o644, uid: h.uid ?? 0, gid: h.gid ?? 0, mtime: h.mtime ?? new Date(0) };
+  const { xattrs, lossy } = paxXattrs(h.pax);
+  const meta = {
+    path: h.name,
+    mode: h.mode ?? 0o644,
+    uid: h.uid ?? 0,
+    gid: h.gid ?? 0,
+    mtime: h.mtime ?? new Date(0),
+    ...(xattrs.size > 0 ? { xattrs } : {}),
+    ...(lossy.length > 0 ? { unreadableXattrs: lossy } : {}),
+  };
   switch (h.type) {
     case 'file':
     case 'contiguous-file':

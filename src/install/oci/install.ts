@@ -12,6 +12,7 @@ import type { Compression } from '../archive/detect.js';
 import { extractTar } from '../archive/tar.js';
 import { readImage } from './image.js';
 import { applyLayers } from './layers.js';
+import { reportXattrFailures } from '../xattrs.js';
 
 export interface ImageSource {
   path: string;
@@ -42,7 +43,7 @@ export async function populateFromImage(root: string, src: ImageSource, o: { zon
     const plan = await readImage(dir, process.arch, src.path, o.zone);
     const writer = newWriter(root, src.path, o);
     await applyLayers(writer, plan, { zone: o.zone, emit: o.emit, source: src.path });
-    await writer.finish();
+    reportXattrFailures((await writer.finish()).xattrFailures, o);
     const result: ImageResult = { arch: plan.arch, env: plan.env, format: plan.format, layers: plan.layers.length };
     // Application images have no init of their own: their entrypoint runs as PID 1.
     if ((await resolveInRoot(root, '/sbin/init')) === undefined && plan.entrypoint.length > 0) {

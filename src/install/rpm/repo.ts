@@ -593,7 +593,7 @@ async function fromListing(base: string, o: LoadOptions): Promise<RepoPackage[] 
  * interleave, so only the count of files done is reported. */
 function quietly(o: LoadOptions): LoadOptions {
   const emit: Emit = (e) => {
-    if (e.phase !== 'download') o.emit(e);
+    if (e.type === 'warning' || e.phase !== 'download') o.emit(e);
   };
   return { ...o, emit };
 }
