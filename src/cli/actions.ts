@@ -55,6 +55,10 @@ function infoText(v: ZoneView): string {
   if (v.userland !== undefined) {
     const u = v.userland;
     lines.push(`userland: ${u.recipe ?? u.source ?? u.method} (${u.arch}, installed ${u.installedAt})`);
+    // What the userland asked for; a config key of the same name overrides it.
+    for (const [k, val] of Object.entries(u.attributes ?? {}).sort()) {
+      if (v.config[k] === undefined) lines.push(`${k}: ${val} (from the userland)`);
+    }
   }
   return lines.join('\n');
 }

@@ -81,7 +81,7 @@ export async function brandsCommand(ctx: Context, action: string, name: string |
 function downloads(r: Recipe): string[] {
   const m = r.method;
   if (m.kind === 'debootstrap') return [`arches: ${(r.arches ?? []).join(', ')}`, `downloads: Debian ${m.suite} (${m.variant ?? 'default'} variant${m.include === undefined ? '' : ` + ${m.include.join(', ')}`}) from ${m.mirrors.join(' or ')}`];
-  if (m.kind === 'archive') {
+  if ('files' in m) {
     return Object.entries(m.files).map(([arch, f]) => {
       const what = [f.size === undefined ? undefined : `${f.size} bytes`, f.sha256 === undefined ? 'no checksum' : `sha256 ${f.sha256}`].filter((x) => x !== undefined).join(', ');
       return `downloads (${arch}): ${m.mirrors[0]?.replace(/\/+$/, '')}/${f.path} (${what})`;
@@ -118,6 +118,7 @@ export async function recipesCommand(action: string, name: string | undefined, m
     ...downloads(r),
   ];
   if (r.init !== undefined) lines.push(`init: ${r.init.command.join(' ')} (halt signal ${r.init['halt-signal']})`);
+  for (const [k, v] of Object.entries(r.attributes ?? {})) lines.push(`${k}: ${v}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }

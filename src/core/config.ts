@@ -3,6 +3,7 @@
 import { isAbsolute, posix } from 'node:path';
 import { ZoneError } from './errors.js';
 import { printable } from './zone.js';
+import { parseKernelVersion } from '../brands/kernel-version.js';
 
 interface KeySpec {
   describe: string;
@@ -40,6 +41,13 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
   'ip-type': {
     describe: "shared: the host's network stack; exclusive: the zone's own (loopback only for now)",
     check: oneOf('shared', 'exclusive'),
+  },
+  'kernel-version': {
+    describe: 'Linux release a branded zone reports (illumos lx rules: 2.4 = 2.4.21, 2.6 = 2.6.18; major >= 2)',
+    check: (v) => {
+      const k = parseKernelVersion(v);
+      return 'bad' in k ? k : { ok: v };
+    },
   },
   runtime: {
     describe: 'OCI runtime for Linux zones: runc (default) or crun',

@@ -160,6 +160,7 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
       ...(populated.init === undefined ? {} : { init: populated.init }),
       ...(populated.env === undefined || populated.env.length === 0 ? {} : { env: populated.env }),
       ...(inPlace === undefined ? {} : { inPlace }),
+      ...(recipe?.attributes === undefined ? {} : { attributes: { ...recipe.attributes } }),
     };
     await z.moveTo('installed', { userland }, ['operation']);
     emit({ type: 'phase', zone: name, phase: 'done', message: `zone ${name} installed` });

@@ -22,6 +22,9 @@ export interface InstalledUserland {
   init?: InitSpec;           // overrides the brand's init when the userland brings its own
   env?: string[];            // environment the userland expects (an image's Env)
   inPlace?: string;          // a directory used as the zone root where it is (not copied)
+  /** Attributes the userland needs (a recipe's, or found in it): kernel-version,
+   * vsyscall. The zone's own config wins over these. */
+  attributes?: Record<string, string>;
   installedAt: string;
 }
 

@@ -8,7 +8,7 @@ import { rpmBootstrap } from './rpm/bootstrap.js';
 import { download } from './download.js';
 // sources.ts imports this module too: a cycle ES modules resolve, as neither uses the
 // other while loading.
-import { inspectSource } from './archive/source.js';
+import { inspectSource, type SourceKind } from './archive/source.js';
 import { populateFromSource } from './sources.js';
 import type { Limits } from './writer.js';
 import { execFile } from 'node:child_process';
@@ -21,7 +21,7 @@ import { applyLayout, type LayoutVars } from './layout.js';
 import { BUSYBOX_PACKAGE, findStaticBusybox } from './host-busybox.js';
 import { readElf } from './elf.js';
 import { resolveInRoot } from './root-path.js';
-import type { Recipe } from './recipe.js';
+import type { ArchiveKind, Recipe } from './recipe.js';
 
 const run = promisify(execFile);
 
@@ -86,7 +86,12 @@ export async function populateFromRecipe(root: string, recipe: Recipe, vars: Lay
       });
       return finishRecipe(root, recipe, vars, emit, o, done);
     }
-    case 'archive': {
+    case 'archive':
+    case 'tarball':
+    case 'oci':
+    case 'flar':
+    case 'zip':
+    case 'cpio': {
       const file = m.files[o.arch];
       if (file === undefined) throw new ZoneError('refused', `recipe ${recipe.name} has no file for ${o.arch}`, { zone: vars.zone });
       let fetched: Populated | undefined;
@@ -94,13 +99,32 @@ export async function populateFromRecipe(root: string, recipe: Recipe, vars: Lay
         const url = `${mirror.replace(/\/+$/, '')}/${file.path}`;
         const expected = { ...(file.sha256 === undefined ? {} : { sha256: file.sha256 }), ...(file.size === undefined ? {} : { size: file.size }) };
         const local = await download(url, { cacheDir: o.cacheDir, zone: vars.zone, emit, expected });
-        fetched = await populateFromSource(root, local, await inspectSource(local, vars.zone), { zone: vars.zone, limits: o.limits, emit });
+        const kind = await inspectSource(local, vars.zone);
+        assertArchiveKind(m.kind, kind, url, vars.zone);
+        fetched = await populateFromSource(root, local, kind, { zone: vars.zone, limits: o.limits, emit });
       });
       // What the file brought (an image's init and env); the recipe's own init wins.
       return finishRecipe(root, recipe, vars, emit, o, fetched);
     }
   }
   return finishRecipe(root, recipe, vars, emit, o);
+}
+
+/** What each archive method accepts, by what inspectSource found in the bytes. */
+const ARCHIVE_KINDS: Record<Exclude<ArchiveKind, 'archive'>, ReadonlyArray<SourceKind['kind']>> = {
+  tarball: ['tar'],
+  oci: ['image-directory', 'image-tar'],
+  flar: ['flar'],
+  zip: ['zip'],
+  cpio: ['cpio'],
+};
+
+function assertArchiveKind(method: ArchiveKind, found: SourceKind, url: string, zone: string): void {
+  if (method === 'archive' || ARCHIVE_KINDS[method].includes(found.kind)) return;
+  throw new ZoneError('install-failed', `${url}: the recipe's method is ${method}, but the file is a ${found.kind}`, {
+    zone,
+    hint: 'the mirror serves another file than the recipe expects; check the path, or use method kind archive',
+  });
 }
 
 /** A recipe's layout and edits, after its method, and what the userland turned out to be. */

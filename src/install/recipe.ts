@@ -13,12 +13,20 @@ export interface HostBusyboxMethod {
   kind: 'host-busybox';
   package?: string;
 }
+/** `archive` takes any format --source does; the others insist on theirs. */
+export type ArchiveKind = 'archive' | 'tarball' | 'oci' | 'flar' | 'zip' | 'cpio';
+
 export interface ArchiveMethod {
-  kind: 'archive';
+  kind: ArchiveKind;
   mirrors: string[];
   files: Record<string, { path: string; sha256?: string; size?: number }>;
 }
 export type RecipeMethod = HostBusyboxMethod | DebootstrapMethod | ArchiveMethod | RpmBootstrapMethod;
+
+export interface RecipeAttributes {
+  'kernel-version'?: string;
+  vsyscall?: 'required' | 'not-needed';
+}
 
 export interface Recipe {
   name: string;
@@ -27,6 +35,8 @@ export interface Recipe {
   method: RecipeMethod;
   /** Debian-style names of the architectures it installs; absent: the host's. */
   arches?: string[];
+  /** Zone attributes the userland needs, recorded at install. */
+  attributes?: RecipeAttributes;
   layout?: Layout;
   edits?: Edit[];
   init?: InitField;

@@ -75,7 +75,7 @@ t('an interrupted download resumes on the next install, and lands in the cache b
   assert.is(json<ZoneView>(root, ['info', 'dl']).state, 'installed');
 });
 
-function recipe(name: string, mirrors: string[], file: Record<string, unknown>): string {
+function recipe(name: string, mirrors: string[], file: Record<string, unknown>, kind = 'archive', extra: string[] = []): string {
   const path = join(root, `${name}.yaml`);
   writeFileSync(
     path,
@@ -85,13 +85,14 @@ function recipe(name: string, mirrors: string[], file: Record<string, unknown>):
       'brands: [native]',
       'arches: [amd64]',
       'method:',
-      '  kind: archive',
+      `  kind: ${kind}`,
       `  mirrors: [${mirrors.join(', ')}]`,
       '  files:',
       `    amd64: ${JSON.stringify(file)}`,
       'init:',
       '  command: [/sbin/init]',
       '  halt-signal: SIGUSR2',
+      ...extra,
     ].join('\n'),
   );
   return path;
@@ -110,6 +111,18 @@ t('a recipe downloads from the first mirror that has the file, verified, then fr
   assert.is(b.code, 0, b.stderr);
   assert.equal(seen, [], 'the cached, verified file was downloaded again');
   assert.match(b.stderr, /using cached/);
+});
+
+t('a tarball recipe takes a tarball, records its attributes on the zone, and refuses a file of another kind', async () => {
+  const r = recipe('typed', [`${base}/files`], { path: 'rootfs.tgz', sha256: sha }, 'tarball', ['attributes:', '  kernel-version: "2.6"']);
+  const a = await zonectlAsync(root, ['install', '--brand', 'native', r, '--name', 'k1']);
+  assert.is(a.code, 0, a.stderr);
+  assert.equal(json<ZoneView>(root, ['info', 'k1']).userland?.attributes, { 'kernel-version': '2.6' });
+  const z = recipe('zipped', [`${base}/files`], { path: 'rootfs.tgz', sha256: sha }, 'zip');
+  const b = await zonectlAsync(root, ['install', '--brand', 'native', z, '--name', 'k2']);
+  assert.is(b.code, 1);
+  assert.match(b.stderr, /rootfs\.tgz: the recipe's method is zip, but the file is a tar/);
+  assert.not.ok(json<ZoneView[]>(root, ['list']).some((v) => v.name === 'k2'), 'the refused install left its zone');
 });
 
 t('--mirror replaces the recipe mirrors', async () => {
