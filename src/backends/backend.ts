@@ -1,6 +1,6 @@
 // The Backend interface: what the engine asks of a host's zone mechanism. Linux drives
 // an OCI runtime; FreeBSD (jail) and illumos (zones) plug in behind the same calls.
-import type { BootPlan } from '../brands/plan.js';
+import type { BootPlan, Personality } from '../brands/plan.js';
 
 export type RuntimeState = 'absent' | 'created' | 'running' | 'stopped' | 'paused';
 
@@ -18,8 +18,8 @@ export interface ExecRequest {
   cwd: string;
   env: string[];
   tty: boolean;
-  /** The userland's architecture (Node names), for the execution domain it needs. */
-  arch?: string;
+  /** The execution domain the zone's init runs under; its processes join it. */
+  personality?: Personality;
 }
 
 export interface Backend {

@@ -4,6 +4,16 @@ import { ZoneError } from '../core/errors.js';
 import { signalNumber } from '../core/signals.js';
 import { findDataFile, listDataNames, parseDataFile, validateData } from '../core/datafiles.js';
 import type { Layout } from '../install/layout.js';
+import type { Fixup } from './fixups.js';
+
+export interface Shims {
+  /** Honour the zone's kernel-version: UNAME26 below 3.0. */
+  'kernel-version'?: boolean;
+  /** x86_64 userlands whose glibc is older than this need the host's vsyscall page. */
+  vsyscall?: { 'glibc-below': string };
+  initctl?: boolean;
+  'zone-files'?: boolean;
+}
 
 export interface InitField {
   command: string[];
@@ -24,6 +34,8 @@ export interface Brand {
   install: { methods: InstallMethod[]; skeleton?: Layout };
   'host-paths'?: Array<{ path: string }>;
   seccomp: { 'default-action': 'allow'; errno: string; deny: string[] };
+  shims?: Shims;
+  fixups?: Fixup[];
   /** Where it was read from, for messages. */
   file: string;
 }

@@ -6,6 +6,9 @@ import { configValue } from '../core/config.js';
 import { signalNumber } from '../core/signals.js';
 import { userlandRoot, type InitSpec, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
 import type { Brand } from './brand.js';
+import { needsUname26, parseKernelVersion, uname26Release } from './kernel-version.js';
+import { glibcOlderThan, glibcVersion } from './glibc.js';
+import { release as hostRelease } from 'node:os';
 
 export interface BindMount {
   source: string;       // host path
@@ -17,6 +20,31 @@ export interface SeccompPlan {
   defaultAction: 'allow';
   deny: string[];
   errno: string;
+}
+
+/** The execution domain: OCI cannot express it, so the runtime runs under setarch. */
+export interface Personality {
+  /** PER_LINUX32: a 32-bit userland on a 64-bit kernel (uname -m says i686). */
+  linux32: boolean;
+  /** UNAME26: uname -r says 2.6.x, for userlands that predate 3.0. */
+  uname26: boolean;
+}
+
+export interface KernelPlan {
+  /** The zone's kernel-version, expanded (2.4 = 2.4.21), when it has one. */
+  requested?: string;
+  /** What uname -r shows in the zone. */
+  release: string;
+  /** What uname -m shows. */
+  machine: string;
+  /** Whether `release` is exactly what was requested. */
+  exact: boolean;
+}
+
+export interface VsyscallPlan {
+  needed: boolean;
+  /** Why it is or is not, for messages and `brands show`. */
+  reason: string;
 }
 
 export interface BootPlan {
@@ -32,6 +60,73 @@ export interface BootPlan {
   seccomp: SeccompPlan;
   env: string[];
   arch: string;
+  personality: Personality;
+  kernel: KernelPlan;
+  vsyscall: VsyscallPlan;
+  /** A FIFO bound at /dev/initctl for SysV init. */
+  initctl: boolean;
+  /** etc/hostname, etc/resolv.conf and etc/mtab written at every boot. */
+  zoneFiles: boolean;
+  /** The brand's fixup families, in order (which apply is found in the zone root at boot). */
+  fixupFamilies: string[];
+}
+
+/** What the plan needs to know about the installed userland, read from its files. */
+export interface UserlandFacts {
+  /** glibc version ("2.12", ">=2.34"), when there is one. */
+  glibc?: string;
+}
+
+const MACHINE: Record<string, string> = { x64: 'x86_64', ia32: 'i686', arm64: 'aarch64', arm: 'armv8l' };
+
+export function personalityFor(brand: Brand, userlandArch: string, kernelVersion: string | undefined, hostArch: string): Personality {
+  const linux32 = (userlandArch === 'ia32' && hostArch === 'x64') || (userlandArch === 'arm' && hostArch === 'arm64');
+  const k = kernelVersion === undefined ? undefined : parseKernelVersion(kernelVersion);
+  const uname26 = brand.shims?.['kernel-version'] === true && k !== undefined && !('bad' in k) && needsUname26(k);
+  return { linux32, uname26 };
+}
+
+function kernelPlan(requested: string | undefined, p: Personality, arch: string, host: string): KernelPlan {
+  const k = requested === undefined ? undefined : parseKernelVersion(requested);
+  const expanded = k === undefined || 'bad' in k ? undefined : k.release;
+  const release = p.uname26 ? uname26Release(host) : hostRelease();
+  return {
+    ...(expanded === undefined ? {} : { requested: expanded }),
+    release,
+    machine: MACHINE[arch] ?? arch,
+    exact: expanded === undefined || expanded === release,
+  };
+}
+
+function vsyscallPlan(brand: Brand, arch: string, attribute: string | undefined, facts: UserlandFacts): VsyscallPlan {
+  const rule = brand.shims?.vsyscall;
+  if (rule === undefined) return { needed: false, reason: `brand ${brand.name} does not check vsyscall` };
+  if (arch !== 'x64') return { needed: false, reason: `a ${arch} userland has no vsyscall page to call` };
+  if (attribute === 'required') return { needed: true, reason: 'the userland says it calls the vsyscall page (vsyscall=required)' };
+  if (attribute === 'not-needed') return { needed: false, reason: 'the userland says it does not call the vsyscall page' };
+  if (facts.glibc === undefined) return { needed: false, reason: 'no glibc found in the userland' };
+  return glibcOlderThan(facts.glibc, rule['glibc-below'])
+    ? { needed: true, reason: `x86_64 glibc ${facts.glibc} (older than ${rule['glibc-below']}) calls the vsyscall page` }
+    : { needed: false, reason: `glibc ${facts.glibc} does not call the vsyscall page` };
+}
+
+/** Reads what the plan needs from an installed userland (nothing for others). */
+export async function userlandFacts(brand: Brand, rootfs: string | undefined): Promise<UserlandFacts> {
+  if (rootfs === undefined || brand.shims?.vsyscall === undefined) return {};
+  const glibc = await glibcVersion(rootfs);
+  return glibc === undefined ? {} : { glibc };
+}
+
+/** The zone attribute a config key overrides: the zone's config, then the userland's. */
+export function zoneAttribute(record: ZoneRecord, status: ZoneStatus, key: string): string | undefined {
+  return configValue(record.config, key) ?? status.userland?.attributes?.[key];
+}
+
+/** Everything a plan needs from disk, then the plan: the one way to make one. */
+export async function makeBootPlan(record: ZoneRecord, status: ZoneStatus, brand: Brand, rootfs = userlandRoot(record, status)): Promise<BootPlan> {
+  const installed = status.userland !== undefined;
+  const [shared, facts] = await Promise.all([sharedDirectories(rootfs, brand), userlandFacts(brand, installed ? rootfs : undefined)]);
+  return buildBootPlan(record, status, brand, shared, facts);
 }
 
 export const ZONE_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -57,8 +152,18 @@ export function mergeEnv(base: string[], over: string[]): string[] {
   return [...out.values()];
 }
 
-export function buildBootPlan(record: ZoneRecord, status: ZoneStatus, brand: Brand, sharedDirs: string[]): BootPlan {
+export function buildBootPlan(
+  record: ZoneRecord,
+  status: ZoneStatus,
+  brand: Brand,
+  sharedDirs: string[],
+  facts: UserlandFacts = {},
+  hostArch: string = process.arch,
+): BootPlan {
   const init = status.userland?.init ?? { command: brand.init.command, haltSignal: brand.init['halt-signal'] };
+  const arch = status.userland?.arch ?? hostArch;
+  const kernelVersion = brand.shims?.['kernel-version'] === true ? zoneAttribute(record, status, 'kernel-version') : undefined;
+  const personality = personalityFor(brand, arch, kernelVersion, hostArch);
   return {
     zone: record.name,
     brand: brand.name,
@@ -74,6 +179,12 @@ export function buildBootPlan(record: ZoneRecord, status: ZoneStatus, brand: Bra
       [ZONE_PATH_ENV, 'TERM=xterm', 'container=zonectl', `HOSTNAME=${configValue(record.config, 'hostname') ?? record.name}`],
       status.userland?.env ?? [],
     ),
-    arch: status.userland?.arch ?? process.arch,
+    arch,
+    personality,
+    kernel: kernelPlan(kernelVersion, personality, personality.linux32 ? 'ia32' : arch, hostRelease()),
+    vsyscall: vsyscallPlan(brand, arch, zoneAttribute(record, status, 'vsyscall'), facts),
+    initctl: brand.shims?.initctl === true,
+    zoneFiles: brand.shims?.['zone-files'] === true,
+    fixupFamilies: (brand.fixups ?? []).map((f) => f.family),
   };
 }

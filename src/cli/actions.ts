@@ -28,6 +28,10 @@ export function contextOf(g: Global): Context {
     root: g.root,
     lockTimeoutMs: g.lockTimeout * 1000,
     ...(g.runtime === undefined ? {} : { runtime: g.runtime }),
+    // Warnings go to stderr even with --json (stdout stays one JSON document); -q hides them.
+    warn: (m) => {
+      if (!g.quiet) process.stderr.write(`zonectl: warning: ${m}\n`);
+    },
   });
 }
 

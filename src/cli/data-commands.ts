@@ -3,11 +3,13 @@
 import type { Context } from '../core/context.js';
 import { ZoneError } from '../core/errors.js';
 import { loadBrand, brandNames, type Brand } from '../brands/brand.js';
-import { buildBootPlan, sharedDirectories, type BootPlan } from '../brands/plan.js';
+import { buildBootPlan, makeBootPlan, type BootPlan } from '../brands/plan.js';
 import { loadRecipe, recipeNames, type Recipe } from '../install/recipe.js';
-import { userlandRoot, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
+import type { ZoneRecord, ZoneStatus } from '../core/zone.js';
 import { formatTable, printJson, type OutputMode } from './render.js';
-import { personalityPrefix } from '../backends/linux/personality.js';
+import { personalityValue } from '../backends/linux/personality.js';
+import { ociArchitectures } from '../backends/linux/seccomp.js';
+import type { FixupEdit } from '../brands/fixups.js';
 
 /** The plan for a real zone, or for a zone of this brand as it would be created now. */
 async function planFor(ctx: Context, brand: Brand, zone: string | undefined): Promise<BootPlan> {
@@ -16,7 +18,7 @@ async function planFor(ctx: Context, brand: Brand, zone: string | undefined): Pr
     if (record.brand !== brand.name) {
       throw new ZoneError('usage', `zone "${zone}" has brand ${record.brand}, not ${brand.name}`, { zone });
     }
-    return buildBootPlan(record, status, brand, await sharedDirectories(userlandRoot(record, status), brand));
+    return makeBootPlan(record, status, brand);
   }
   const record: ZoneRecord = { name: 'example', brand: brand.name, zonepath: ctx.store.defaultZonepath('example'), config: {}, createdAt: '' };
   const status: ZoneStatus = { state: 'configured', since: '' };
@@ -36,14 +38,59 @@ function planText(brand: Brand, plan: BootPlan): string {
     `login: ${brand.login.command.join(' ')}`,
     `hostname: ${plan.hostname}`,
     `network: ${plan.network === 'shared' ? "the host's (ip-type shared)" : 'own namespace, loopback only (ip-type exclusive)'}`,
-    `userland architecture: ${plan.arch}${personalityPrefix(plan.arch).length > 0 ? ' (run under the LINUX32 personality: uname -m says i686)' : ''}`,
+    `userland architecture: ${plan.arch}`,
+    `personality: ${personalityText(plan)}`,
+    `uname: -r ${plan.kernel.release}, -m ${plan.kernel.machine}${kernelNote(plan)}`,
+    `vsyscall: ${plan.vsyscall.needed ? 'needed' : 'not needed'} (${plan.vsyscall.reason})`,
     `capabilities: ${plan.capabilities.join(' ')}`,
-    `seccomp: allow by default; ${plan.seccomp.errno} for ${plan.seccomp.deny.join(' ')}`,
+    `seccomp: allow by default; ${plan.seccomp.errno} for ${plan.seccomp.deny.join(' ')}; filters ${ociArchitectures(process.arch).join(', ')}`,
+    `mounts: ${mountsText(plan)}`,
     `install methods: ${brand.install.methods.join(', ')}`,
     `host requirements: ${(brand.requires ?? []).join(', ') || 'none'}`,
   ];
   if (plan.binds.length > 0) lines.push(`shared read-only from the host: ${plan.binds.map((b) => b.source).join(' ')}`);
+  lines.push(...fixupLines(brand, plan));
   return lines.join('\n');
+}
+
+function personalityText(plan: BootPlan): string {
+  const p = plan.personality;
+  const names = [p.linux32 ? 'LINUX32' : 'LINUX', ...(p.uname26 ? ['UNAME26'] : [])];
+  return `${names.join(' | ')} (0x${personalityValue(p).toString(16)}), set with setarch on the runtime`;
+}
+
+/** Exactly what the zone will see of its kernel-version, and the known limit. */
+function kernelNote(plan: BootPlan): string {
+  const k = plan.kernel;
+  if (k.requested === undefined) return " (the host's kernel; no kernel-version set)";
+  if (k.exact) return ` (kernel-version ${k.requested})`;
+  return ` (kernel-version ${k.requested}: UNAME26 makes it 2.6.(host minor + 60); the exact string is a known limit)`;
+}
+
+function mountsText(plan: BootPlan): string {
+  const base = ['/proc', '/sys (ro)', '/dev (tmpfs: null zero full random urandom tty, ptmx -> pts/ptmx)', '/dev/pts', '/dev/shm (tmpfs)', '/dev/mqueue', '/run (tmpfs)'];
+  if (plan.initctl) base.push('/dev/initctl (FIFO)');
+  return base.join(', ');
+}
+
+function fixupLines(brand: Brand, plan: BootPlan): string[] {
+  const out: string[] = [];
+  if (plan.zoneFiles) out.push('at every boot: etc/hostname from the config, etc/resolv.conf from the host (ip-type shared), etc/mtab -> /proc/self/mounts');
+  for (const f of brand.fixups ?? []) {
+    const when = f.detect.map((d) => `/${d.file}${d.contains === undefined ? '' : ` matching /${d.contains}/`}`).join(' and ');
+    out.push(`fixups ${f.family} (when ${when}):`);
+    for (const e of f.edits) out.push(`  ${describeEdit(e)}`);
+  }
+  return out;
+}
+
+function describeEdit(e: FixupEdit): string {
+  if ('remove-services' in e) return `remove SysV/OpenRC start links: ${e['remove-services'].join(' ')}`;
+  if ('mask-units' in e) return `mask systemd units: ${e['mask-units'].join(' ')}`;
+  if ('write-file' in e) return `write /${e['write-file'].path}`;
+  if ('ensure-line' in e) return `ensure /${e['ensure-line'].path} has "${e['ensure-line'].line}"`;
+  if ('replace-lines' in e) return `/${e['replace-lines'].path}: lines /${e['replace-lines'].match}/ -> "${e['replace-lines'].with}"`;
+  return `/${e['comment-lines'].path}: comment out /${e['comment-lines'].match}/`;
 }
 
 /** Loads every file of a kind; a broken one is reported on stderr and makes the exit

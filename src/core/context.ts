@@ -11,6 +11,8 @@ export interface Options {
   lockTimeoutMs: number;
   /** --runtime: overrides the zone's runtime config for boots made in this run. */
   runtime?: string;
+  /** Where notes that do not stop a verb go (the CLI prints them on stderr). */
+  warn?: (message: string) => void;
 }
 
 export class Context {
@@ -19,6 +21,10 @@ export class Context {
 
   constructor(readonly options: Options) {
     this.store = new ZoneStore(options.root);
+  }
+
+  warn(message: string): void {
+    this.options.warn?.(message);
   }
 
   handle(name: string): ZoneHandle {

@@ -91,7 +91,7 @@ export async function execInZone(ctx: Context, name: string, argv: string[], opt
     cwd,
     env,
     tty: opts.tty,
-    ...(status.userland?.arch === undefined ? {} : { arch: status.userland.arch }),
+    ...(status.personality === undefined ? {} : { personality: status.personality }),
   });
   // 255 is also what the runtime returns when it could not exec at all: say why if
   // the zone died under us (the state file still says running until reconciled).
@@ -126,6 +126,6 @@ export async function loginZone(ctx: Context, name: string, userSpec: string | u
     cwd: await homeOrRoot(root, user),
     env,
     tty: true,
-    ...(status.userland?.arch === undefined ? {} : { arch: status.userland.arch }),
+    ...(status.personality === undefined ? {} : { personality: status.personality }),
   });
 }

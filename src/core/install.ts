@@ -12,7 +12,7 @@ import { ZoneError } from './errors.js';
 import { assertBrandHostFeatures } from './host-check.js';
 import { withZone } from './transition.js';
 import { zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneStatus } from './zone.js';
-import { buildBootPlan, sharedDirectories } from '../brands/plan.js';
+import { makeBootPlan } from '../brands/plan.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
 import { chooseArch, loadRecipe, recipeNames } from '../install/recipe.js';
 import { hostArches } from './arch.js';
@@ -83,7 +83,7 @@ async function runInZone(ctx: Context, record: ZoneRecord, brand: Brand, populat
   const commands = populated.runInZone ?? [];
   if (commands.length === 0) return;
   const status: ZoneStatus = { state: 'incomplete', since: '', userland: { method: 'recipe', arch: populated.arch, installedAt: '' } };
-  const plan = buildBootPlan(record, status, brand, await sharedDirectories(zoneRoot(record.zonepath), brand));
+  const plan = await makeBootPlan(record, status, brand, zoneRoot(record.zonepath));
   const backend = ctx.backend(ctx.runtimeFor(record));
   for (const argv of commands) {
     emit({ type: 'phase', zone: record.name, phase: 'in-zone', message: `running ${argv.slice(0, 3).join(' ')}${argv.length > 3 ? ' ...' : ''} in the zone` });

@@ -4,31 +4,37 @@ import type { Context } from './context.js';
 import { ZoneError } from './errors.js';
 import { assertBrandHostFeatures } from './host-check.js';
 import { withZone, type LockedZone } from './transition.js';
-import { loadBrand } from '../brands/brand.js';
-import { buildBootPlan, sharedDirectories, type BootPlan } from '../brands/plan.js';
-import { userlandRoot } from './zone.js';
+import { loadBrand, type Brand } from '../brands/brand.js';
+import { makeBootPlan, type BootPlan } from '../brands/plan.js';
+import { prepareUserland } from '../brands/prepare.js';
+import { assertVsyscall } from './host-vsyscall.js';
 
-async function planFor(z: LockedZone): Promise<BootPlan> {
+async function planFor(z: LockedZone): Promise<{ plan: BootPlan; brand: Brand }> {
   const brand = await loadBrand(z.record.brand);
   await assertBrandHostFeatures(brand, z.record.name);
-  const shared = await sharedDirectories(userlandRoot(z.record, z.status), brand);
-  return buildBootPlan(z.record, z.status, brand, shared);
+  return { plan: await makeBootPlan(z.record, z.status, brand), brand };
 }
 
 async function start(ctx: Context, z: LockedZone, createOnly: boolean): Promise<void> {
   const name = z.record.name;
   const fromReady = z.status.state === 'ready';
-  const plan = await planFor(z);
+  const { plan, brand } = await planFor(z);
   const runtime = fromReady ? (z.status.runtime ?? ctx.runtimeFor(z.record)) : ctx.runtimeFor(z.record);
   const backend = ctx.backend(runtime);
-  await z.moveTo('ready', { operation: createOnly ? 'ready' : 'boot', runtime });
+  if (!fromReady) {
+    await assertVsyscall(plan);
+    // The brand's boot-time fixups, before the zone's init can see its files.
+    const prepared = await prepareUserland(plan, brand, ctx.store.dir(name));
+    for (const w of prepared.warnings) ctx.warn(`zone "${name}": ${w}`);
+  }
+  await z.moveTo('ready', { operation: createOnly ? 'ready' : 'boot', runtime, personality: plan.personality });
   try {
     if (createOnly) await backend.ready(ctx.handle(name), plan);
     else await backend.boot(ctx.handle(name), plan, fromReady);
   } catch (e) {
     // Nothing half-started stays behind: the zone is back to installed.
     await backend.halt(ctx.handle(name)).catch(() => undefined);
-    await z.moveTo('installed', {}, ['operation', 'runtime']);
+    await z.moveTo('installed', {}, ['operation', 'runtime', 'personality']);
     throw e;
   }
   await z.moveTo(createOnly ? 'ready' : 'running', {}, ['operation']);
@@ -45,7 +51,7 @@ export function bootZone(ctx: Context, name: string): Promise<void> {
 async function stop(ctx: Context, z: LockedZone, operation: string): Promise<void> {
   await z.moveTo('down', { operation });
   await ctx.backendFor(z.record, z.status).halt(ctx.handle(z.record.name));
-  await z.moveTo('installed', {}, ['operation', 'runtime']);
+  await z.moveTo('installed', {}, ['operation', 'runtime', 'personality']);
 }
 
 export function haltZone(ctx: Context, name: string): Promise<void> {
@@ -63,7 +69,7 @@ export interface ShutdownResult {
 export function shutdownZone(ctx: Context, name: string, timeoutSeconds: number): Promise<ShutdownResult> {
   if (!(timeoutSeconds >= 0)) throw new ZoneError('usage', `--timeout must be a number of seconds, not ${timeoutSeconds}`);
   return withZone(ctx, name, 'shutdown', async (z) => {
-    const plan = await planFor(z);
+    const { plan } = await planFor(z);
     const backend = ctx.backendFor(z.record, z.status);
     const t0 = Date.now();
     await z.moveTo('shutting_down', { operation: 'shutdown' });

@@ -26,6 +26,7 @@ export async function reconcileLocked(ctx: Context, name: string, record: ZoneRe
   if (state === 'installed') {
     delete next.operation;
     delete next.runtime;
+    delete next.personality;
   }
   await ctx.store.writeStatus(name, next);
   return next;

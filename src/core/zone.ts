@@ -51,6 +51,8 @@ export interface ZoneStatus {
   operation?: string;
   /** The OCI runtime (or other mechanism) that runs it now: halt must use the same one. */
   runtime?: string;
+  /** The execution domain its init was started under: exec and login join the same. */
+  personality?: { linux32: boolean; uname26: boolean };
 }
 
 /** What `info` and `list` show; `--json` prints exactly this shape. */

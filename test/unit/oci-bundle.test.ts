@@ -72,6 +72,12 @@ function handPlan(over: Partial<BootPlan> = {}): BootPlan {
     seccomp: { defaultAction: 'allow', deny: ['kexec_load', 'bpf'], errno: 'EPERM' },
     env: ['PATH=/bin'],
     arch: 'x64',
+    personality: { linux32: false, uname26: false },
+    kernel: { release: '6.1.0', machine: 'x86_64', exact: true },
+    vsyscall: { needed: false, reason: 'test' },
+    initctl: false,
+    zoneFiles: false,
+    fixupFamilies: [],
     ...over,
   };
 }

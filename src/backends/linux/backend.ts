@@ -42,7 +42,7 @@ export class LinuxBackend implements Backend {
   private async launch(zone: ZoneHandle, plan: BootPlan, createOnly: boolean): Promise<void> {
     const bundle = await this.writeBundle(this.bundleDir(zone), plan);
     const start = (): Promise<void> =>
-      this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), createOnly, personalityPrefix(plan.arch));
+      this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), createOnly, personalityPrefix(plan.personality));
     try {
       await start();
     } catch (e) {
@@ -75,7 +75,7 @@ export class LinuxBackend implements Backend {
     });
     try {
       await this.runtime.delete(id);
-      return await this.runtime.runForeground(id, bundle, personalityPrefix(plan.arch));
+      return await this.runtime.runForeground(id, bundle, personalityPrefix(plan.personality));
     } finally {
       await this.runtime.delete(id).catch(() => undefined);
       await rm(bundle, { recursive: true, force: true });

@@ -121,7 +121,7 @@ export class OciRuntime {
   }
 
   async exec(zone: string, req: ExecRequest): Promise<number> {
-    const args = [...personalityPrefix(req.arch), ...this.base(), 'exec'];
+    const args = [...personalityPrefix(req.personality), ...this.base(), 'exec'];
     if (req.tty) args.push('--tty');
     args.push('--user', `${req.uid}:${req.gid}`, '--cwd', req.cwd);
     if (req.additionalGids.length > 0) args.push('--additional-gids', req.additionalGids.join(','));

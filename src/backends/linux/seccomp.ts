@@ -25,10 +25,16 @@ export function errnoNumber(name: string): number {
   return n;
 }
 
+/** The syscall ABIs a filter must cover on this host: all of them, since a 64-bit
+ * kernel runs 32-bit (and x32) code too. */
+export function ociArchitectures(hostArch: string): string[] {
+  return ARCHES[hostArch] ?? [];
+}
+
 export function ociSeccomp(plan: SeccompPlan, hostArch: string): OciSeccomp {
   return {
     defaultAction: 'SCMP_ACT_ALLOW',
-    architectures: ARCHES[hostArch] ?? [],
+    architectures: ociArchitectures(hostArch),
     syscalls: plan.deny.length === 0 ? [] : [{ names: [...plan.deny].sort(), action: 'SCMP_ACT_ERRNO', errnoRet: errnoNumber(plan.errno) }],
   };
 }
