@@ -137,7 +137,9 @@ async function finishRecipe(root: string, recipe: Recipe, vars: LayoutVars, emit
     const n = await applyEdits(root, recipe.edits, recipe.name, vars.zone);
     emit({ type: 'phase', zone: vars.zone, phase: 'edits', message: `${recipe.edits.length} edits, ${n} lines changed` });
   }
-  const out: Populated = { ...base, arch: (await userlandArch(root)) ?? base?.arch ?? debianToNode(o.arch) };
+  // What the method knows (a package set's arch, an image's) beats sniffing ELF files.
+  const known = base?.arch !== undefined && base.arch !== 'unknown' ? base.arch : undefined;
+  const out: Populated = { ...base, arch: known ?? (await userlandArch(root)) ?? debianToNode(o.arch) };
   if (recipe.init !== undefined) out.init = { command: recipe.init.command, haltSignal: recipe.init['halt-signal'] };
   return out;
 }

@@ -6,6 +6,7 @@
 // database and runs their scriptlets.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { debianToNode } from '../../core/arch.js';
 import { ZoneError } from '../../core/errors.js';
 import type { Emit, Populated } from '../methods.js';
 import { download } from '../download.js';
@@ -80,7 +81,8 @@ export async function rpmBootstrap(root: string, m: RpmBootstrapMethod, o: Boots
   await writer.finish();
   const inZone = set.packages.map((p) => `/${STAGING}/${basename(nvra(p))}.rpm`);
   return {
-    arch: o.arch,
+    // The packages' architecture is the userland's, whatever its ELF files say.
+    arch: debianToNode(o.arch),
     // The guest's rpm installs its own packages again: database and scriptlets, as
     // on the release itself. --force over the files already there, --nodeps since
     // the set was resolved here; then the staging copies go.
