@@ -1,13 +1,17 @@
 // A real Debian bookworm i386 zone from the debian-bookworm recipe, built by the
-// host's debootstrap from a Debian mirror, booted and shut down. The mirror is
+// host's debootstrap from a Debian mirror, booted under the lx brand with
+// kernel-version 2.6 to its default runlevel and shut down. The mirror is
 // reached through --mirror: a dead one first (skipped), then a loopback proxy this
 // test runs in front of the configured mirror (used).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
+import { spawnSync } from 'node:child_process';
 import { createServer, get, type Server } from 'node:http';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressInfo } from 'node:net';
-import { cleanup, json, makeRoot, ok, requireRootAndRunc, zonectlAsync } from './helpers.js';
+import { cleanup, json, makeRoot, ok, requireRootAndRunc, zonectl, zonectlAsync } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('install with debootstrap');
@@ -38,7 +42,7 @@ t.after(() => {
 t('debian-bookworm --arch i386 installs through the first mirror that answers', async () => {
   const port = (proxy?.address() as AddressInfo).port;
   const r = await zonectlAsync(root, [
-    'install', '--brand', 'native', 'debian-bookworm', '--arch', 'i386', '--name', 'deb',
+    'install', '--brand', 'lx', 'debian-bookworm', '--arch', 'i386', '--name', 'deb',
     '--mirror', 'http://127.0.0.1:9/debian', '--mirror', `http://127.0.0.1:${port}/debian`,
   ]);
   assert.is(r.code, 0, r.stderr);
@@ -48,15 +52,46 @@ t('debian-bookworm --arch i386 installs through the first mirror that answers', 
   assert.equal([v.state, v.userland?.recipe, v.userland?.arch], ['installed', 'debian-bookworm', 'ia32']);
 });
 
-t('it boots SysV init, is a Debian 12 i386 userland, and shuts down on SIGPWR', () => {
+t('under lx with kernel-version 2.6 it boots SysV init to its runlevel, an i686 machine on a 2.6 kernel', async () => {
+  ok(root, ['configure', 'deb', '--set', 'kernel-version=2.6']);
   ok(root, ['boot', 'deb']);
+  // init reaches its default runlevel (2 on Debian) and records it in utmp.
+  let level = '';
+  for (let i = 0; i < 100 && !/^N 2$/.test(level); i++) {
+    // "unknown" (exit 1) until init has written the runlevel record.
+    level = zonectl(root, ['exec', 'deb', '--', 'runlevel']).stdout.trim();
+    if (!/^N 2$/.test(level)) await sleep(200);
+  }
+  assert.is(level, 'N 2', 'init did not reach runlevel 2');
+  assert.match(ok(root, ['exec', 'deb', '--', 'uname', '-r']).stdout, /^2\.6\.\d+/);
+  assert.is(ok(root, ['exec', 'deb', '--', 'cat', '/proc/1/personality']).stdout.trim(), '00020008');
+  // The Debian fixups ran: procps's sysctl step (a read-only /proc/sys here) no longer
+  // starts though the service is installed, /dev/shm is in fstab, /dev/initctl is a FIFO.
+  ok(root, ['exec', 'deb', '--', 'test', '-x', '/etc/init.d/procps', '-a', '-p', '/dev/initctl', '-a', '-L', '/etc/mtab']);
+  assert.not.match(ok(root, ['exec', 'deb', '--', 'ls', '/etc/rcS.d']).stdout, /procps/);
+  assert.match(ok(root, ['exec', 'deb', '--', 'cat', '/etc/fstab']).stdout, /^tmpfs \/dev\/shm tmpfs/m);
+});
+
+t('a 32-bit program probing removed syscalls gets ENOSYS and its personality, not a kill', () => {
+  const probe = join(root, 'zones', 'deb', 'root', 'usr', 'local', 'bin', 'abi-probe');
+  const cc = spawnSync('gcc', ['-m32', '-static', '-O2', '-o', probe, join(import.meta.dirname, '..', 'fixtures', 'abi-probe.c')], { encoding: 'utf8' });
+  assert.is(cc.status, 0, `gcc -m32 -static failed (is gcc-multilib installed?): ${cc.stderr}`);
+  const out = ok(root, ['exec', 'deb', '--', '/usr/local/bin/abi-probe']).stdout;
+  assert.match(out, /^sysctl: -1 errno 38 /m);
+  assert.match(out, /^personality: 0x20008$/m);
+  // A syscall the lx policy denies answers ENOSYS too (native answers EPERM).
+  const denied = ok(root, ['exec', 'deb', '--', 'sh', '-c', 'swapoff /dev/null 2>&1; true']).stdout;
+  assert.match(denied, /not implemented/i);
+});
+
+t('it is a Debian 12 i386 userland, and shuts down on SIGPWR', () => {
   assert.is(ok(root, ['exec', 'deb', '--', 'cat', '/proc/1/comm']).stdout, 'init\n');
   assert.is(ok(root, ['exec', 'deb', '--', 'dpkg', '--print-architecture']).stdout, 'i386\n');
   assert.match(ok(root, ['exec', 'deb', '--', 'cat', '/etc/debian_version']).stdout, /^12\./);
   assert.is(ok(root, ['exec', 'deb', '--', 'hostname']).stdout, 'deb\n');
   // A 32-bit userland runs under the LINUX32 personality, init and exec alike.
   assert.is(ok(root, ['exec', 'deb', '--', 'uname', '-m']).stdout, 'i686\n');
-  assert.is(ok(root, ['exec', 'deb', '--', 'cat', '/proc/1/personality']).stdout.trim(), '00000008');
+  assert.is(ok(root, ['exec', 'deb', '--', 'cat', '/proc/1/personality']).stdout.trim(), '00020008');
   // e_machine of its binaries is EM_386 (3).
   assert.is(ok(root, ['exec', 'deb', '--', 'od', '-An', '-tx1', '-j18', '-N2', '/bin/true']).stdout.trim(), '03 00');
   const r = json<{ state: string; shutdown: { clean: boolean; signal: string } }>(root, ['shutdown', 'deb', '--timeout', '30']);
