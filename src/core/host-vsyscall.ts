@@ -8,7 +8,7 @@ import { ZoneError } from './errors.js';
 
 /** /proc, or a directory laid out like it (ZONECTL_HOST_PROC: how the tests simulate
  * another host's boot parameters). */
-function procRoot(): string {
+export function procRoot(): string {
   return process.env.ZONECTL_HOST_PROC ?? '/proc';
 }
 

@@ -12,7 +12,8 @@ import { ZoneError } from './errors.js';
 import { assertBrandHostFeatures } from './host-check.js';
 import { withZone } from './transition.js';
 import { zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneStatus } from './zone.js';
-import { makeBootPlan } from '../brands/plan.js';
+import { makeBootPlan, type BootPlan } from '../brands/plan.js';
+import { hostVsyscallMode, VSYSCALL_FIX } from './host-vsyscall.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
 import { chooseArch, loadRecipe, recipeNames } from '../install/recipe.js';
 import { hostArches } from './arch.js';
@@ -95,6 +96,12 @@ async function runInZone(ctx: Context, record: ZoneRecord, brand: Brand, populat
   }
 }
 
+/** Installed, but this host could not boot it: said now, not at the first boot. */
+async function warnVsyscall(plan: BootPlan, emit: Emit): Promise<void> {
+  if (!plan.vsyscall.needed || (await hostVsyscallMode()) !== 'none') return;
+  emit({ type: 'warning', zone: plan.zone, message: `this host runs with vsyscall=none and the zone needs the page (${plan.vsyscall.reason}): it will not boot here; ${VSYSCALL_FIX}` });
+}
+
 /** When set (tests only), install stops itself with SIGSTOP at this phase, so a test can
  * kill -9 it at a known point and check what a crash leaves behind. */
 function testStopPoint(phase: string): void {
@@ -163,6 +170,7 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
       ...(recipe?.attributes === undefined ? {} : { attributes: { ...recipe.attributes } }),
     };
     await z.moveTo('installed', { userland }, ['operation']);
+    await warnVsyscall(await makeBootPlan(z.record, z.status, brand), emit);
     emit({ type: 'phase', zone: name, phase: 'done', message: `zone ${name} installed` });
     return userland;
   });

@@ -1,6 +1,7 @@
 // `zonectl doctor`: what this Linux host can do for zones, and how to fix what it cannot.
 // Every probe is independent and failure-tolerant: a probe that throws becomes a check,
 // never an exception out of runDoctor.
+import { procRoot } from '../core/host-vsyscall.js';
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
@@ -368,8 +369,8 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
   const [osRelease, mountinfo, cmdlineRaw, maps, kconfig, selectedRt, crunRt] = await Promise.all([
     readText('/etc/os-release'),
     readText('/proc/self/mountinfo'),
-    readText('/proc/cmdline'),
-    isX64 ? readText('/proc/self/maps') : Promise.resolve(undefined),
+    readText(`${procRoot()}/cmdline`),
+    isX64 ? readText(`${procRoot()}/self/maps`) : Promise.resolve(undefined),
     isX64 ? readKconfig(kernel) : Promise.resolve(undefined),
     probeRuntime(selected),
     selected === 'crun' ? Promise.resolve(undefined) : probeRuntime('crun'),

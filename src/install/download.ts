@@ -3,6 +3,7 @@
 // file is verified against its known checksum and size before anything uses it.
 import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { crypto, http, https } from '../core/builtins.js';
 import { join } from 'node:path';
 import { ZoneError } from '../core/errors.js';
@@ -74,6 +75,7 @@ export async function download(url: string, o: DownloadOptions): Promise<string>
     o.emit({ type: 'phase', zone: o.zone, phase: 'download', message: `using cached ${url}` });
     return join(o.cacheDir, want);
   }
+  if (url.startsWith('file://')) return localFile(url, o, want);
   const part = partialPath(o.cacheDir, url);
   const have = existsSync(part) ? statSync(part).size : 0;
   const { res } = await open(url, have, o.zone);
@@ -117,6 +119,23 @@ export async function download(url: string, o: DownloadOptions): Promise<string>
   renameSync(part, final);
   o.emit({ type: 'progress', zone: o.zone, phase: 'download', done, total: total === 0 ? done : total, unit: 'bytes' });
   return final;
+}
+
+/** A file:// mirror (a local or NFS copy of one): used where it is, after the same
+ * checks a download gets. */
+async function localFile(url: string, o: DownloadOptions, want: string | undefined): Promise<string> {
+  const path = fileURLToPath(url);
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st === undefined || !st.isFile()) throw new ZoneError('install-failed', `download of ${url} failed: no such file`, { zone: o.zone });
+  if (o.expected?.size !== undefined && st.size !== o.expected.size) {
+    throw new ZoneError('install-failed', `download of ${url}: ${st.size} bytes, expected ${o.expected.size}`, { zone: o.zone });
+  }
+  const got = await sha256Of(path);
+  if (want !== undefined && got !== want) {
+    throw new ZoneError('install-failed', `download of ${url} does not match its sha256 (expected ${want}, got ${got})`, { zone: o.zone });
+  }
+  o.emit({ type: 'phase', zone: o.zone, phase: 'download', message: `using ${path}` });
+  return path;
 }
 
 export function isUrl(s: string): boolean {
