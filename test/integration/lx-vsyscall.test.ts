@@ -66,9 +66,10 @@ t('refused on a vsyscall=none host, naming vsyscall=emulate; nothing left runnin
   assert.match(ok(root, ['brands', 'show', 'lx', '--zone', 'old']).stdout, /^vsyscall: needed \(the userland says it calls the vsyscall page/m);
 });
 
-t('boots where the host emulates the page', () => {
+t('boots where the host emulates the page (a userland of no known distribution: a warning, no edits)', () => {
   const r = zonectl(root, ['boot', 'old'], { env: { ...process.env, ZONECTL_HOST_PROC: hosts.emulate } });
   assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^zonectl: warning: zone "old": no known distribution found \(looked for \/etc\/redhat-release, /m);
   assert.is(json<ZoneView>(root, ['info', 'old']).state, 'running');
   ok(root, ['halt', 'old']);
 });
