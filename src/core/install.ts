@@ -13,7 +13,7 @@ import { assertBrandHostFeatures } from './host-check.js';
 import { withZone } from './transition.js';
 import { zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneStatus } from './zone.js';
 import { makeBootPlan, type BootPlan } from '../brands/plan.js';
-import { hostVsyscallMode, VSYSCALL_FIX } from './host-vsyscall.js';
+import { hostVsyscallMode, VSYSCALL_FIX } from './host-abi.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
 import { chooseArch, loadRecipe, recipeNames } from '../install/recipe.js';
 import { hostArches } from './arch.js';

@@ -7,7 +7,7 @@ import { withZone, type LockedZone } from './transition.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
 import { makeBootPlan, type BootPlan } from '../brands/plan.js';
 import { prepareUserland } from '../brands/prepare.js';
-import { assertVsyscall } from './host-vsyscall.js';
+import { assertIa32, assertVsyscall } from './host-abi.js';
 
 async function planFor(z: LockedZone): Promise<{ plan: BootPlan; brand: Brand }> {
   const brand = await loadBrand(z.record.brand);
@@ -22,6 +22,7 @@ async function start(ctx: Context, z: LockedZone, createOnly: boolean): Promise<
   const runtime = fromReady ? (z.status.runtime ?? ctx.runtimeFor(z.record)) : ctx.runtimeFor(z.record);
   const backend = ctx.backend(runtime);
   if (!fromReady) {
+    await assertIa32(plan);
     await assertVsyscall(plan);
     // The brand's boot-time fixups, before the zone's init can see its files.
     const prepared = await prepareUserland(plan, brand, ctx.store.dir(name));

@@ -1,7 +1,7 @@
 // `zonectl doctor`: what this Linux host can do for zones, and how to fix what it cannot.
 // Every probe is independent and failure-tolerant: a probe that throws becomes a check,
 // never an exception out of runDoctor.
-import { procRoot } from '../core/host-vsyscall.js';
+import { procRoot, readKconfig } from '../core/host-abi.js';
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
@@ -87,20 +87,6 @@ async function which(name: string): Promise<string | undefined> {
 }
 
 /** Kernel config: /boot/config-<release> (Debian) first, then /proc/config.gz (IKCONFIG_PROC). */
-async function readKconfig(kernel: string): Promise<{ text: string; source: string } | undefined> {
-  const boot = `/boot/config-${kernel}`;
-  const text = await readText(boot);
-  if (text !== undefined) return { text, source: boot };
-  try {
-    const gz = await readFile('/proc/config.gz');
-    // zlib loaded here only: it is part of zonectl's single bundle, started by every command.
-    const { gunzipSync } = await import('node:zlib');
-    return { text: gunzipSync(gz).toString('utf8'), source: '/proc/config.gz' };
-  } catch {
-    return undefined;
-  }
-}
-
 interface RuntimeProbe {
   name: string;
   path?: string;

@@ -16,7 +16,7 @@ import { basename, join, normalize } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readRpm } from '../../src/install/rpm/package.js';
 import { headerFileName } from '../../src/install/rpm/repo.js';
-import { cleanup, json, makeRoot, ok, requireRootAndRunc, zonectlAsync } from './helpers.js';
+import { cleanup, json, makeRoot, ok, requireRootAndRunc, zonectl, zonectlAsync } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('install with rpm-bootstrap');
@@ -232,6 +232,18 @@ t('lx boots it with the Red Hat fixups applied once, however often it reboots', 
   assert.is(files(), once, 'a reboot changed the fixed-up files again');
   assert.is(readFileSync(join(zr, 'etc/inittab'), 'utf8').split('zonectl-lx').length - 1, 3, 'fixup markers multiplied');
   ok(root, ['halt', 'c3']);
+});
+
+t('a 32-bit zone is refused on a kernel that runs no 32-bit code, naming the boot parameter', () => {
+  // The host probe reads this directory as /proc: a kernel booted with ia32_emulation=0.
+  const proc = join(root, 'proc-no-ia32');
+  mkdirSync(join(proc, 'self'), { recursive: true });
+  writeFileSync(join(proc, 'cmdline'), 'BOOT_IMAGE=/vmlinuz ro ia32_emulation=0\n');
+  const r = zonectl(root, ['boot', 'c3'], { env: { ZONECTL_HOST_PROC: proc } });
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /zone "c3" is a 32-bit \(ia32\) userland, but this kernel runs no 32-bit code: disabled by ia32_emulation=0/);
+  assert.match(r.stderr, /ia32_emulation=1/);
+  assert.is(json<ZoneView>(root, ['info', 'c3']).state, 'installed');
 });
 
 t.run();
