@@ -163,6 +163,17 @@ test('a capability that is not CAP_* is refused, naming capabilities', async () 
   await refusedBrand('tbadcap', text, /capabilities/);
 });
 
+test('a fixup that edits an absolute path, or an unknown kind of edit, is refused, naming fixups', async () => {
+  const abs = brandYaml('tfixabs', { extra: 'fixups:\n  - family: x\n    detect: [{ file: etc/x-release }]\n    edits:\n      - comment-lines: { path: /etc/passwd, match: root.* }\n' });
+  await refusedBrand('tfixabs', abs, /fixups/);
+  const kind = brandYaml('tfixkind', { extra: 'fixups:\n  - family: x\n    detect: [{ file: etc/x-release }]\n    edits:\n      - run-command: [rm, -rf, /]\n' });
+  await refusedBrand('tfixkind', kind, /fixups/);
+});
+
+test('shims take only what the engine knows', async () => {
+  await refusedBrand('tshim', brandYaml('tshim', { extra: 'shims: { vsyscall: { glibc-below: "two" } }\n' }), /shims/);
+});
+
 test('a name that does not match the file name is refused', async () => {
   const path = writeBrand('tnamed', brandYaml('other'));
   const e = await rejectsZoneError(withPath('ZONECTL_BRAND_PATH', () => loadBrand('tnamed')), 'invalid-file');
