@@ -134,9 +134,10 @@ async function writeIfDifferent(root: string, e: { path: string; content: string
   return true;
 }
 
-/** Service start links in SysV rc directories (Red Hat's and Debian's) and OpenRC
- * runlevels: removed, never followed. */
-const SERVICE_DIRS = ['etc/rc.d', 'etc', 'etc/runlevels'];
+/** Service start links in SysV rc directories (Red Hat's etc/rc.d/rcN.d, Debian's
+ * etc/rcN.d, SUSE's etc/init.d/boot.d) and OpenRC runlevels: removed, never followed. */
+const SERVICE_DIRS = ['etc/rc.d', 'etc', 'etc/init.d', 'etc/runlevels'];
+const RC_DIR = /^(rc[0-6S]|boot)\.d$/;
 
 async function removeServices(root: string, names: string[]): Promise<string[]> {
   const removed: string[] = [];
@@ -145,7 +146,7 @@ async function removeServices(root: string, names: string[]): Promise<string[]> 
     const dir = await resolveInRoot(root, base);
     if (dir === undefined) continue;
     for (const sub of await readdir(dir).catch(() => [] as string[])) {
-      if (!/^rc[0-6S]\.d$/.test(sub) && base !== 'etc/runlevels') continue;
+      if (!RC_DIR.test(sub) && base !== 'etc/runlevels') continue;
       const rcdir = join(dir, sub);
       if ((await lstat(rcdir).catch(() => undefined))?.isDirectory() !== true) continue;
       for (const entry of await readdir(rcdir)) {

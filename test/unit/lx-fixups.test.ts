@@ -143,6 +143,39 @@ test('Debian: gettys commented, hardware services removed; systemd units masked'
   }
 });
 
+test('Alpine: OpenRC hardware services leave their runlevels, gettys are commented', async () => {
+  const r = root({ 'etc/alpine-release': '3.20.3\n', 'etc/inittab': '::sysinit:/sbin/openrc sysinit\ntty1::respawn:/sbin/getty 38400 tty1\n' });
+  mkdirSync(join(r, 'etc/runlevels/sysinit'), { recursive: true });
+  mkdirSync(join(r, 'etc/runlevels/default'), { recursive: true });
+  symlinkSync('/etc/init.d/hwdrivers', join(r, 'etc/runlevels/sysinit/hwdrivers'));
+  symlinkSync('/etc/init.d/crond', join(r, 'etc/runlevels/default/crond'));
+  try {
+    const res = await applyFixups(r, await loadBrand('lx'));
+    assert.equal(res.families, ['alpine']);
+    assert.not.ok(lstatSync(join(r, 'etc/runlevels/sysinit/hwdrivers'), { throwIfNoEntry: false }));
+    assert.ok(lstatSync(join(r, 'etc/runlevels/default/crond')).isSymbolicLink());
+    assert.match(readFileSync(join(r, 'etc/inittab'), 'utf8'), /^# zonectl-lx: tty1::respawn/m);
+  } finally {
+    rmSync(r, { recursive: true, force: true });
+  }
+});
+
+test('SUSE: boot.* hardware scripts leave the boot runlevel', async () => {
+  const r = root({ 'etc/SuSE-release': 'SUSE Linux Enterprise Server 11 (x86_64)\n' });
+  mkdirSync(join(r, 'etc/init.d/boot.d'), { recursive: true });
+  symlinkSync('init.d', join(r, 'etc/rc.d'));
+  symlinkSync('../boot.clock', join(r, 'etc/init.d/boot.d/S01boot.clock'));
+  symlinkSync('../boot.localnet', join(r, 'etc/init.d/boot.d/S05boot.localnet'));
+  try {
+    const res = await applyFixups(r, await loadBrand('lx'));
+    assert.equal(res.families, ['suse']);
+    assert.not.ok(lstatSync(join(r, 'etc/init.d/boot.d/S01boot.clock'), { throwIfNoEntry: false }));
+    assert.ok(lstatSync(join(r, 'etc/init.d/boot.d/S05boot.localnet')).isSymbolicLink());
+  } finally {
+    rmSync(r, { recursive: true, force: true });
+  }
+});
+
 test('an unknown distribution gets no edits', async () => {
   const r = root({ 'etc/os-release': 'ID=plan9\n' });
   try {
