@@ -9,7 +9,7 @@ import type { ZoneRecord, ZoneStatus } from '../core/zone.js';
 import { formatTable, printJson, type OutputMode } from './render.js';
 import { personalityValue } from '../backends/linux/personality.js';
 import { ociArchitectures } from '../backends/linux/seccomp.js';
-import type { FixupEdit } from '../brands/fixups.js';
+import { detectFamilies, type FixupEdit } from '../brands/fixups.js';
 
 /** The plan for a real zone, or for a zone of this brand as it would be created now. */
 async function planFor(ctx: Context, brand: Brand, zone: string | undefined): Promise<BootPlan> {
@@ -119,8 +119,13 @@ export async function brandsCommand(ctx: Context, action: string, name: string |
   if (name === undefined) throw new ZoneError('usage', 'brands show needs a brand name', { hint: `brands: ${brandNames().join(', ')}` });
   const brand = await loadBrand(name);
   const plan = await planFor(ctx, brand, zone);
-  if (mode.json) printJson({ brand, plan });
-  else process.stdout.write(`${planText(brand, plan)}\n`);
+  // For a real zone: which of the brand's fixup families its files select.
+  const applies = zone === undefined ? undefined : (await detectFamilies(plan.rootfs, brand.fixups ?? [])).map((f) => f.family);
+  if (mode.json) printJson({ brand, plan, ...(applies === undefined ? {} : { fixupsApplying: applies }) });
+  else {
+    const extra = applies === undefined || (brand.fixups ?? []).length === 0 ? '' : `\nfixups for zone ${zone}: ${applies.length === 0 ? 'none (no known distribution found: it boots without edits)' : applies.join(', ')}`;
+    process.stdout.write(`${planText(brand, plan)}${extra}\n`);
+  }
   return 0;
 }
 

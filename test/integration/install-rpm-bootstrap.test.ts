@@ -227,6 +227,9 @@ t('lx boots it with the Red Hat fixups applied once, however often it reboots', 
   assert.match(ok(root, ['exec', 'c3', '--', 'busybox', 'uname', '-r']).stdout, /^2\.6\.\d+/);
   assert.is(ok(root, ['exec', 'c3', '--', 'cat', '/proc/1/personality']).stdout.trim(), '00020008');
   assert.equal(ok(root, ['exec', 'c3', '--', 'rpm', '-qa', '--qf', '%{NAME}.%{ARCH}\\n']).stdout.trim().split('\n').sort(), ['zt-app.i386', 'zt-base.i386', 'zt-rpm.i386']);
+  const show = ok(root, ['brands', 'show', 'lx', '--zone', 'c3']).stdout;
+  assert.match(show, /^fixups for zone c3: redhat$/m);
+  assert.match(show, /^uname: -r 2\.6\.\d+.* -m i686 \(kernel-version 2\.4\.21: UNAME26 .*known limit\)$/m);
   const once = files();
   for (let i = 0; i < 3; i++) ok(root, ['reboot', 'c3']);
   assert.is(files(), once, 'a reboot changed the fixed-up files again');
