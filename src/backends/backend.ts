@@ -1,6 +1,6 @@
 // The Backend interface: what the engine asks of a host's zone mechanism. Linux drives
 // an OCI runtime; FreeBSD (jail) and illumos (zones) plug in behind the same calls.
-import type { BootPlan, Personality } from '../brands/plan.js';
+import type { BootPlan, Personality, ShimAvailability } from '../brands/plan.js';
 
 export type RuntimeState = 'absent' | 'created' | 'running' | 'stopped' | 'paused';
 
@@ -41,4 +41,14 @@ export interface Backend {
   /** Runs one command as the only process of a zone that is not booted (install
    * steps the guest's own tools do); resolves to its status and output. */
   runOnce(zone: ZoneHandle, plan: BootPlan, argv: string[]): Promise<{ code: number; output: string }>;
+  /** Whether this host can show a zone its exact kernel-version (uname and /proc). */
+  unameShim(): Promise<ShimAvailability>;
+  /** Helper processes a running zone has besides its own (a uname supervisor). */
+  helpers(zone: ZoneHandle): Promise<HelperProcess[]>;
+}
+
+export interface HelperProcess {
+  name: string;
+  pid: number;
+  rssKb: number;
 }

@@ -37,3 +37,21 @@ export function uname26Release(hostRelease: string): string {
 export function needsUname26(v: KernelVersion): boolean {
   return v.major < 3;
 }
+
+/** Build dates of each era's distribution kernels, for uname -v: what a userland of
+ * that time saw (RHEL 3's 2.4.21, RHEL 4's 2.6.9, RHEL 5's 2.6.18, RHEL 6's 2.6.32, ...). */
+const ERA_DATES: Array<[number, number, string]> = [
+  [2, 4, 'Fri Nov 12 20:10:05 EST 2004'],
+  [2, 6, 'Wed Jun 17 14:51:23 EDT 2009'],
+  [3, 0, 'Tue Nov 25 16:35:57 UTC 2014'],
+  [4, 0, 'Wed Oct 18 09:08:16 UTC 2017'],
+  [5, 0, 'Fri Aug 14 18:38:56 UTC 2020'],
+  [6, 0, 'Mon Jan 30 15:00:00 UTC 2023'],
+];
+
+/** uname -v for a kernel-version: "#1 SMP" and a build date of its era. */
+export function eraVersion(v: KernelVersion): string {
+  let date = ERA_DATES[0]?.[2] as string;
+  for (const [major, minor, d] of ERA_DATES) if (v.major > major || (v.major === major && v.minor >= minor)) date = d;
+  return `#1 SMP ${date}`;
+}

@@ -6,7 +6,7 @@ import { configValue } from '../core/config.js';
 import { signalNumber } from '../core/signals.js';
 import { userlandRoot, type InitSpec, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
 import type { Brand } from './brand.js';
-import { needsUname26, parseKernelVersion, uname26Release } from './kernel-version.js';
+import { eraVersion, needsUname26, parseKernelVersion, uname26Release } from './kernel-version.js';
 import { glibcOlderThan, glibcVersion } from './glibc.js';
 import { release as hostRelease } from 'node:os';
 
@@ -30,6 +30,14 @@ export interface Personality {
   uname26: boolean;
 }
 
+/** What the uname shim answers (machine32 for callers under LINUX32). */
+export interface UnameAnswer {
+  release: string;
+  version: string;
+  machine: string;
+  machine32: string;
+}
+
 export interface KernelPlan {
   /** The zone's kernel-version, expanded (2.4 = 2.4.21), when it has one. */
   requested?: string;
@@ -39,7 +47,20 @@ export interface KernelPlan {
   machine: string;
   /** Whether `release` is exactly what was requested. */
   exact: boolean;
+  /** Set when the host's uname shim answers uname and /proc agrees. */
+  shim?: UnameAnswer;
+  /** Why there is no shim for a zone that asked for a kernel-version, with the fix. */
+  shimWhy?: string;
 }
+
+/** Whether the backend can answer uname exactly on this host, and why not. */
+export interface ShimAvailability {
+  available: boolean;
+  why: string;
+}
+
+/** What the plan needs to know about the host, asked only when a zone needs it. */
+export type HostProbe = () => Promise<ShimAvailability>;
 
 export interface VsyscallPlan {
   needed: boolean;
@@ -75,26 +96,35 @@ export interface BootPlan {
 export interface UserlandFacts {
   /** glibc version ("2.12", ">=2.34"), when there is one. */
   glibc?: string;
+  /** Whether exact uname emulation can run (asked only for zones with a kernel-version). */
+  unameShim?: ShimAvailability;
 }
 
 const MACHINE: Record<string, string> = { x64: 'x86_64', ia32: 'i686', arm64: 'aarch64', arm: 'armv8l' };
 
-export function personalityFor(brand: Brand, userlandArch: string, kernelVersion: string | undefined, hostArch: string): Personality {
+/** UNAME26 is the fallback for a kernel-version below 3.0 where the shim cannot run. */
+export function personalityFor(brand: Brand, userlandArch: string, kernelVersion: string | undefined, hostArch: string, shim = false): Personality {
   const linux32 = (userlandArch === 'ia32' && hostArch === 'x64') || (userlandArch === 'arm' && hostArch === 'arm64');
   const k = kernelVersion === undefined ? undefined : parseKernelVersion(kernelVersion);
-  const uname26 = brand.shims?.['kernel-version'] === true && k !== undefined && !('bad' in k) && needsUname26(k);
+  const uname26 = !shim && brand.shims?.['kernel-version'] === true && k !== undefined && !('bad' in k) && needsUname26(k);
   return { linux32, uname26 };
 }
 
-function kernelPlan(requested: string | undefined, p: Personality, arch: string, host: string): KernelPlan {
+function kernelPlan(requested: string | undefined, p: Personality, arch: string, hostArch: string, shim: ShimAvailability | undefined): KernelPlan {
   const k = requested === undefined ? undefined : parseKernelVersion(requested);
-  const expanded = k === undefined || 'bad' in k ? undefined : k.release;
-  const release = p.uname26 ? uname26Release(host) : hostRelease();
+  const parsed = k === undefined || 'bad' in k ? undefined : k;
+  const machine = MACHINE[arch] ?? arch;
+  if (parsed !== undefined && shim?.available === true) {
+    const answer = { release: parsed.release, version: eraVersion(parsed), machine: MACHINE[hostArch] ?? hostArch, machine32: MACHINE.ia32 as string };
+    return { requested: parsed.release, release: parsed.release, machine, exact: true, shim: answer };
+  }
+  const release = p.uname26 ? uname26Release(hostRelease()) : hostRelease();
   return {
-    ...(expanded === undefined ? {} : { requested: expanded }),
+    ...(parsed === undefined ? {} : { requested: parsed.release }),
     release,
-    machine: MACHINE[arch] ?? arch,
-    exact: expanded === undefined || expanded === release,
+    machine,
+    exact: parsed === undefined || parsed.release === release,
+    ...(parsed === undefined || shim === undefined ? {} : { shimWhy: shim.why }),
   };
 }
 
@@ -122,11 +152,22 @@ export function zoneAttribute(record: ZoneRecord, status: ZoneStatus, key: strin
   return configValue(record.config, key) ?? status.userland?.attributes?.[key];
 }
 
-/** Everything a plan needs from disk, then the plan: the one way to make one. */
-export async function makeBootPlan(record: ZoneRecord, status: ZoneStatus, brand: Brand, rootfs = userlandRoot(record, status)): Promise<BootPlan> {
+/** Everything a plan needs from disk and host, then the plan: the one way to make one. */
+export async function makeBootPlan(
+  record: ZoneRecord,
+  status: ZoneStatus,
+  brand: Brand,
+  probeHost?: HostProbe,
+  rootfs = userlandRoot(record, status),
+): Promise<BootPlan> {
   const installed = status.userland !== undefined;
-  const [shared, facts] = await Promise.all([sharedDirectories(rootfs, brand), userlandFacts(brand, installed ? rootfs : undefined)]);
-  return buildBootPlan(record, status, brand, shared, facts);
+  const wantsShim = probeHost !== undefined && brand.shims?.['kernel-version'] === true && zoneAttribute(record, status, 'kernel-version') !== undefined;
+  const [shared, facts, shim] = await Promise.all([
+    sharedDirectories(rootfs, brand),
+    userlandFacts(brand, installed ? rootfs : undefined),
+    wantsShim ? probeHost() : Promise.resolve(undefined),
+  ]);
+  return buildBootPlan(record, status, brand, shared, shim === undefined ? facts : { ...facts, unameShim: shim });
 }
 
 export const ZONE_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -163,7 +204,8 @@ export function buildBootPlan(
   const init = status.userland?.init ?? { command: brand.init.command, haltSignal: brand.init['halt-signal'] };
   const arch = status.userland?.arch ?? hostArch;
   const kernelVersion = brand.shims?.['kernel-version'] === true ? zoneAttribute(record, status, 'kernel-version') : undefined;
-  const personality = personalityFor(brand, arch, kernelVersion, hostArch);
+  const shimmed = kernelVersion !== undefined && facts.unameShim?.available === true;
+  const personality = personalityFor(brand, arch, kernelVersion, hostArch, shimmed);
   return {
     zone: record.name,
     brand: brand.name,
@@ -181,7 +223,7 @@ export function buildBootPlan(
     ),
     arch,
     personality,
-    kernel: kernelPlan(kernelVersion, personality, personality.linux32 ? 'ia32' : arch, hostRelease()),
+    kernel: kernelPlan(kernelVersion, personality, personality.linux32 ? 'ia32' : arch, hostArch, kernelVersion === undefined ? undefined : facts.unameShim),
     vsyscall: vsyscallPlan(brand, arch, zoneAttribute(record, status, 'vsyscall'), facts),
     initctl: brand.shims?.initctl === true,
     zoneFiles: brand.shims?.['zone-files'] === true,

@@ -64,6 +64,7 @@ function infoText(v: ZoneView): string {
       if (v.config[k] === undefined) lines.push(`${k}: ${val} (from the userland)`);
     }
   }
+  for (const h of v.helpers ?? []) lines.push(`helper: ${h.name} (pid ${h.pid}, ${h.rssKb} kB resident)`);
   return lines.join('\n');
 }
 

@@ -18,7 +18,8 @@ async function planFor(ctx: Context, brand: Brand, zone: string | undefined): Pr
     if (record.brand !== brand.name) {
       throw new ZoneError('usage', `zone "${zone}" has brand ${record.brand}, not ${brand.name}`, { zone });
     }
-    return makeBootPlan(record, status, brand);
+    const backend = ctx.backendFor(record, status);
+    return makeBootPlan(record, status, brand, () => backend.unameShim());
   }
   const record: ZoneRecord = { name: 'example', brand: brand.name, zonepath: ctx.store.defaultZonepath('example'), config: {}, createdAt: '' };
   const status: ZoneStatus = { state: 'configured', since: '' };
@@ -63,8 +64,12 @@ function personalityText(plan: BootPlan): string {
 function kernelNote(plan: BootPlan): string {
   const k = plan.kernel;
   if (k.requested === undefined) return " (the host's kernel; no kernel-version set)";
-  if (k.exact) return ` (kernel-version ${k.requested})`;
-  return ` (kernel-version ${k.requested}: UNAME26 makes it 2.6.(host minor + 60); the exact string is a known limit)`;
+  if (k.shim !== undefined) {
+    return ` (kernel-version ${k.requested}, exact: uname answered by the zone's uname supervisor, -v "${k.shim.version}"; /proc/version and /proc/sys/kernel/osrelease agree)`;
+  }
+  const why = k.shimWhy === undefined ? '' : `; no exact uname here: ${k.shimWhy}`;
+  if (k.exact) return ` (kernel-version ${k.requested}${why})`;
+  return ` (kernel-version ${k.requested}: UNAME26 makes it 2.6.(host minor + 60), not the exact string${why})`;
 }
 
 function mountsText(plan: BootPlan): string {

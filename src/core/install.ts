@@ -84,7 +84,8 @@ async function runInZone(ctx: Context, record: ZoneRecord, brand: Brand, populat
   const commands = populated.runInZone ?? [];
   if (commands.length === 0) return;
   const status: ZoneStatus = { state: 'incomplete', since: '', userland: { method: 'recipe', arch: populated.arch, installedAt: '' } };
-  const plan = await makeBootPlan(record, status, brand, zoneRoot(record.zonepath));
+  // No uname shim for install steps (no probe): UNAME26 where the zone asks for an old kernel.
+  const plan = await makeBootPlan(record, status, brand, undefined, zoneRoot(record.zonepath));
   const backend = ctx.backend(ctx.runtimeFor(record));
   for (const argv of commands) {
     emit({ type: 'phase', zone: record.name, phase: 'in-zone', message: `running ${argv.slice(0, 3).join(' ')}${argv.length > 3 ? ' ...' : ''} in the zone` });

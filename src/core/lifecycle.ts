@@ -9,16 +9,17 @@ import { makeBootPlan, type BootPlan } from '../brands/plan.js';
 import { prepareUserland } from '../brands/prepare.js';
 import { assertIa32, assertVsyscall } from './host-abi.js';
 
-async function planFor(z: LockedZone): Promise<{ plan: BootPlan; brand: Brand }> {
+async function planFor(ctx: Context, z: LockedZone): Promise<{ plan: BootPlan; brand: Brand }> {
   const brand = await loadBrand(z.record.brand);
   await assertBrandHostFeatures(brand, z.record.name);
-  return { plan: await makeBootPlan(z.record, z.status, brand), brand };
+  const backend = ctx.backendFor(z.record, z.status);
+  return { plan: await makeBootPlan(z.record, z.status, brand, () => backend.unameShim()), brand };
 }
 
 async function start(ctx: Context, z: LockedZone, createOnly: boolean): Promise<void> {
   const name = z.record.name;
   const fromReady = z.status.state === 'ready';
-  const { plan, brand } = await planFor(z);
+  const { plan, brand } = await planFor(ctx, z);
   const runtime = fromReady ? (z.status.runtime ?? ctx.runtimeFor(z.record)) : ctx.runtimeFor(z.record);
   const backend = ctx.backend(runtime);
   if (!fromReady) {
@@ -70,7 +71,7 @@ export interface ShutdownResult {
 export function shutdownZone(ctx: Context, name: string, timeoutSeconds: number): Promise<ShutdownResult> {
   if (!(timeoutSeconds >= 0)) throw new ZoneError('usage', `--timeout must be a number of seconds, not ${timeoutSeconds}`);
   return withZone(ctx, name, 'shutdown', async (z) => {
-    const { plan } = await planFor(z);
+    const { plan } = await planFor(ctx, z);
     const backend = ctx.backendFor(z.record, z.status);
     const t0 = Date.now();
     await z.moveTo('shutting_down', { operation: 'shutdown' });

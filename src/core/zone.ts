@@ -63,6 +63,8 @@ export interface ZoneView {
   zonepath: string;
   config: Record<string, string>;
   userland?: InstalledUserland;
+  /** Helper processes of a running zone (its uname supervisor), with their memory. */
+  helpers?: Array<{ name: string; pid: number; rssKb: number }>;
 }
 
 // illumos (zonecfg): letters, digits, '-', '_', '.', starting with a letter or digit,

@@ -74,11 +74,18 @@ export function configureZone(ctx: Context, name: string, sets: string[], unsets
 }
 
 /** One zone as the host sees it now (reconciled with the runtime, read-only). */
+/** A zone's view with the helper processes it runs, when it runs. */
+async function withHelpers(ctx: Context, v: ZoneView, record: ZoneRecord, status: ZoneStatus): Promise<ZoneView> {
+  if (!isRunningLike(v.state)) return v;
+  const helpers = await ctx.backendFor(record, status).helpers(ctx.handle(record.name));
+  return helpers.length === 0 ? v : { ...v, helpers };
+}
+
 export async function zoneInfo(ctx: Context, name: string): Promise<ZoneView> {
   const { record, status } = await ctx.store.read(name);
   if (!mayHaveRuntime(status.state)) return view(record, status);
   const rt = await ctx.backendFor(record, status).state(ctx.handle(name));
-  return view(record, { ...status, state: reconcile(status.state, rt) });
+  return withHelpers(ctx, view(record, { ...status, state: reconcile(status.state, rt) }), record, status);
 }
 
 /** Every zone as the host sees it now. A zone whose files cannot be read goes to
@@ -100,11 +107,13 @@ export async function listZones(ctx: Context, onBroken: (name: string, e: unknow
     const rt = z.status.runtime ?? ctx.runtimeFor(z.record);
     if (!runtimes.has(rt)) runtimes.set(rt, await ctx.backend(rt).states());
   }
-  return zones.map(({ record, status }) => {
-    if (!mayHaveRuntime(status.state)) return view(record, status);
-    const rt = runtimes.get(status.runtime ?? ctx.runtimeFor(record))?.get(record.name) ?? 'absent';
-    return view(record, { ...status, state: reconcile(status.state, rt) });
-  });
+  return Promise.all(
+    zones.map(({ record, status }) => {
+      if (!mayHaveRuntime(status.state)) return view(record, status);
+      const rt = runtimes.get(status.runtime ?? ctx.runtimeFor(record))?.get(record.name) ?? 'absent';
+      return withHelpers(ctx, view(record, { ...status, state: reconcile(status.state, rt) }), record, status);
+    }),
+  );
 }
 
 /** Removes a zone's configuration; with force, halts and uninstalls it first. */

@@ -2,6 +2,7 @@
 // Every probe is independent and failure-tolerant: a probe that throws becomes a check,
 // never an exception out of runDoctor.
 import { procRoot, readKconfig } from '../core/host-abi.js';
+import { shimAvailability } from '../backends/linux/uname-shim.js';
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
@@ -326,6 +327,15 @@ async function installToolsCheck(): Promise<DoctorCheck> {
   };
 }
 
+/** Exact kernel-version for lx zones: the native uname supervisor and seccomp user
+ * notification; without them lx zones fall back to UNAME26. */
+async function unameShimCheck(): Promise<DoctorCheck> {
+  const title = 'exact uname for lx zones';
+  const a = await shimAvailability();
+  if (a.available) return { id: 'uname-shim', title, status: 'ok', detail: a.why };
+  return { id: 'uname-shim', title, status: 'warn', detail: `${a.why}; lx zones report UNAME26 kernels (2.6.x) instead`, fix: 'apt-get install gcc, then npm run build' };
+}
+
 function rootCheck(): DoctorCheck {
   const uid = process.getuid?.();
   const title = 'root privileges';
@@ -364,7 +374,7 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
   const cmdline = cmdlineRaw ?? '';
   const crun = crunRt ?? selectedRt;
 
-  const [cg, namespaces, userns, overlay, seccomp, busybox, tools] = await Promise.all([
+  const [cg, namespaces, userns, overlay, seccomp, busybox, tools, shim] = await Promise.all([
     guard('cgroup', 'cgroup layout', () => cgroupCheck(mountinfo), (check) => ({ layout: 'unknown' as CgroupLayout, check })),
     guard('namespaces', 'Namespaces', namespacesCheck, (c) => c),
     guard('userns', 'User namespaces', usernsCheck, (c) => c),
@@ -372,6 +382,7 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
     guard('seccomp', 'seccomp', seccompCheck, (c) => c),
     guard('busybox-static', 'static busybox', busyboxCheck, (c) => c),
     guard('install-tools', 'install tools', installToolsCheck, (c) => c),
+    guard('uname-shim', 'exact uname for lx zones', unameShimCheck, (c) => c),
   ]);
   const ia = ia32Check(isX64, kconfig, cmdline);
   const vs = vsyscallCheck(isX64, maps, cmdline, kconfig?.text);
@@ -388,6 +399,7 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
     vs.check,
     busybox,
     tools,
+    shim,
     rootCheck(),
   ];
 

@@ -9,6 +9,9 @@ import type { Backend, ExecRequest, RuntimeState, ZoneHandle } from '../backend.
 import { buildOciConfig, parseNofileHard, type OciConfig } from './bundle.js';
 import { OciRuntime } from './runtime.js';
 import { personalityPrefix } from './personality.js';
+import { mountProcFiles, shimAvailability, shimSocket, startSupervisor, stopSupervisor, supervisorStatus, writeProcFiles, SHIM_PROGRAM } from './uname-shim.js';
+import type { ShimAvailability } from '../../brands/plan.js';
+import type { HelperProcess } from '../backend.js';
 
 const POLL_MS = 100;
 
@@ -29,20 +32,31 @@ export class LinuxBackend implements Backend {
 
   /** Writes a bundle afresh (one left by a crash would carry stale settings); `adjust`
    * may change the config first. */
-  private async writeBundle(bundle: string, plan: BootPlan, adjust: (c: OciConfig) => void = () => undefined): Promise<string> {
+  private async writeBundle(bundle: string, plan: BootPlan, adjust: (c: OciConfig) => void = () => undefined, listenerPath?: string): Promise<string> {
     await rm(bundle, { recursive: true, force: true });
     await mkdir(bundle, { recursive: true, mode: 0o700 });
     const limits = { nofileHard: parseNofileHard(await readFile('/proc/self/limits', 'utf8')) ?? 1024 };
-    const config = buildOciConfig(plan, this.stateRoot, limits);
+    const config = buildOciConfig(plan, this.stateRoot, limits, process.arch, listenerPath);
     adjust(config);
     await writeJsonAtomic(join(bundle, 'config.json'), config);
     return bundle;
   }
 
   private async launch(zone: ZoneHandle, plan: BootPlan, createOnly: boolean): Promise<void> {
-    const bundle = await this.writeBundle(this.bundleDir(zone), plan);
-    const start = (): Promise<void> =>
-      this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), createOnly, personalityPrefix(plan.personality));
+    const shim = plan.kernel.shim;
+    const bundle = await this.writeBundle(this.bundleDir(zone), plan, undefined, shim === undefined ? undefined : shimSocket(zone.dir));
+    // With the uname shim: its supervisor listens before the runtime starts the zone,
+    // and /proc's files are bound between create and start, before init runs.
+    const procFiles = shim === undefined ? [] : await writeProcFiles(zone.dir, shim);
+    if (shim !== undefined) await startSupervisor(zone.dir, zone.name, shim);
+    const start = async (): Promise<void> => {
+      const created = shim !== undefined || createOnly;
+      await this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), created, personalityPrefix(plan.personality));
+      if (shim === undefined) return;
+      const pid = Number((await readFile(join(bundle, 'init.pid'), 'utf8')).trim());
+      await mountProcFiles(pid, zone.name, procFiles);
+      if (!createOnly) await this.runtime.startCreated(zone.name);
+    };
     try {
       await start();
     } catch (e) {
@@ -82,8 +96,18 @@ export class LinuxBackend implements Backend {
     }
   }
 
-  halt(zone: ZoneHandle): Promise<void> {
-    return this.runtime.delete(zone.name);
+  async halt(zone: ZoneHandle): Promise<void> {
+    await this.runtime.delete(zone.name);
+    await stopSupervisor(zone.dir);
+  }
+
+  unameShim(): Promise<ShimAvailability> {
+    return shimAvailability();
+  }
+
+  async helpers(zone: ZoneHandle): Promise<HelperProcess[]> {
+    const s = await supervisorStatus(zone.dir);
+    return s === undefined ? [] : [{ name: SHIM_PROGRAM, ...s }];
   }
 
   signal(zone: ZoneHandle, signal: number): Promise<void> {

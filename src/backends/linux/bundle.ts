@@ -89,7 +89,9 @@ export function parseNofileHard(limits: string): number | undefined {
   return m[1] === 'unlimited' ? 1048576 : Number(m[1]);
 }
 
-export function buildOciConfig(plan: BootPlan, stateRoot: string, limits: HostLimits, hostArch = process.arch): OciConfig {
+/** `listenerPath`: the uname supervisor's socket, when the zone's plan has the shim
+ * (never for install-time runs, which have no supervisor). */
+export function buildOciConfig(plan: BootPlan, stateRoot: string, limits: HostLimits, hostArch = process.arch, listenerPath?: string): OciConfig {
   const namespaces = ['pid', 'ipc', 'uts', 'mount', 'cgroup'];
   if (plan.network === 'exclusive') namespaces.push('network');
   const caps = [...plan.capabilities].sort();
@@ -123,7 +125,7 @@ export function buildOciConfig(plan: BootPlan, stateRoot: string, limits: HostLi
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,
       resources: { devices: [{ allow: false, access: 'rwm' }] },
-      seccomp: ociSeccomp(plan.seccomp, hostArch),
+      seccomp: ociSeccomp(plan.seccomp, hostArch, listenerPath),
     },
     annotations: { 'org.zonectl.zone': plan.zone, 'org.zonectl.brand': plan.brand },
   };

@@ -7,7 +7,13 @@ export interface OciSeccomp {
   defaultAction: string;
   architectures: string[];
   syscalls: Array<{ names: string[]; action: string; errnoRet?: number }>;
+  /** Where the runtime sends the notify fd for SCMP_ACT_NOTIFY rules. */
+  listenerPath?: string;
 }
+
+/** The uname family, for every ABI the filter covers (olduname and oldolduname exist
+ * on i386 only; the runtime skips names an architecture lacks). */
+export const UNAME_SYSCALLS = ['uname', 'olduname', 'oldolduname'];
 
 const ARCHES: Record<string, string[]> = {
   x64: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
@@ -31,10 +37,10 @@ export function ociArchitectures(hostArch: string): string[] {
   return ARCHES[hostArch] ?? [];
 }
 
-export function ociSeccomp(plan: SeccompPlan, hostArch: string): OciSeccomp {
-  return {
-    defaultAction: 'SCMP_ACT_ALLOW',
-    architectures: ociArchitectures(hostArch),
-    syscalls: plan.deny.length === 0 ? [] : [{ names: [...plan.deny].sort(), action: 'SCMP_ACT_ERRNO', errnoRet: errnoNumber(plan.errno) }],
-  };
+export function ociSeccomp(plan: SeccompPlan, hostArch: string, unameListener?: string): OciSeccomp {
+  const syscalls: OciSeccomp['syscalls'] = plan.deny.length === 0 ? [] : [{ names: [...plan.deny].sort(), action: 'SCMP_ACT_ERRNO', errnoRet: errnoNumber(plan.errno) }];
+  if (unameListener === undefined) return { defaultAction: 'SCMP_ACT_ALLOW', architectures: ociArchitectures(hostArch), syscalls };
+  // Only the uname family goes to the supervisor: every other syscall stays in the kernel.
+  syscalls.push({ names: UNAME_SYSCALLS, action: 'SCMP_ACT_NOTIFY' });
+  return { defaultAction: 'SCMP_ACT_ALLOW', architectures: ociArchitectures(hostArch), syscalls, listenerPath: unameListener };
 }

@@ -1,0 +1,138 @@
+// The uname shim's life cycle, for zones whose brand reports their own kernel-version:
+// the native supervisor (native/uname-shim.c, built next to the bundle as
+// dist/zonectl-uname-shim) answers uname from the seccomp notify fd the runtime
+// hands it; read-only bind mounts make /proc tell the same story. Everything but
+// receiving the fd and answering the ioctls is decided here.
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ZoneError } from '../../core/errors.js';
+import { runCapture } from '../../hosts/local.js';
+import type { UnameAnswer } from '../../brands/plan.js';
+
+export const SHIM_PROGRAM = 'zonectl-uname-shim';
+const SOCKET = 'uname.sock';
+const PIDFILE = 'uname-shim.pid';
+
+/** Where the built supervisor is: beside the bundle (dist/), or dist/ seen from src/. */
+export function shimPath(): string | undefined {
+  const override = process.env.ZONECTL_UNAME_SHIM;
+  if (override !== undefined) return existsSync(override) ? override : undefined;
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const p of [join(here, SHIM_PROGRAM), join(here, '..', '..', '..', 'dist', SHIM_PROGRAM)]) if (existsSync(p)) return p;
+  return undefined;
+}
+
+export interface ShimAvailability {
+  available: boolean;
+  /** Why not, with the fix, for `brands show` and doctor. */
+  why: string;
+}
+
+/** Whether exact uname emulation can run here: the supervisor built, and a kernel with
+ * seccomp user notification (5.0+). */
+export async function shimAvailability(): Promise<ShimAvailability> {
+  const path = shimPath();
+  if (path === undefined) {
+    return { available: false, why: `${SHIM_PROGRAM} is not built (needs a C compiler at install: apt-get install gcc, then npm run build)` };
+  }
+  const actions = await readFile('/proc/sys/kernel/seccomp/actions_avail', 'utf8').catch(() => '');
+  if (!actions.split(/\s+/).includes('user_notif')) {
+    return { available: false, why: 'this kernel has no seccomp user notification (Linux 5.0 or later needed)' };
+  }
+  return { available: true, why: `${path} answers uname` };
+}
+
+export function shimSocket(zoneDir: string): string {
+  return join(zoneDir, SOCKET);
+}
+
+/** The files bound over /proc in the zone, written into the zone's state directory. */
+export async function writeProcFiles(zoneDir: string, a: UnameAnswer): Promise<Array<{ source: string; destination: string }>> {
+  const files: Array<[string, string, string]> = [
+    ['proc-osrelease', '/proc/sys/kernel/osrelease', `${a.release}\n`],
+    ['proc-kversion', '/proc/sys/kernel/version', `${a.version}\n`],
+    ['proc-version', '/proc/version', `Linux version ${a.release} (root@zonectl) (lx brand, kernel-version ${a.release}) ${a.version}\n`],
+  ];
+  const out = [];
+  for (const [name, destination, content] of files) {
+    const source = join(zoneDir, name);
+    await writeFile(source, content, { mode: 0o644 });
+    out.push({ source, destination });
+  }
+  return out;
+}
+
+/** Starts the zone's supervisor, detached in its own session; returns once its socket
+ * listens. It exits by itself if this process dies before the runtime connects. */
+export async function startSupervisor(zoneDir: string, zone: string, a: UnameAnswer): Promise<void> {
+  const program = shimPath();
+  if (program === undefined) throw new ZoneError('host-missing', `zone "${zone}": ${SHIM_PROGRAM} is not built`, { zone, hint: 'apt-get install gcc, then npm run build' });
+  await stopSupervisor(zoneDir);
+  const r = await runCapture([
+    program, 'serve',
+    '--socket', shimSocket(zoneDir),
+    '--pidfile', join(zoneDir, PIDFILE),
+    '--release', a.release,
+    '--version', a.version,
+    '--machine', a.machine,
+    '--machine32', a.machine32,
+    '--watch-pid', String(process.pid),
+    '--first-timeout', '60',
+  ]);
+  if (r.code !== 0) {
+    throw new ZoneError('runtime', `zone "${zone}": the uname supervisor did not start: ${r.stderr.trim()}`, { zone });
+  }
+}
+
+/** Bind-mounts the generated /proc files inside the zone's mount namespace (the
+ * runtime refuses mounts inside /proc, so the supervisor's program does it). */
+export async function mountProcFiles(initPid: number, zone: string, files: Array<{ source: string; destination: string }>): Promise<void> {
+  const program = shimPath() as string;
+  const r = await runCapture([program, 'mount', '--pid', String(initPid), ...files.map((f) => `${f.source}:${f.destination}`)]);
+  if (r.code !== 0) throw new ZoneError('runtime', `zone "${zone}": cannot bind its /proc files: ${r.stderr.trim()}`, { zone });
+}
+
+async function supervisorPid(zoneDir: string): Promise<number | undefined> {
+  const text = await readFile(join(zoneDir, PIDFILE), 'utf8').catch(() => undefined);
+  const pid = Number(text?.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  // Only ours: a pid file left by a crash may name a pid that is now someone else's.
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.includes(SHIM_PROGRAM) && cmdline.includes(shimSocket(zoneDir)) ? pid : undefined;
+}
+
+export interface SupervisorStatus {
+  pid: number;
+  /** Resident memory, from /proc/PID/status. */
+  rssKb: number;
+}
+
+export async function supervisorStatus(zoneDir: string): Promise<SupervisorStatus | undefined> {
+  const pid = await supervisorPid(zoneDir);
+  if (pid === undefined) return undefined;
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const rss = /^VmRSS:\s+(\d+) kB/m.exec(status);
+  return { pid, rssKb: rss === null ? 0 : Number(rss[1]) };
+}
+
+/** Stops the zone's supervisor if one runs, and removes its socket and pid file. */
+export async function stopSupervisor(zoneDir: string): Promise<void> {
+  const pid = await supervisorPid(zoneDir);
+  if (pid !== undefined) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 20));
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  await rm(shimSocket(zoneDir), { force: true });
+  await rm(join(zoneDir, PIDFILE), { force: true });
+}
