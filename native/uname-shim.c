@@ -7,6 +7,7 @@
  *
  *   zonectl-uname-shim serve --socket PATH --pidfile PATH --release R --version V
  *                            --machine M [--machine32 M32] [--watch-pid PID] [--first-timeout S]
+ *                            [--until-idle]
  *     Daemonizes once its socket listens (the parent exits 0 then, or 1 with the
  *     reason). The OCI runtime connects to the socket (the profile's listenerPath)
  *     for each process it starts under the zone's filter and passes the seccomp
@@ -16,7 +17,8 @@
  *     M32). Exits when the first fd (the zone's init's filter) hangs up, on
  *     SIGTERM, or, before any runtime connected, when --watch-pid is gone or
  *     --first-timeout seconds passed: no supervisor outlives its zone or a crashed
- *     zonectl.
+ *     zonectl. With --until-idle (a replacement for one that died, serving later
+ *     execs), it exits when none of its fds has a process left.
  *
  *   zonectl-uname-shim mount --pid PID SRC:DEST [SRC:DEST ...]
  *     Bind-mounts each host file SRC read-only at DEST inside PID's mount
@@ -295,7 +297,9 @@ static long now_ms(void) {
   return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static int serve_loop(int lsock, const struct answer *a, pid_t watch, long first_timeout_ms) {
+/* until_idle: a supervisor started for later execs (the first one died) serves until
+ * no filter it holds has a process left, not until its first one closes. */
+static int serve_loop(int lsock, const struct answer *a, pid_t watch, long first_timeout_ms, int until_idle) {
   struct seccomp_notif_sizes sizes;
   if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0) return 1;
   struct seccomp_notif *req = calloc(1, sizes.seccomp_notif);
@@ -330,9 +334,10 @@ static int serve_loop(int lsock, const struct answer *a, pid_t watch, long first
         if (ioctl(fds[i].fd, SECCOMP_IOCTL_NOTIF_RECV, req) == 0) answer_one(fds[i].fd, req, resp, sizes.seccomp_notif_resp, a);
       } else if (fds[i].revents & (POLLHUP | POLLERR | POLLNVAL)) {
         /* No process uses that filter any more. The zone's init's: the zone is gone. */
-        if (fds[i].fd == primary) return 0;
+        if (fds[i].fd == primary && !until_idle) return 0;
         close(fds[i].fd);
         fds[i--] = fds[--nfds];
+        if (until_idle && nfds == 1) return 0;
       }
     }
   }
@@ -343,8 +348,14 @@ static int do_serve(int argc, char **argv) {
   struct answer a = {0};
   pid_t watch = 0;
   long first_timeout_ms = 60000;
-  for (int i = 0; i + 1 < argc; i += 2) {
-    const char *k = argv[i], *v = argv[i + 1];
+  int until_idle = 0;
+  for (int i = 0; i < argc; i += 2) {
+    const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
+    if (strcmp(k, "--until-idle") == 0) {
+      until_idle = 1;
+      i--;
+      continue;
+    }
     if (strcmp(k, "--socket") == 0) socket_path = v;
     else if (strcmp(k, "--pidfile") == 0) pid_path = v;
     else if (strcmp(k, "--release") == 0) a.release = v;
@@ -394,7 +405,7 @@ static int do_serve(int argc, char **argv) {
   }
   close(p[1]); /* ready */
   err_fd = -1;
-  int rc = serve_loop(lsock, &a, watch, first_timeout_ms);
+  int rc = serve_loop(lsock, &a, watch, first_timeout_ms, until_idle);
   exit(rc);
 }
 

@@ -13,6 +13,7 @@ import { assertBrandHostFeatures } from './host-check.js';
 import { withZone } from './transition.js';
 import { zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneStatus } from './zone.js';
 import { makeBootPlan, type BootPlan } from '../brands/plan.js';
+import { testStopPoint } from './test-hook.js';
 import { hostVsyscallMode, VSYSCALL_FIX } from './host-abi.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
 import { chooseArch, loadRecipe, recipeNames } from '../install/recipe.js';
@@ -101,12 +102,6 @@ async function runInZone(ctx: Context, record: ZoneRecord, brand: Brand, populat
 async function warnVsyscall(plan: BootPlan, emit: Emit): Promise<void> {
   if (!plan.vsyscall.needed || (await hostVsyscallMode()) !== 'none') return;
   emit({ type: 'warning', zone: plan.zone, message: `this host runs with vsyscall=none and the zone needs the page (${plan.vsyscall.reason}): it will not boot here; ${VSYSCALL_FIX}` });
-}
-
-/** When set (tests only), install stops itself with SIGSTOP at this phase, so a test can
- * kill -9 it at a known point and check what a crash leaves behind. */
-function testStopPoint(phase: string): void {
-  if (process.env.ZONECTL_TEST_STOP_AT === phase) process.kill(process.pid, 'SIGSTOP');
 }
 
 async function runInstall(ctx: Context, name: string, req: InstallRequest, emit: Emit): Promise<InstalledUserland> {

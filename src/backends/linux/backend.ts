@@ -9,9 +9,10 @@ import type { Backend, ExecRequest, RuntimeState, ZoneHandle } from '../backend.
 import { buildOciConfig, parseNofileHard, type OciConfig } from './bundle.js';
 import { OciRuntime } from './runtime.js';
 import { personalityPrefix } from './personality.js';
-import { mountProcFiles, shimAvailability, shimSocket, startSupervisor, stopSupervisor, supervisorStatus, writeProcFiles, SHIM_PROGRAM } from './uname-shim.js';
+import { mountProcFiles, removeSupervisor, reviveSupervisor, shimAvailability, shimSocket, startSupervisor, supervisorStatus, writeProcFiles, SHIM_PROGRAM } from './uname-shim.js';
 import type { ShimAvailability } from '../../brands/plan.js';
 import type { HelperProcess } from '../backend.js';
+import { testStopPoint } from '../../core/test-hook.js';
 
 const POLL_MS = 100;
 
@@ -48,7 +49,10 @@ export class LinuxBackend implements Backend {
     // With the uname shim: its supervisor listens before the runtime starts the zone,
     // and /proc's files are bound between create and start, before init runs.
     const procFiles = shim === undefined ? [] : await writeProcFiles(zone.dir, shim);
-    if (shim !== undefined) await startSupervisor(zone.dir, zone.name, shim);
+    if (shim !== undefined) {
+      await startSupervisor(zone.dir, zone.name, shim);
+      testStopPoint('boot-shim');
+    }
     const start = async (): Promise<void> => {
       const created = shim !== undefined || createOnly;
       await this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), created, personalityPrefix(plan.personality));
@@ -98,7 +102,7 @@ export class LinuxBackend implements Backend {
 
   async halt(zone: ZoneHandle): Promise<void> {
     await this.runtime.delete(zone.name);
-    await stopSupervisor(zone.dir);
+    await removeSupervisor(zone.dir);
   }
 
   unameShim(): Promise<ShimAvailability> {
@@ -132,7 +136,10 @@ export class LinuxBackend implements Backend {
     return this.runtime.list();
   }
 
-  exec(zone: ZoneHandle, req: ExecRequest): Promise<number> {
+  async exec(zone: ZoneHandle, req: ExecRequest): Promise<number> {
+    // The runtime hands each new process's notify fd to the zone's supervisor: if that
+    // died, a new one serves the commands started from now on.
+    await reviveSupervisor(zone.dir, zone.name);
     return this.runtime.exec(zone.name, req);
   }
 }

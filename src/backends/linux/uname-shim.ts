@@ -14,6 +14,8 @@ import type { UnameAnswer } from '../../brands/plan.js';
 export const SHIM_PROGRAM = 'zonectl-uname-shim';
 const SOCKET = 'uname.sock';
 const PIDFILE = 'uname-shim.pid';
+/** What the supervisor answers, kept so that a dead one can be replaced. */
+const ANSWER = 'uname-shim.json';
 
 /** Where the built supervisor is: beside the bundle (dist/), or dist/ seen from src/. */
 export function shimPath(): string | undefined {
@@ -66,10 +68,11 @@ export async function writeProcFiles(zoneDir: string, a: UnameAnswer): Promise<A
 
 /** Starts the zone's supervisor, detached in its own session; returns once its socket
  * listens. It exits by itself if this process dies before the runtime connects. */
-export async function startSupervisor(zoneDir: string, zone: string, a: UnameAnswer): Promise<void> {
+export async function startSupervisor(zoneDir: string, zone: string, a: UnameAnswer, replacement = false): Promise<void> {
   const program = shimPath();
   if (program === undefined) throw new ZoneError('host-missing', `zone "${zone}": ${SHIM_PROGRAM} is not built`, { zone, hint: 'apt-get install gcc, then npm run build' });
   await stopSupervisor(zoneDir);
+  await writeFile(join(zoneDir, ANSWER), JSON.stringify(a), { mode: 0o600 });
   const r = await runCapture([
     program, 'serve',
     '--socket', shimSocket(zoneDir),
@@ -78,12 +81,23 @@ export async function startSupervisor(zoneDir: string, zone: string, a: UnameAns
     '--version', a.version,
     '--machine', a.machine,
     '--machine32', a.machine32,
-    '--watch-pid', String(process.pid),
     '--first-timeout', '60',
+    // The first one is tied to this zonectl until the runtime connects; a replacement
+    // serves execs until they are all gone.
+    ...(replacement ? ['--until-idle'] : ['--watch-pid', String(process.pid)]),
   ]);
   if (r.code !== 0) {
     throw new ZoneError('runtime', `zone "${zone}": the uname supervisor did not start: ${r.stderr.trim()}`, { zone });
   }
+}
+
+/** Before an exec into a zone booted with a supervisor: start a new one if it died
+ * (the runtime would fail to connect). A stat and two small reads when all is well. */
+export async function reviveSupervisor(zoneDir: string, zone: string): Promise<void> {
+  if (!existsSync(join(zoneDir, ANSWER)) || (await supervisorPid(zoneDir)) !== undefined) return;
+  const saved = await readFile(join(zoneDir, ANSWER), 'utf8').catch(() => undefined);
+  if (saved === undefined) return;
+  await startSupervisor(zoneDir, zone, JSON.parse(saved) as UnameAnswer, true);
 }
 
 /** Bind-mounts the generated /proc files inside the zone's mount namespace (the
@@ -135,4 +149,10 @@ export async function stopSupervisor(zoneDir: string): Promise<void> {
   }
   await rm(shimSocket(zoneDir), { force: true });
   await rm(join(zoneDir, PIDFILE), { force: true });
+}
+
+/** After halt: nothing of the supervisor is left. */
+export async function removeSupervisor(zoneDir: string): Promise<void> {
+  await stopSupervisor(zoneDir);
+  await rm(join(zoneDir, ANSWER), { force: true });
 }
