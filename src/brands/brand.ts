@@ -13,6 +13,8 @@ export interface Shims {
   vsyscall?: { 'glibc-below': string };
   initctl?: boolean;
   'zone-files'?: boolean;
+  /** Bind LXCFS's /proc files (meminfo, cpuinfo, uptime, stat, ...) where it runs. */
+  lxcfs?: boolean;
 }
 
 export interface InitField {

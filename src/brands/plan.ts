@@ -88,6 +88,8 @@ export interface BootPlan {
   initctl: boolean;
   /** etc/hostname, etc/resolv.conf and etc/mtab written at every boot. */
   zoneFiles: boolean;
+  /** LXCFS's /proc files bound in, where LXCFS runs. */
+  lxcfs: boolean;
   /** The brand's fixup families, in order (which apply is found in the zone root at boot). */
   fixupFamilies: string[];
 }
@@ -227,6 +229,7 @@ export function buildBootPlan(
     vsyscall: vsyscallPlan(brand, arch, zoneAttribute(record, status, 'vsyscall'), facts),
     initctl: brand.shims?.initctl === true,
     zoneFiles: brand.shims?.['zone-files'] === true,
+    lxcfs: brand.shims?.lxcfs === true,
     fixupFamilies: (brand.fixups ?? []).map((f) => f.family),
   };
 }

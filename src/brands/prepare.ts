@@ -1,7 +1,7 @@
 // What a brand does to a zone's files and devices before each boot, from its plan:
 // identity files, the distribution's fixups, the /dev/initctl FIFO. Host-side, on the
 // zone root, confined to it (see fixups.ts).
-import { lstat, rm } from 'node:fs/promises';
+import { lstat, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ZoneError } from '../core/errors.js';
 import { runCapture } from '../hosts/local.js';
@@ -41,6 +41,23 @@ export async function prepareUserland(plan: BootPlan, brand: Brand, zoneDir: str
   }
   if (plan.initctl) {
     plan.binds.push({ source: await initctlFifo(zoneDir, plan.zone), destination: '/dev/initctl', readonly: false });
+  }
+  if (plan.lxcfs) plan.binds.push(...(await lxcfsBinds()));
+  return out;
+}
+
+/** Where a running LXCFS (Debian's lxcfs package) shows per-container /proc files. */
+export const LXCFS_PROC = '/var/lib/lxcfs/proc';
+const LXCFS_FILES = ['meminfo', 'cpuinfo', 'uptime', 'stat', 'swaps', 'diskstats', 'loadavg'];
+
+/** LXCFS's /proc files, bound over the zone's: memory and CPUs as the zone's cgroup
+ * limits them, uptime since the zone booted. Nothing when LXCFS is not running. */
+export async function lxcfsBinds(): Promise<BootPlan['binds']> {
+  const out: BootPlan['binds'] = [];
+  for (const f of LXCFS_FILES) {
+    // A file that reads: a dead FUSE mount fails here rather than in the zone.
+    const ok = await readFile(join(LXCFS_PROC, f), 'utf8').then(() => true, () => false);
+    if (ok) out.push({ source: join(LXCFS_PROC, f), destination: `/proc/${f}`, readonly: true });
   }
   return out;
 }

@@ -10,6 +10,7 @@ import { formatTable, printJson, type OutputMode } from './render.js';
 import { personalityValue } from '../backends/linux/personality.js';
 import { ociArchitectures } from '../backends/linux/seccomp.js';
 import { detectFamilies, type FixupEdit } from '../brands/fixups.js';
+import { LXCFS_PROC } from '../brands/prepare.js';
 
 /** The plan for a real zone, or for a zone of this brand as it would be created now. */
 async function planFor(ctx: Context, brand: Brand, zone: string | undefined): Promise<BootPlan> {
@@ -75,6 +76,8 @@ function kernelNote(plan: BootPlan): string {
 function mountsText(plan: BootPlan): string {
   const base = ['/proc', '/sys (ro)', '/dev (tmpfs: null zero full random urandom tty, ptmx -> pts/ptmx)', '/dev/pts', '/dev/shm (tmpfs)', '/dev/mqueue', '/run (tmpfs)'];
   if (plan.initctl) base.push('/dev/initctl (FIFO)');
+  if (plan.kernel.shim !== undefined) base.push('/proc/version, /proc/sys/kernel/{osrelease,version} (generated, read-only)');
+  if (plan.lxcfs) base.push(`/proc/{meminfo,cpuinfo,uptime,stat,swaps,diskstats,loadavg} from LXCFS where it runs (${LXCFS_PROC})`);
   return base.join(', ');
 }
 

@@ -3,6 +3,7 @@
 // never an exception out of runDoctor.
 import { procRoot, readKconfig } from '../core/host-abi.js';
 import { shimAvailability } from '../backends/linux/uname-shim.js';
+import { LXCFS_PROC, lxcfsBinds } from '../brands/prepare.js';
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
@@ -336,6 +337,18 @@ async function unameShimCheck(): Promise<DoctorCheck> {
   return { id: 'uname-shim', title, status: 'warn', detail: `${a.why}; lx zones report UNAME26 kernels (2.6.x) instead`, fix: 'apt-get install gcc, then npm run build' };
 }
 
+/** LXCFS, for lx zones' /proc/meminfo, cpuinfo, uptime and stat. */
+async function lxcfsCheck(): Promise<DoctorCheck> {
+  const title = 'LXCFS (/proc of lx zones)';
+  const binds = await lxcfsBinds();
+  if (binds.length > 0) return { id: 'lxcfs', title, status: 'ok', detail: `running at ${LXCFS_PROC}: ${binds.map((b) => b.destination).join(' ')}` };
+  return {
+    id: 'lxcfs', title, status: 'warn',
+    detail: `not running (no ${LXCFS_PROC}): lx zones see the host's memory, CPUs and uptime in /proc`,
+    fix: 'apt-get install lxcfs (it starts lxcfs.service; without systemd run: lxcfs /var/lib/lxcfs &)',
+  };
+}
+
 function rootCheck(): DoctorCheck {
   const uid = process.getuid?.();
   const title = 'root privileges';
@@ -374,7 +387,7 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
   const cmdline = cmdlineRaw ?? '';
   const crun = crunRt ?? selectedRt;
 
-  const [cg, namespaces, userns, overlay, seccomp, busybox, tools, shim] = await Promise.all([
+  const [cg, namespaces, userns, overlay, seccomp, busybox, tools, shim, lxcfs] = await Promise.all([
     guard('cgroup', 'cgroup layout', () => cgroupCheck(mountinfo), (check) => ({ layout: 'unknown' as CgroupLayout, check })),
     guard('namespaces', 'Namespaces', namespacesCheck, (c) => c),
     guard('userns', 'User namespaces', usernsCheck, (c) => c),
@@ -383,6 +396,7 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
     guard('busybox-static', 'static busybox', busyboxCheck, (c) => c),
     guard('install-tools', 'install tools', installToolsCheck, (c) => c),
     guard('uname-shim', 'exact uname for lx zones', unameShimCheck, (c) => c),
+    guard('lxcfs', 'LXCFS (/proc of lx zones)', lxcfsCheck, (c) => c),
   ]);
   const ia = ia32Check(isX64, kconfig, cmdline);
   const vs = vsyscallCheck(isX64, maps, cmdline, kconfig?.text);
@@ -400,6 +414,7 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
     busybox,
     tools,
     shim,
+    lxcfs,
     rootCheck(),
   ];
 

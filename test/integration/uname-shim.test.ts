@@ -2,10 +2,11 @@
 // exactly that; the supervisor never outlives its zone, whether the zone is halted,
 // its init exits by itself, or zonectl is killed -9 in the middle of a boot; and a
 // supervisor that died is replaced for the next exec rather than leaving it stuck.
+// Where LXCFS runs (the test starts it if it is not), /proc/uptime is the zone's own.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, cleanup, json, makeRoot, ok, processGone, requireRootAndRunc, waitUntilStopped, zonectl } from './helpers.js';
@@ -21,7 +22,23 @@ t.before(() => {
   ok(root, ['create', 'z64', '--brand', 'lx', '--set', 'kernel-version=3.10.0']);
   ok(root, ['install', 'z64', '--source', join(root, 'zones', 'src', 'root')]);
 });
-t.after(() => cleanup(root));
+let lxcfs: ChildProcess | undefined;
+t.after(() => {
+  cleanup(root);
+  if (lxcfs !== undefined) {
+    lxcfs.kill('SIGTERM');
+    spawnSync('umount', ['-l', '/var/lib/lxcfs']);
+  }
+});
+
+/** LXCFS at its Debian path: the running one, or one this test starts. */
+function ensureLxcfs(): void {
+  if (existsSync('/var/lib/lxcfs/proc/uptime')) return;
+  mkdirSync('/var/lib/lxcfs', { recursive: true });
+  lxcfs = spawn('lxcfs', ['/var/lib/lxcfs'], { stdio: 'ignore' });
+  for (let i = 0; i < 100 && !existsSync('/var/lib/lxcfs/proc/uptime'); i++) spawnSync('sleep', ['0.05']);
+  assert.ok(existsSync('/var/lib/lxcfs/proc/uptime'), 'lxcfs did not start (apt-get install lxcfs)');
+}
 
 const supervisor = (): number => json<ZoneView>(root, ['info', 'z64']).helpers?.find((h) => h.name === 'zonectl-uname-shim')?.pid ?? 0;
 
@@ -90,6 +107,17 @@ t('a supervisor that died is replaced for the next exec, which is answered', () 
   process.kill(pid, 'SIGKILL');
   assert.ok(processGone(pid));
   assert.is(ok(root, ['exec', 'z64', '--', 'uname', '-r']).stdout, '3.10.0\n');
+  ok(root, ['halt', 'z64']);
+});
+
+t('with LXCFS, /proc/uptime and /proc/meminfo are the zone\'s', () => {
+  ensureLxcfs();
+  ok(root, ['boot', 'z64']);
+  const zoneUptime = Number(ok(root, ['exec', 'z64', '--', 'cat', '/proc/uptime']).stdout.split(' ')[0]);
+  const hostUptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  assert.ok(zoneUptime < 60 && zoneUptime < hostUptime, `zone uptime ${zoneUptime}, host ${hostUptime}`);
+  assert.match(ok(root, ['exec', 'z64', '--', 'cat', '/proc/self/mountinfo']).stdout, /\/proc\/meminfo ro,.* - fuse\.lxcfs /);
+  assert.match(ok(root, ['exec', 'z64', '--', 'head', '-1', '/proc/meminfo']).stdout, /^MemTotal:/);
   ok(root, ['halt', 'z64']);
 });
 

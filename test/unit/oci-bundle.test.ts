@@ -77,6 +77,7 @@ function handPlan(over: Partial<BootPlan> = {}): BootPlan {
     vsyscall: { needed: false, reason: 'test' },
     initctl: false,
     zoneFiles: false,
+    lxcfs: false,
     fixupFamilies: [],
     ...over,
   };
