@@ -40,14 +40,6 @@ for (const dir of ['brands', 'rootfs-recipes']) {
 writeFileSync('dist/yaml-cache.json', JSON.stringify(cache));
 writeFileSync('dist/meta.json', JSON.stringify(result.metafile));
 
-// The uname supervisor (native/uname-shim.c): Node cannot receive a seccomp notify fd
-// or issue its ioctls. Built with the host's C compiler when there is one; without it
-// zonectl falls back to UNAME26 and says so (brands show, doctor).
-{
-  const { spawnSync } = await import('node:child_process');
-  const cc = process.env.CC ?? 'cc';
-  const r = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-o', 'dist/zonectl-uname-shim', 'native/uname-shim.c'], { encoding: 'utf8' });
-  if (r.error !== undefined || r.status !== 0) {
-    process.stderr.write(`build: zonectl-uname-shim not built (${r.error?.message ?? r.stderr.trim()}); lx zones will report UNAME26 kernels\n`);
-  }
-}
+
+// The uname supervisor, compiled for this host.
+await import('./build-native.mjs');
