@@ -9,7 +9,8 @@ import type { Backend, ExecRequest, RuntimeState, ZoneHandle } from '../backend.
 import { buildOciConfig, parseNofileHard, type OciConfig } from './bundle.js';
 import { OciRuntime } from './runtime.js';
 import { personalityPrefix } from './personality.js';
-import { mountProcFiles, removeSupervisor, reviveSupervisor, shimAvailability, shimSocket, startSupervisor, supervisorStatus, writeProcFiles, SHIM_PROGRAM } from './uname-shim.js';
+import { runCapture } from '../../hosts/local.js';
+import { mountProcFiles, removeSupervisor, reviveSupervisor, runtimeSupportsListener, shimAvailability, shimSocket, startSupervisor, supervisorStatus, writeProcFiles, SHIM_PROGRAM } from './uname-shim.js';
 import type { ShimAvailability } from '../../brands/plan.js';
 import type { HelperProcess } from '../backend.js';
 import { testStopPoint } from '../../core/test-hook.js';
@@ -22,7 +23,7 @@ export class LinuxBackend implements Backend {
 
   constructor(
     private readonly stateRoot: string,
-    runtimeProgram: string,
+    private readonly runtimeProgram: string,
   ) {
     this.runtime = new OciRuntime(runtimeProgram, stateRoot);
   }
@@ -105,8 +106,17 @@ export class LinuxBackend implements Backend {
     await removeSupervisor(zone.dir);
   }
 
-  unameShim(): Promise<ShimAvailability> {
-    return shimAvailability();
+  private listenerSupport: Promise<ShimAvailability> | undefined;
+
+  /** The host (supervisor built, kernel) and this runtime (listenerPath) must both do it. */
+  async unameShim(): Promise<ShimAvailability> {
+    const host = await shimAvailability();
+    if (!host.available) return host;
+    this.listenerSupport ??= runCapture([this.runtimeProgram, '--version']).then(
+      (r) => runtimeSupportsListener(this.runtimeProgram, r.stdout),
+      () => ({ available: false, why: `${this.runtimeProgram} not found` }),
+    );
+    return this.listenerSupport;
   }
 
   async helpers(zone: ZoneHandle): Promise<HelperProcess[]> {

@@ -5,7 +5,8 @@
 // receiving the fd and answering the ioctls is decided here.
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { parseRuntimeVersion } from '../../doctor/probes.js';
 import { fileURLToPath } from 'node:url';
 import { ZoneError } from '../../core/errors.js';
 import { runCapture } from '../../hosts/local.js';
@@ -30,6 +31,16 @@ export interface ShimAvailability {
   available: boolean;
   /** Why not, with the fix, for `brands show` and doctor. */
   why: string;
+}
+
+/** Whether a runtime hands the notify fd to listenerPath: runc from 1.1 does (checked
+ * by hand on Debian's 1.1.5); other runtimes are not assumed to. */
+export function runtimeSupportsListener(program: string, versionOutput: string): ShimAvailability {
+  const name = basename(program);
+  const v = parseRuntimeVersion(versionOutput);
+  const m = v === undefined ? null : /^(\d+)\.(\d+)/.exec(v);
+  if (name === 'runc' && m !== null && (Number(m[1]) > 1 || (Number(m[1]) === 1 && Number(m[2]) >= 1))) return { available: true, why: `runc ${v} passes the notify fd` };
+  return { available: false, why: `${name} ${v ?? '(version unknown)'} is not known to pass seccomp notify fds to listenerPath (runc 1.1 or later does)` };
 }
 
 /** Whether exact uname emulation can run here: the supervisor built, and a kernel with
