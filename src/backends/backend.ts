@@ -45,6 +45,14 @@ export interface Backend {
   unameShim(): Promise<ShimAvailability>;
   /** Helper processes a running zone has besides its own (a uname supervisor). */
   helpers(zone: ZoneHandle): Promise<HelperProcess[]>;
+  /** What a running zone uses now (memory, processes, CPU time); undefined if not running. */
+  usage(zone: ZoneHandle): Promise<ZoneUsage | undefined>;
+}
+
+export interface ZoneUsage {
+  memoryBytes?: number;
+  processes?: number;
+  cpuSeconds?: number;
 }
 
 export interface HelperProcess {

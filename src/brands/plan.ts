@@ -9,6 +9,7 @@ import type { Brand } from './brand.js';
 import { eraVersion, needsUname26, parseKernelVersion, uname26Release } from './kernel-version.js';
 import { glibcOlderThan, glibcVersion } from './glibc.js';
 import { release as hostRelease } from 'node:os';
+import { sizeBytes } from '../core/units.js';
 
 export interface BindMount {
   source: string;       // host path
@@ -92,6 +93,32 @@ export interface BootPlan {
   lxcfs: boolean;
   /** The brand's fixup families, in order (which apply is found in the zone root at boot). */
   fixupFamilies: string[];
+  resources: ResourcePlan;
+}
+
+/** The zone's resource caps (zonecfg's capped-memory, capped-cpu, max-processes,
+ * cpu-shares), as the kernel will enforce them. */
+export interface ResourcePlan {
+  memoryBytes?: number;
+  /** CPU time per period, in microseconds (capped-cpu 0.5 = 50000 of 100000). */
+  cpu?: { quota: number; period: number };
+  shares?: number;
+  pids?: number;
+}
+
+export const CPU_PERIOD_US = 100_000;
+
+export function resourcePlan(config: Record<string, string>): ResourcePlan {
+  const r: ResourcePlan = {};
+  const mem = config['capped-memory'];
+  if (mem !== undefined) r.memoryBytes = sizeBytes(mem) as number;
+  const cpu = config['capped-cpu'];
+  if (cpu !== undefined) r.cpu = { quota: Math.round(Number(cpu) * CPU_PERIOD_US), period: CPU_PERIOD_US };
+  const shares = config['cpu-shares'];
+  if (shares !== undefined) r.shares = Number(shares);
+  const pids = config['max-processes'];
+  if (pids !== undefined) r.pids = Number(pids);
+  return r;
 }
 
 /** What the plan needs to know about the installed userland, read from its files. */
@@ -231,5 +258,6 @@ export function buildBootPlan(
     zoneFiles: brand.shims?.['zone-files'] === true,
     lxcfs: brand.shims?.lxcfs === true,
     fixupFamilies: (brand.fixups ?? []).map((f) => f.family),
+    resources: resourcePlan(record.config),
   };
 }

@@ -12,6 +12,7 @@ import { installCommand } from './install-command.js';
 import { brandsCommand, recipesCommand } from './data-commands.js';
 import { doctorCommand } from './doctor-command.js';
 import { ZoneError } from '../core/errors.js';
+import { formatSize } from '../core/units.js';
 import type { ZoneView } from '../core/zone.js';
 import { formatTable, printJson, renderError, say, type OutputMode } from './render.js';
 
@@ -65,7 +66,22 @@ function infoText(v: ZoneView): string {
     }
   }
   for (const h of v.helpers ?? []) lines.push(`helper: ${h.name} (pid ${h.pid}, ${h.rssKb} kB resident)`);
+  if (v.usage !== undefined) lines.push(...usageLines(v));
   return lines.join('\n');
+}
+
+/** Current use against each cap, as `info` prints it. */
+function usageLines(v: ZoneView): string[] {
+  const u = v.usage ?? {};
+  const of = (cap: string | undefined, what: string): string => (cap === undefined ? `${what} (no cap)` : `${what} of ${cap}`);
+  const out: string[] = [];
+  if (u.memoryBytes !== undefined) out.push(`memory in use: ${of(v.config['capped-memory'], formatSize(u.memoryBytes))}`);
+  if (u.processes !== undefined) out.push(`processes: ${of(v.config['max-processes'], String(u.processes))}`);
+  if (u.cpuSeconds !== undefined) {
+    const cap = v.config['capped-cpu'];
+    out.push(`cpu time used: ${u.cpuSeconds.toFixed(2)} s${cap === undefined ? ' (no cap)' : ` (capped at ${cap} CPU)`}`);
+  }
+  return out;
 }
 
 async function confirmDestroy(g: Global, force: boolean, what: string): Promise<void> {

@@ -6,6 +6,7 @@ import { loadBrand, brandNames, type Brand } from '../brands/brand.js';
 import { buildBootPlan, makeBootPlan, type BootPlan } from '../brands/plan.js';
 import { loadRecipe, recipeNames, type Recipe } from '../install/recipe.js';
 import type { ZoneRecord, ZoneStatus } from '../core/zone.js';
+import { formatSize } from '../core/units.js';
 import { formatTable, printJson, type OutputMode } from './render.js';
 import { personalityValue } from '../backends/linux/personality.js';
 import { ociArchitectures } from '../backends/linux/seccomp.js';
@@ -47,6 +48,7 @@ function planText(brand: Brand, plan: BootPlan): string {
     `capabilities: ${plan.capabilities.join(' ')}`,
     `seccomp: allow by default; ${plan.seccomp.errno} for ${plan.seccomp.deny.join(' ')}; filters ${ociArchitectures(process.arch).join(', ')}`,
     `mounts: ${mountsText(plan)}`,
+    `resource caps: ${capsText(plan)}`,
     `install methods: ${brand.install.methods.join(', ')}`,
     `host requirements: ${(brand.requires ?? []).join(', ') || 'none'}`,
   ];
@@ -71,6 +73,17 @@ function kernelNote(plan: BootPlan): string {
   const why = k.shimWhy === undefined ? '' : `; no exact uname here: ${k.shimWhy}`;
   if (k.exact) return ` (kernel-version ${k.requested}${why})`;
   return ` (kernel-version ${k.requested}: UNAME26 makes it 2.6.(host minor + 60), not the exact string${why})`;
+}
+
+function capsText(plan: BootPlan): string {
+  const r = plan.resources;
+  const caps = [
+    ...(r.memoryBytes === undefined ? [] : [`memory ${formatSize(r.memoryBytes)} (with swap)`]),
+    ...(r.cpu === undefined ? [] : [`cpu ${r.cpu.quota / r.cpu.period} (${r.cpu.quota} us per ${r.cpu.period} us)`]),
+    ...(r.shares === undefined ? [] : [`cpu-shares ${r.shares}`]),
+    ...(r.pids === undefined ? [] : [`processes ${r.pids}`]),
+  ];
+  return caps.length === 0 ? 'none (capped-memory, capped-cpu, max-processes, cpu-shares)' : caps.join(', ');
 }
 
 function mountsText(plan: BootPlan): string {

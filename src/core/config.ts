@@ -4,6 +4,7 @@ import { isAbsolute, posix } from 'node:path';
 import { ZoneError } from './errors.js';
 import { printable } from './zone.js';
 import { parseKernelVersion } from '../brands/kernel-version.js';
+import { sizeBytes } from './units.js';
 
 interface KeySpec {
   describe: string;
@@ -14,6 +15,13 @@ interface KeySpec {
 }
 
 const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/** A size with a unit (binary, as zonecfg), normalized to bytes, at least `min`. */
+function sizeCheck(v: string, min: number): { ok: string } | { bad: string } {
+  const bytes = sizeBytes(v);
+  if (bytes === undefined) return { bad: 'must be a size such as 512M or 2G' };
+  return bytes < min ? { bad: `must be at least ${min / 2 ** 20}M` } : { ok: v.toUpperCase() };
+}
 
 function oneOf(...allowed: string[]): KeySpec['check'] {
   return (v) => (allowed.includes(v) ? { ok: v } : { bad: `must be one of ${allowed.join(', ')}` });
@@ -48,6 +56,25 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
       const k = parseKernelVersion(v);
       return 'bad' in k ? k : { ok: v };
     },
+  },
+  'capped-memory': {
+    describe: 'memory the zone may use, as zonecfg capped-memory physical (e.g. 512M, 2G); over it, its processes are OOM-killed',
+    check: (v) => sizeCheck(v, 4 * 2 ** 20),
+  },
+  'capped-cpu': {
+    describe: "CPUs the zone may use, as zonecfg capped-cpu ncpus (1.5 = 150% of one CPU)",
+    check: (v) => {
+      if (!/^\d+(\.\d{1,2})?$/.test(v) || Number(v) < 0.01) return { bad: 'must be a number of CPUs such as 0.5, 1 or 1.5 (at least 0.01)' };
+      return { ok: String(Number(v)) };
+    },
+  },
+  'max-processes': {
+    describe: 'processes and threads the zone may have at once (zonecfg max-processes)',
+    check: (v) => (/^\d+$/.test(v) && Number(v) >= 2 ? { ok: String(Number(v)) } : { bad: 'must be a whole number, at least 2' }),
+  },
+  'cpu-shares': {
+    describe: "the zone's share of CPU time against other zones when the CPUs are busy (zonecfg cpu-shares; default 1024)",
+    check: (v) => (/^\d+$/.test(v) && Number(v) >= 2 && Number(v) <= 262144 ? { ok: String(Number(v)) } : { bad: 'must be a whole number from 2 to 262144' }),
   },
   runtime: {
     describe: 'OCI runtime for Linux zones: runc (default) or crun',

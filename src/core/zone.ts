@@ -65,6 +65,8 @@ export interface ZoneView {
   userland?: InstalledUserland;
   /** Helper processes of a running zone (its uname supervisor), with their memory. */
   helpers?: Array<{ name: string; pid: number; rssKb: number }>;
+  /** What a running zone uses now, from its cgroups (`info` only). */
+  usage?: { memoryBytes?: number; processes?: number; cpuSeconds?: number };
 }
 
 // illumos (zonecfg): letters, digits, '-', '_', '.', starting with a letter or digit,

@@ -84,8 +84,12 @@ async function withHelpers(ctx: Context, v: ZoneView, record: ZoneRecord, status
 export async function zoneInfo(ctx: Context, name: string): Promise<ZoneView> {
   const { record, status } = await ctx.store.read(name);
   if (!mayHaveRuntime(status.state)) return view(record, status);
-  const rt = await ctx.backendFor(record, status).state(ctx.handle(name));
-  return withHelpers(ctx, view(record, { ...status, state: reconcile(status.state, rt) }), record, status);
+  const backend = ctx.backendFor(record, status);
+  const rt = await backend.state(ctx.handle(name));
+  const v = await withHelpers(ctx, view(record, { ...status, state: reconcile(status.state, rt) }), record, status);
+  if (!isRunningLike(v.state)) return v;
+  const usage = await backend.usage(ctx.handle(name));
+  return usage === undefined ? v : { ...v, usage };
 }
 
 /** Every zone as the host sees it now. A zone whose files cannot be read goes to

@@ -79,6 +79,7 @@ function handPlan(over: Partial<BootPlan> = {}): BootPlan {
     zoneFiles: false,
     lxcfs: false,
     fixupFamilies: [],
+    resources: {},
     ...over,
   };
 }

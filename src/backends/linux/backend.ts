@@ -12,7 +12,8 @@ import { personalityPrefix } from './personality.js';
 import { runCapture } from '../../hosts/local.js';
 import { mountProcFiles, removeSupervisor, reviveSupervisor, runtimeSupportsListener, shimAvailability, shimSocket, startSupervisor, supervisorStatus, writeProcFiles, SHIM_PROGRAM } from './uname-shim.js';
 import type { ShimAvailability } from '../../brands/plan.js';
-import type { HelperProcess } from '../backend.js';
+import type { HelperProcess, ZoneUsage } from '../backend.js';
+import { zoneUsage } from './cgroup-usage.js';
 import { testStopPoint } from '../../core/test-hook.js';
 
 const POLL_MS = 100;
@@ -117,6 +118,11 @@ export class LinuxBackend implements Backend {
       () => ({ available: false, why: `${this.runtimeProgram} not found` }),
     );
     return this.listenerSupport;
+  }
+
+  async usage(zone: ZoneHandle): Promise<ZoneUsage | undefined> {
+    const pid = Number((await readFile(join(this.bundleDir(zone), 'init.pid'), 'utf8').catch(() => '')).trim());
+    return Number.isInteger(pid) && pid > 0 ? zoneUsage(pid) : undefined;
   }
 
   async helpers(zone: ZoneHandle): Promise<HelperProcess[]> {

@@ -1,7 +1,7 @@
 // The OCI runtime bundle (config.json) for a zone, built from its BootPlan. Defaults
 // follow runc's own `runc spec`: the same masked and read-only paths, device set and
 // mounts, so a zone is as confined as a container users already trust.
-import type { BootPlan } from '../../brands/plan.js';
+import type { BootPlan, ResourcePlan } from '../../brands/plan.js';
 import { ociSeccomp, type OciSeccomp } from './seccomp.js';
 
 export interface OciMount {
@@ -31,10 +31,31 @@ export interface OciConfig {
     cgroupsPath: string;
     maskedPaths: string[];
     readonlyPaths: string[];
-    resources: { devices: Array<{ allow: boolean; access: string }> };
+    resources: OciResources;
     seccomp: OciSeccomp;
   };
   annotations: Record<string, string>;
+}
+
+export interface OciResources {
+  devices: Array<{ allow: boolean; access: string }>;
+  memory?: { limit: number; swap: number };
+  cpu?: { quota?: number; period?: number; shares?: number };
+  pids?: { limit: number };
+}
+
+/** The zone's caps as OCI resources; the runtime writes them to cgroup v1 or v2 files
+ * (runc converts shares to cpu.weight and swap to memory.swap.max on v2). */
+export function ociResources(r: ResourcePlan): OciResources {
+  const out: OciResources = { devices: [{ allow: false, access: 'rwm' }] };
+  // swap = limit: memory and swap together may not pass the cap, so a zone over it is
+  // OOM-killed instead of pushing the host into swap.
+  if (r.memoryBytes !== undefined) out.memory = { limit: r.memoryBytes, swap: r.memoryBytes };
+  if (r.cpu !== undefined || r.shares !== undefined) {
+    out.cpu = { ...(r.cpu === undefined ? {} : { quota: r.cpu.quota, period: r.cpu.period }), ...(r.shares === undefined ? {} : { shares: r.shares }) };
+  }
+  if (r.pids !== undefined) out.pids = { limit: r.pids };
+  return out;
 }
 
 export const MASKED_PATHS = [
@@ -124,7 +145,7 @@ export function buildOciConfig(plan: BootPlan, stateRoot: string, limits: HostLi
       cgroupsPath: cgroupsPath(stateRoot, plan.zone),
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,
-      resources: { devices: [{ allow: false, access: 'rwm' }] },
+      resources: ociResources(plan.resources),
       seccomp: ociSeccomp(plan.seccomp, hostArch, listenerPath),
     },
     annotations: { 'org.zonectl.zone': plan.zone, 'org.zonectl.brand': plan.brand },
