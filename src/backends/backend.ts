@@ -47,6 +47,14 @@ export interface Backend {
   helpers(zone: ZoneHandle): Promise<HelperProcess[]>;
   /** What a running zone uses now (memory, processes, CPU time); undefined if not running. */
   usage(zone: ZoneHandle): Promise<ZoneUsage | undefined>;
+  /** The addresses a running zone's own interfaces have (none on the host's stack). */
+  addresses(zone: ZoneHandle): Promise<ZoneAddress[]>;
+}
+
+export interface ZoneAddress {
+  /** CIDR, e.g. 10.88.0.2/16. */
+  address: string;
+  bridge: string;
 }
 
 export interface ZoneUsage {

@@ -2,7 +2,7 @@
 // backend-neutral description that a backend turns into its own mechanism.
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { configValue } from '../core/config.js';
+import { configValue, parseForward, type PortForward } from '../core/config.js';
 import { signalNumber } from '../core/signals.js';
 import { userlandRoot, type InitSpec, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
 import type { Brand } from './brand.js';
@@ -10,6 +10,7 @@ import { eraVersion, needsUname26, parseKernelVersion, uname26Release } from './
 import { glibcOlderThan, glibcVersion } from './glibc.js';
 import { release as hostRelease } from 'node:os';
 import { sizeBytes } from '../core/units.js';
+import { ZoneError } from '../core/errors.js';
 
 export interface BindMount {
   source: string;       // host path
@@ -94,6 +95,8 @@ export interface BootPlan {
   /** The brand's fixup families, in order (which apply is found in the zone root at boot). */
   fixupFamilies: string[];
   resources: ResourcePlan;
+  /** Set when the zone has its own interface on a bridge (CNI). */
+  net?: NetPlan;
 }
 
 /** The zone's resource caps (zonecfg's capped-memory, capped-cpu, max-processes,
@@ -119,6 +122,32 @@ export function resourcePlan(config: Record<string, string>): ResourcePlan {
   const pids = config['max-processes'];
   if (pids !== undefined) r.pids = Number(pids);
   return r;
+}
+
+/** A zone's own network on a host bridge (ip-type exclusive with net-address). */
+export interface NetPlan {
+  bridge: string;
+  subnet: string;
+  /** A fixed address; absent: the next free one of the subnet. */
+  address?: string;
+  forwards: PortForward[];
+}
+
+export function netPlan(config: Record<string, string>, zone: string): NetPlan | undefined {
+  const address = config['net-address'];
+  if (address === undefined) return undefined;
+  if (configValue(config, 'ip-type') === 'shared') {
+    throw new ZoneError('invalid-config', `zone "${zone}" has net-address but ip-type shared: a zone on the host's stack has no interface of its own`, {
+      zone,
+      hint: `zonectl configure ${zone} --unset net-address, or --set ip-type=exclusive`,
+    });
+  }
+  return {
+    bridge: configValue(config, 'net-bridge') as string,
+    subnet: configValue(config, 'net-subnet') as string,
+    ...(address === 'auto' ? {} : { address }),
+    forwards: (config['net-forward'] ?? '').split(',').filter((f) => f !== '').map((f) => parseForward(f) as PortForward),
+  };
 }
 
 /** What the plan needs to know about the installed userland, read from its files. */
@@ -234,6 +263,7 @@ export function buildBootPlan(
   const arch = status.userland?.arch ?? hostArch;
   const kernelVersion = brand.shims?.['kernel-version'] === true ? zoneAttribute(record, status, 'kernel-version') : undefined;
   const shimmed = kernelVersion !== undefined && facts.unameShim?.available === true;
+  const net = netPlan(record.config, record.name);
   const personality = personalityFor(brand, arch, kernelVersion, hostArch, shimmed);
   return {
     zone: record.name,
@@ -259,5 +289,6 @@ export function buildBootPlan(
     lxcfs: brand.shims?.lxcfs === true,
     fixupFamilies: (brand.fixups ?? []).map((f) => f.family),
     resources: resourcePlan(record.config),
+    ...(net === undefined ? {} : { net }),
   };
 }

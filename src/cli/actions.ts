@@ -66,6 +66,7 @@ function infoText(v: ZoneView): string {
     }
   }
   for (const h of v.helpers ?? []) lines.push(`helper: ${h.name} (pid ${h.pid}, ${h.rssKb} kB resident)`);
+  for (const a of v.addresses ?? []) lines.push(`address: ${a.address} on ${a.bridge}`);
   if (v.usage !== undefined) lines.push(...usageLines(v));
   return lines.join('\n');
 }

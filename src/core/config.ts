@@ -16,6 +16,26 @@ interface KeySpec {
 
 const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
+function ipv4(v: string): boolean {
+  const parts = v.split('.');
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
+}
+
+export interface PortForward {
+  host: number;
+  zone: number;
+  protocol: 'tcp' | 'udp';
+}
+
+/** "8080:80", "5353:53/udp". */
+export function parseForward(text: string): PortForward | undefined {
+  const m = /^(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/.exec(text.trim());
+  if (m === null) return undefined;
+  const [host, zone] = [Number(m[1]), Number(m[2])];
+  if (host < 1 || host > 65535 || zone < 1 || zone > 65535) return undefined;
+  return { host, zone, protocol: (m[3] ?? 'tcp') as 'tcp' | 'udp' };
+}
+
 /** A size with a unit (binary, as zonecfg), normalized to bytes, at least `min`. */
 function sizeCheck(v: string, min: number): { ok: string } | { bad: string } {
   const bytes = sizeBytes(v);
@@ -76,6 +96,27 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     describe: "the zone's share of CPU time against other zones when the CPUs are busy (zonecfg cpu-shares; default 1024)",
     check: (v) => (/^\d+$/.test(v) && Number(v) >= 2 && Number(v) <= 262144 ? { ok: String(Number(v)) } : { bad: 'must be a whole number from 2 to 262144' }),
   },
+  'net-address': {
+    describe: "with ip-type exclusive: the zone's address on its bridge, 'auto' (from net-subnet's pool) or A.B.C.D",
+    check: (v) => (v === 'auto' || ipv4(v) ? { ok: v } : { bad: "must be 'auto' or an IPv4 address such as 10.88.0.5" }),
+  },
+  'net-subnet': {
+    describe: 'the bridge network zones get addresses from (default 10.88.0.0/16); the bridge is its first address',
+    check: (v) => {
+      const [addr, len] = v.split('/');
+      return addr !== undefined && ipv4(addr) && /^\d+$/.test(len ?? '') && Number(len) >= 8 && Number(len) <= 30
+        ? { ok: v }
+        : { bad: 'must be an IPv4 network such as 10.88.0.0/16 (prefix 8 to 30)' };
+    },
+  },
+  'net-bridge': {
+    describe: 'the host bridge the zone joins (default zonectl0)',
+    check: (v) => (/^[a-z][a-z0-9_-]{0,14}$/.test(v) ? { ok: v } : { bad: 'must be an interface name: a letter, then letters, digits, - or _, at most 15' }),
+  },
+  'net-forward': {
+    describe: 'ports forwarded from the host to the zone: HOSTPORT:ZONEPORT[/udp], comma-separated',
+    check: (v) => (v.split(',').every((f) => parseForward(f) !== undefined) ? { ok: v } : { bad: 'must be HOSTPORT:ZONEPORT[/tcp|/udp], comma-separated, ports 1 to 65535' }),
+  },
   runtime: {
     describe: 'OCI runtime for Linux zones: runc (default) or crun',
     check: oneOf('runc', 'crun'),
@@ -84,6 +125,8 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
 
 export const CONFIG_DEFAULTS: Record<string, string> = {
   autoboot: 'false',
+  'net-subnet': '10.88.0.0/16',
+  'net-bridge': 'zonectl0',
   'ip-type': 'exclusive',
   runtime: 'runc',
 };

@@ -67,6 +67,8 @@ export interface ZoneView {
   helpers?: Array<{ name: string; pid: number; rssKb: number }>;
   /** What a running zone uses now, from its cgroups (`info` only). */
   usage?: { memoryBytes?: number; processes?: number; cpuSeconds?: number };
+  /** A running zone's own addresses (CIDR) and the bridge each is on. */
+  addresses?: Array<{ address: string; bridge: string }>;
 }
 
 // illumos (zonecfg): letters, digits, '-', '_', '.', starting with a letter or digit,

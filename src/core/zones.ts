@@ -88,8 +88,8 @@ export async function zoneInfo(ctx: Context, name: string): Promise<ZoneView> {
   const rt = await backend.state(ctx.handle(name));
   const v = await withHelpers(ctx, view(record, { ...status, state: reconcile(status.state, rt) }), record, status);
   if (!isRunningLike(v.state)) return v;
-  const usage = await backend.usage(ctx.handle(name));
-  return usage === undefined ? v : { ...v, usage };
+  const [usage, addresses] = await Promise.all([backend.usage(ctx.handle(name)), backend.addresses(ctx.handle(name))]);
+  return { ...v, ...(usage === undefined ? {} : { usage }), ...(addresses.length === 0 ? {} : { addresses }) };
 }
 
 /** Every zone as the host sees it now. A zone whose files cannot be read goes to

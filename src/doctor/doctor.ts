@@ -4,6 +4,7 @@
 import { procRoot, readKconfig } from '../core/host-abi.js';
 import { shimAvailability } from '../backends/linux/uname-shim.js';
 import { LXCFS_PROC, lxcfsBinds } from '../brands/prepare.js';
+import { cniPath } from '../backends/linux/cni.js';
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
@@ -349,6 +350,20 @@ async function lxcfsCheck(): Promise<DoctorCheck> {
   };
 }
 
+/** CNI plugins, for zones with their own network (net-address). */
+async function cniCheck(): Promise<DoctorCheck> {
+  const title = 'CNI plugins (zone networks)';
+  const path = cniPath();
+  const iptables = await which('iptables');
+  if (path !== undefined && iptables !== undefined) return { id: 'cni', title, status: 'ok', detail: `${path} (bridge, host-local, portmap, firewall); ${iptables}` };
+  const missing = [...(path === undefined ? ['CNI plugins'] : []), ...(iptables === undefined ? ['iptables'] : [])];
+  return {
+    id: 'cni', title, status: 'warn',
+    detail: `no ${missing.join(' or ')}: zones with net-address cannot boot; others have loopback or the host's stack`,
+    fix: 'apt-get install containernetworking-plugins iptables',
+  };
+}
+
 function rootCheck(): DoctorCheck {
   const uid = process.getuid?.();
   const title = 'root privileges';
@@ -387,7 +402,7 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
   const cmdline = cmdlineRaw ?? '';
   const crun = crunRt ?? selectedRt;
 
-  const [cg, namespaces, userns, overlay, seccomp, busybox, tools, shim, lxcfs] = await Promise.all([
+  const [cg, namespaces, userns, overlay, seccomp, busybox, tools, shim, lxcfs, cni] = await Promise.all([
     guard('cgroup', 'cgroup layout', () => cgroupCheck(mountinfo), (check) => ({ layout: 'unknown' as CgroupLayout, check })),
     guard('namespaces', 'Namespaces', namespacesCheck, (c) => c),
     guard('userns', 'User namespaces', usernsCheck, (c) => c),
@@ -397,6 +412,7 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
     guard('install-tools', 'install tools', installToolsCheck, (c) => c),
     guard('uname-shim', 'exact uname for lx zones', unameShimCheck, (c) => c),
     guard('lxcfs', 'LXCFS (/proc of lx zones)', lxcfsCheck, (c) => c),
+    guard('cni', 'CNI plugins (zone networks)', cniCheck, (c) => c),
   ]);
   const ia = ia32Check(isX64, kconfig, cmdline);
   const vs = vsyscallCheck(isX64, maps, cmdline, kconfig?.text);
@@ -415,6 +431,7 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
     tools,
     shim,
     lxcfs,
+    cni,
     rootCheck(),
   ];
 

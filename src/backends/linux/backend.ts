@@ -6,13 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { writeJsonAtomic } from '../../core/atomic.js';
 import type { BootPlan } from '../../brands/plan.js';
 import type { Backend, ExecRequest, RuntimeState, ZoneHandle } from '../backend.js';
-import { buildOciConfig, parseNofileHard, type OciConfig } from './bundle.js';
+import { buildOciConfig, hostWideId, parseNofileHard, type OciConfig } from './bundle.js';
+import { cniAdd, cniDel, readCniState } from './cni.js';
 import { OciRuntime } from './runtime.js';
 import { personalityPrefix } from './personality.js';
 import { runCapture } from '../../hosts/local.js';
 import { mountProcFiles, removeSupervisor, reviveSupervisor, runtimeSupportsListener, shimAvailability, shimSocket, startSupervisor, supervisorStatus, writeProcFiles, SHIM_PROGRAM } from './uname-shim.js';
 import type { ShimAvailability } from '../../brands/plan.js';
-import type { HelperProcess, ZoneUsage } from '../backend.js';
+import type { HelperProcess, ZoneAddress, ZoneUsage } from '../backend.js';
 import { zoneUsage } from './cgroup-usage.js';
 import { testStopPoint } from '../../core/test-hook.js';
 
@@ -48,19 +49,24 @@ export class LinuxBackend implements Backend {
   private async launch(zone: ZoneHandle, plan: BootPlan, createOnly: boolean): Promise<void> {
     const shim = plan.kernel.shim;
     const bundle = await this.writeBundle(this.bundleDir(zone), plan, undefined, shim === undefined ? undefined : shimSocket(zone.dir));
-    // With the uname shim: its supervisor listens before the runtime starts the zone,
-    // and /proc's files are bound between create and start, before init runs.
+    // Work between runc create and start, before the zone's init runs: /proc files for
+    // the uname shim (whose supervisor listens before create), the network through CNI.
+    const staged = shim !== undefined || plan.net !== undefined;
     const procFiles = shim === undefined ? [] : await writeProcFiles(zone.dir, shim);
-    if (shim !== undefined) {
-      await startSupervisor(zone.dir, zone.name, shim);
-      testStopPoint('boot-shim');
-    }
     const start = async (): Promise<void> => {
-      const created = shim !== undefined || createOnly;
-      await this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), created, personalityPrefix(plan.personality));
-      if (shim === undefined) return;
+      if (shim !== undefined) {
+        // A supervisor per attempt: one whose zone went away has exited.
+        await startSupervisor(zone.dir, zone.name, shim);
+        testStopPoint('boot-shim');
+      }
+      await this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), staged || createOnly, personalityPrefix(plan.personality));
+      if (!staged) return;
       const pid = Number((await readFile(join(bundle, 'init.pid'), 'utf8')).trim());
-      await mountProcFiles(pid, zone.name, procFiles);
+      if (shim !== undefined) await mountProcFiles(pid, zone.name, procFiles);
+      if (plan.net !== undefined) {
+        await cniAdd(zone.dir, zone.name, plan.net, hostWideId(this.stateRoot, zone.name), `/proc/${pid}/ns/net`);
+        testStopPoint('boot-net');
+      }
       if (!createOnly) await this.runtime.startCreated(zone.name);
     };
     try {
@@ -71,6 +77,7 @@ export class LinuxBackend implements Backend {
       // more. Checked only on failure, to spare every boot a runtime call.
       if ((await this.runtime.state(zone.name)) === 'absent') throw e;
       await this.runtime.delete(zone.name);
+      await cniDel(zone.dir, zone.name);
       await start();
     }
   }
@@ -105,6 +112,8 @@ export class LinuxBackend implements Backend {
   async halt(zone: ZoneHandle): Promise<void> {
     await this.runtime.delete(zone.name);
     await removeSupervisor(zone.dir);
+    // After the runtime: the plugins release the address and forwards on the host.
+    await cniDel(zone.dir, zone.name);
   }
 
   private listenerSupport: Promise<ShimAvailability> | undefined;
@@ -118,6 +127,12 @@ export class LinuxBackend implements Backend {
       () => ({ available: false, why: `${this.runtimeProgram} not found` }),
     );
     return this.listenerSupport;
+  }
+
+  async addresses(zone: ZoneHandle): Promise<ZoneAddress[]> {
+    const state = await readCniState(zone.dir);
+    const bridge = state?.confList.plugins.find((p) => p.type === 'bridge')?.bridge;
+    return (state?.result?.ips ?? []).map((ip) => ({ address: ip.address, bridge: typeof bridge === 'string' ? bridge : '?' }));
   }
 
   async usage(zone: ZoneHandle): Promise<ZoneUsage | undefined> {

@@ -94,8 +94,12 @@ function fnv1a(text: string): string {
 
 /** A cgroup path unique per state root, so two zonectl roots (tests, users) never share one. */
 export function cgroupsPath(stateRoot: string, zone: string): string {
-  const tag = fnv1a(stateRoot);
-  return `/zonectl/${tag}-${zone}`;
+  return `/zonectl/${fnv1a(stateRoot)}-${zone}`;
+}
+
+/** The zone's identity for host-wide bookkeeping (CNI address leases): unique per state root. */
+export function hostWideId(stateRoot: string, zone: string): string {
+  return `zonectl-${fnv1a(stateRoot)}-${zone}`;
 }
 
 export interface HostLimits {
