@@ -8,6 +8,7 @@ import { configureZone, createZone, deleteZone, listZones, zoneInfo } from '../c
 import { execInZone, loginZone } from '../core/enter.js';
 import { bootZone, haltZone, readyZone, rebootZone, shutdownZone } from '../core/lifecycle.js';
 import { uninstallZone } from '../core/install.js';
+import { cloneZone, rollbackZone, snapshotCreate, snapshotDelete, snapshotList } from '../core/storage-verbs.js';
 import { installCommand } from './install-command.js';
 import { brandsCommand, recipesCommand } from './data-commands.js';
 import { doctorCommand } from './doctor-command.js';
@@ -152,18 +153,51 @@ export async function installAction(g: Global, args: InstallArgs): Promise<void>
   showZone(g, v, `zone ${v.name} installed`);
 }
 
-export async function uninstallAction(g: Global, name: string, force: boolean): Promise<void> {
+export async function uninstallAction(g: Global, name: string, force: boolean, promoteClones = false): Promise<void> {
   const ctx = contextOf(g);
   await ctx.store.read(name);
   await confirmDestroy(g, force, `uninstall zone ${name}`);
-  await uninstallZone(ctx, name);
+  await uninstallZone(ctx, name, promoteClones);
   showZone(g, await zoneInfo(ctx, name), `zone ${name} uninstalled`);
 }
 
-export async function deleteAction(g: Global, name: string, force: boolean): Promise<void> {
-  await deleteZone(contextOf(g), name, force);
+export async function deleteAction(g: Global, name: string, force: boolean, promoteClones = false): Promise<void> {
+  await deleteZone(contextOf(g), name, force, promoteClones);
   if (g.json) printJson({ name, deleted: true });
   else say(modeOf(g), `zone ${name} deleted`);
+}
+
+export async function cloneAction(g: Global, source: string, target: string): Promise<void> {
+  const ctx = contextOf(g);
+  const t0 = Date.now();
+  await cloneZone(ctx, source, target);
+  showZone(g, await zoneInfo(ctx, target), `zone ${target} cloned from ${source} in ${Date.now() - t0} ms`);
+}
+
+export async function snapshotAction(g: Global, zone: string, action: string, snap: string | undefined): Promise<void> {
+  const ctx = contextOf(g);
+  if (action === 'list') {
+    const list = await snapshotList(ctx, zone);
+    if (g.json) printJson(list);
+    else say(modeOf(g), formatTable(['SNAPSHOT', 'CREATED', 'HOLDS'], list.map((s) => [s.name, s.createdAt, formatSize(s.bytes)])));
+    return;
+  }
+  if (snap === undefined) throw new ZoneError('usage', `snapshot ${action} needs a snapshot name`, { zone, hint: `zonectl snapshot ${zone} ${action} NAME` });
+  if (action === 'create') {
+    const s = await snapshotCreate(ctx, zone, snap);
+    if (g.json) printJson(s);
+    else say(modeOf(g), `snapshot ${zone}@${snap} created (${formatSize(s.bytes)} of changes)`);
+    return;
+  }
+  const freed = await snapshotDelete(ctx, zone, snap);
+  if (g.json) printJson({ name: snap, deleted: true, layersFreed: freed });
+  else say(modeOf(g), `snapshot ${zone}@${snap} deleted${freed > 0 ? ` (${freed} layers freed)` : ''}`);
+}
+
+export async function rollbackAction(g: Global, zone: string, snap: string): Promise<void> {
+  const ctx = contextOf(g);
+  await rollbackZone(ctx, zone, snap);
+  showZone(g, await zoneInfo(ctx, zone), `zone ${zone} rolled back to ${snap}`);
 }
 
 export type LifecycleVerb = 'ready' | 'boot' | 'halt' | 'reboot';

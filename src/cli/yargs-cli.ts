@@ -147,14 +147,41 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
     .command(
       'uninstall <name>',
       "remove a zone's userland (installed -> configured)",
-      (y) => zoneArg(y).option('force', { alias: 'F', type: 'boolean', default: false, describe: 'do not ask' }),
-      run((a, g) => act.uninstallAction(g, need(a, 'name'), bool(a, 'force'))),
+      (y) =>
+        zoneArg(y)
+          .option('force', { alias: 'F', type: 'boolean', default: false, describe: 'do not ask' })
+          .option('promote-clones', { type: 'boolean', default: false, describe: 'make zones cloned from this one independent first' }),
+      run((a, g) => act.uninstallAction(g, need(a, 'name'), bool(a, 'force'), bool(a, 'promoteClones'))),
     )
     .command(
       'delete <name>',
       "remove a zone's configuration (-F: halt and uninstall it first)",
-      (y) => zoneArg(y).option('force', { alias: 'F', type: 'boolean', default: false, describe: 'also halt and uninstall' }),
-      run((a, g) => act.deleteAction(g, need(a, 'name'), bool(a, 'force'))),
+      (y) =>
+        zoneArg(y)
+          .option('force', { alias: 'F', type: 'boolean', default: false, describe: 'also halt and uninstall' })
+          .option('promote-clones', { type: 'boolean', default: false, describe: 'make zones cloned from this one independent first' }),
+      run((a, g) => act.deleteAction(g, need(a, 'name'), bool(a, 'force'), bool(a, 'promoteClones'))),
+    )
+    .command(
+      'clone <source> <target>',
+      'make zone TARGET from installed zone SOURCE (copy-on-write: constant time), with its own identity',
+      (y) => y.positional('source', { type: 'string', demandOption: true }).positional('target', { type: 'string', demandOption: true }),
+      run((a, g) => act.cloneAction(g, need(a, 'source'), need(a, 'target'))),
+    )
+    .command(
+      'snapshot <name> <action> [snap]',
+      'snapshots of a halted zone: create SNAP, list, delete SNAP (read-only, copy-on-write)',
+      (y) =>
+        zoneArg(y)
+          .positional('action', { type: 'string', choices: ['create', 'list', 'delete'], demandOption: true })
+          .positional('snap', { type: 'string', describe: 'snapshot name' }),
+      run((a, g) => act.snapshotAction(g, need(a, 'name'), need(a, 'action'), str(a, 'snap'))),
+    )
+    .command(
+      'rollback <name> <snap>',
+      "put a halted zone's root back exactly as it was at snapshot SNAP",
+      (y) => zoneArg(y).positional('snap', { type: 'string', demandOption: true }),
+      run((a, g) => act.rollbackAction(g, need(a, 'name'), need(a, 'snap'))),
     )
     .command('ready <name>', "set up the zone's namespaces without starting init", (y) => zoneArg(y), lifecycle('ready'))
     .command('boot <name>', 'start the zone (its init runs on after zonectl returns)', (y) => zoneArg(y), lifecycle('boot'))

@@ -14,6 +14,7 @@ import { withZone } from './transition.js';
 import { zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneStatus } from './zone.js';
 import { makeBootPlan, type BootPlan } from '../brands/plan.js';
 import { testStopPoint } from './test-hook.js';
+import { assertNoClones, removeLayeredRoot } from './storage-verbs.js';
 import { hostVsyscallMode, VSYSCALL_FIX } from './host-abi.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
 import { chooseArch, loadRecipe, recipeNames } from '../install/recipe.js';
@@ -185,9 +186,12 @@ export async function installZone(ctx: Context, name: string, req: InstallReques
 }
 
 /** Removes the userland and returns the zone to configured. */
-export function uninstallZone(ctx: Context, name: string): Promise<void> {
+export function uninstallZone(ctx: Context, name: string, promoteClones = false): Promise<void> {
   return withZone(ctx, name, 'uninstall', async (z) => {
+    // Refused before anything changes: clones that depend on this zone are named.
+    await assertNoClones(ctx, name, promoteClones);
     await z.moveTo('incomplete', { operation: 'uninstall' });
+    await removeLayeredRoot(ctx, z.record);
     await rm(zoneRoot(z.record.zonepath), { recursive: true, force: true });
     const dir = ctx.store.dir(name);
     for (const f of ['bundle', 'console.log', 'runtime.log']) await rm(`${dir}/${f}`, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { loadBrand, type Brand } from '../brands/brand.js';
 import { makeBootPlan, type BootPlan } from '../brands/plan.js';
 import { prepareUserland } from '../brands/prepare.js';
 import { assertIa32, assertVsyscall } from './host-abi.js';
+import { ensureRoot } from './storage-verbs.js';
 
 async function planFor(ctx: Context, z: LockedZone): Promise<{ plan: BootPlan; brand: Brand }> {
   const brand = await loadBrand(z.record.brand);
@@ -19,6 +20,8 @@ async function planFor(ctx: Context, z: LockedZone): Promise<{ plan: BootPlan; b
 async function start(ctx: Context, z: LockedZone, createOnly: boolean): Promise<void> {
   const name = z.record.name;
   const fromReady = z.status.state === 'ready';
+  // A layered root is mounted (after a host reboot) and any interrupted step finished.
+  if (!fromReady) await ensureRoot(ctx, z.record);
   const { plan, brand } = await planFor(ctx, z);
   const runtime = fromReady ? (z.status.runtime ?? ctx.runtimeFor(z.record)) : ctx.runtimeFor(z.record);
   const backend = ctx.backend(runtime);

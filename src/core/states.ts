@@ -14,7 +14,10 @@ export type Verb =
   | 'reboot'
   | 'exec'
   | 'login'
-  | 'delete';
+  | 'delete'
+  | 'clone'
+  | 'snapshot'
+  | 'rollback';
 
 interface Rule {
   from: readonly ZoneState[];
@@ -75,6 +78,21 @@ const RULES: Record<Verb, Rule> = {
     from: ['running'],
     needs: 'login needs a running zone',
     fix: (s) => (s === 'installed' || s === 'ready' ? 'zonectl boot %z first' : undefined),
+  },
+  clone: {
+    from: ['installed'],
+    needs: 'clone needs an installed zone that is not running (as zoneadm clone)',
+    fix: (s) => (RUNNING_LIKE.includes(s) ? 'zonectl halt %z (or shutdown) first' : s === 'configured' ? 'zonectl install %z first' : undefined),
+  },
+  snapshot: {
+    from: ['installed'],
+    needs: 'snapshots are taken of an installed zone that is not running',
+    fix: (s) => (RUNNING_LIKE.includes(s) ? 'zonectl halt %z (or shutdown) first' : undefined),
+  },
+  rollback: {
+    from: ['installed'],
+    needs: 'rollback needs an installed zone that is not running',
+    fix: (s) => (RUNNING_LIKE.includes(s) ? 'zonectl halt %z (or shutdown) first' : undefined),
   },
   delete: {
     from: ['configured'],

@@ -8,6 +8,7 @@ import { isRunningLike } from './states.js';
 import { withZone } from './transition.js';
 import { validateZoneName, zoneRoot, type ZoneRecord, type ZoneStatus, type ZoneView } from './zone.js';
 import { loadBrand } from '../brands/brand.js';
+import { assertNoClones, removeLayeredRoot } from './storage-verbs.js';
 
 export function view(record: ZoneRecord, status: ZoneStatus): ZoneView {
   const v: ZoneView = {
@@ -121,7 +122,7 @@ export async function listZones(ctx: Context, onBroken: (name: string, e: unknow
 }
 
 /** Removes a zone's configuration; with force, halts and uninstalls it first. */
-export async function deleteZone(ctx: Context, name: string, force: boolean): Promise<void> {
+export async function deleteZone(ctx: Context, name: string, force: boolean, promoteClones = false): Promise<void> {
   await withZone(
     ctx,
     name,
@@ -134,12 +135,14 @@ export async function deleteZone(ctx: Context, name: string, force: boolean): Pr
           hint: `zonectl uninstall -F ${name} first, or zonectl delete -F ${name} to halt, uninstall and delete it`,
         });
       }
+      await assertNoClones(ctx, name, promoteClones);
       if (isRunningLike(state)) {
         await z.moveTo('down', { operation: 'delete' });
         await ctx.backendFor(z.record, z.status).halt(ctx.handle(name));
       }
       if (state !== 'configured') {
         await z.moveTo('incomplete', { operation: 'delete' });
+        await removeLayeredRoot(ctx, z.record);
         await rm(zoneRoot(z.record.zonepath), { recursive: true, force: true });
       }
       await ctx.store.destroy(name);

@@ -12,7 +12,7 @@ test('bridge with host-local, firewall, and portmap only when ports are forwarde
   const list = confList(plan as NonNullable<typeof plan>);
   assert.equal(list.plugins.map((p) => p.type), ['bridge', 'firewall', 'portmap']);
   assert.is(list.name, 'zonectl-zonectl0');
-  assert.equal((list.plugins[0] as { ipam: unknown }).ipam, { type: 'host-local', ranges: [[{ subnet: '10.88.0.0/16' }]], routes: [{ dst: '0.0.0.0/0' }] });
+  assert.equal((list.plugins[0] as unknown as { ipam: unknown }).ipam, { type: 'host-local', ranges: [[{ subnet: '10.88.0.0/16' }]], routes: [{ dst: '0.0.0.0/0' }] });
   const plain = confList(netPlan({ 'net-address': '10.88.0.9' }, 'z') as NonNullable<typeof plan>);
   assert.equal(plain.plugins.map((p) => p.type), ['bridge', 'firewall']);
 });

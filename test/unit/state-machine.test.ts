@@ -19,6 +19,11 @@ const EXPECTED: Record<Verb, readonly ZoneState[]> = {
   login: ['running'],
   delete: ['configured'],
   configure: ['configured', 'installed', 'ready', 'running'],
+  // zoneadm clone needs the source installed and not running; snapshots and
+  // rollbacks (zfs on illumos) are made of a halted zone here.
+  clone: ['installed'],
+  snapshot: ['installed'],
+  rollback: ['installed'],
 };
 
 const VERBS = Object.keys(EXPECTED) as Verb[];

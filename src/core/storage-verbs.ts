@@ -1,0 +1,253 @@
+// clone, snapshot, rollback, and what delete and uninstall must do for layered roots.
+// The overlay driver (src/storage/layers.ts) makes clone and snapshot constant-time;
+// these verbs hold the zones' locks, check states and write the zone records.
+import { lstat, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Context } from './context.js';
+import { ZoneError } from './errors.js';
+import { withZone, type LockedZone } from './transition.js';
+import { validateZoneName, zoneRoot, type ZoneRecord, type ZoneStatus } from './zone.js';
+import { resolveInRoot } from '../install/root-path.js';
+import {
+  collectLayers,
+  frozen,
+  layersDir,
+  overlayFromPlain,
+  readStorage,
+  removeOverlay,
+  removeStorageRecord,
+  settle,
+  transition,
+  writeStorage,
+  type Paths,
+  type ZoneStorage,
+} from '../storage/layers.js';
+import { runCapture } from '../hosts/local.js';
+
+function pathsOf(ctx: Context, record: ZoneRecord): Paths {
+  return { zonepath: record.zonepath, zoneDir: ctx.store.dir(record.name), stateRoot: ctx.store.root, zone: record.name };
+}
+
+/** Overlay layering needs the zonepath on the state root's filesystem (layers move by rename). */
+async function sameFilesystem(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([lstat(a).catch(() => undefined), lstat(b).catch(() => undefined)]);
+  return x !== undefined && y !== undefined && x.dev === y.dev;
+}
+
+/** A zone's storage, made layered if it was a plain directory, settled and mounted. */
+async function layered(ctx: Context, z: LockedZone): Promise<ZoneStorage> {
+  const p = pathsOf(ctx, z.record);
+  if (z.status.userland?.inPlace !== undefined) {
+    throw new ZoneError('refused', `zone "${z.record.name}" uses ${z.status.userland.inPlace} in place: zonectl does not layer a directory it does not own`, {
+      zone: z.record.name,
+    });
+  }
+  const current = await readStorage(p.zoneDir);
+  if (current !== undefined) return settle(p, current);
+  if (!(await sameFilesystem(z.record.zonepath, ctx.store.root))) {
+    throw new ZoneError('refused', `zone "${z.record.name}": its zonepath ${z.record.zonepath} is on another filesystem than the state root ${ctx.store.root}, so its root cannot be layered`, {
+      zone: z.record.name,
+      hint: 'keep zonepaths under the state root for copy-on-write clones and snapshots',
+    });
+  }
+  return transition(p, overlayFromPlain(p));
+}
+
+/** Nothing written since the last freeze: no new layer is needed. */
+async function upperIsEmpty(p: Paths): Promise<boolean> {
+  return (await readdir(join(p.zonepath, 'upper')).catch(() => ['?'])).length === 0;
+}
+
+/** Before anything reads or runs a zone's root: a journaled step finished, the overlay mounted. */
+export async function ensureRoot(ctx: Context, record: ZoneRecord): Promise<void> {
+  const p = pathsOf(ctx, record);
+  const s = await readStorage(p.zoneDir);
+  if (s !== undefined) await settle(p, s);
+}
+
+/** Gives a clone its own identity, as zoneadm's -u unconfiguring would: its own host
+ * name where the source's was written, a new machine-id at first boot, ssh host keys
+ * regenerated. */
+async function unconfigure(root: string, from: string, to: string): Promise<void> {
+  const hostname = await resolveInRoot(root, 'etc/hostname');
+  if (hostname !== undefined && (await lstat(hostname)).isFile() && (await readFile(hostname, 'utf8')).trim() === from) {
+    await writeFile(hostname, `${to}\n`);
+  }
+  const hosts = await resolveInRoot(root, 'etc/hosts');
+  if (hosts !== undefined && (await lstat(hosts)).isFile()) {
+    const word = new RegExp(`(?<=\\s)${from.replaceAll('.', '\\.')}(?=\\s|$)`, 'gm');
+    const text = await readFile(hosts, 'utf8');
+    if (word.test(text)) await writeFile(hosts, text.replace(word, to));
+  }
+  for (const f of ['etc/machine-id', 'var/lib/dbus/machine-id']) {
+    const real = await resolveInRoot(root, f);
+    // An empty machine-id makes systemd generate one at boot; a symlink stays as it is.
+    if (real !== undefined && (await lstat(real)).isFile()) await writeFile(real, '');
+  }
+  const ssh = await resolveInRoot(root, 'etc/ssh');
+  if (ssh !== undefined) {
+    for (const f of await readdir(ssh).catch(() => [] as string[])) {
+      if (/^ssh_host_.*key(\.pub)?$/.test(f)) await rm(join(ssh, f), { force: true });
+    }
+  }
+}
+
+/** The source's configuration, less what names the source itself: its host name,
+ * and a fixed address (two zones cannot hold one; the clone takes the next free). */
+function cloneConfig(config: Record<string, string>): Record<string, string> {
+  const out = { ...config };
+  delete out.hostname;
+  if (out['net-address'] !== undefined && out['net-address'] !== 'auto') out['net-address'] = 'auto';
+  return out;
+}
+
+export async function cloneZone(ctx: Context, source: string, target: string): Promise<void> {
+  validateZoneName(target);
+  if (await ctx.store.exists(target)) throw new ZoneError('exists', `zone "${target}" already exists`, { zone: target });
+  await withZone(ctx, source, 'clone', async (z) => {
+    // Freeze the source's changes into a layer both zones share from now on.
+    const p = pathsOf(ctx, z.record);
+    const before = await layered(ctx, z);
+    const src = (await upperIsEmpty(p)) ? before : await transition(p, frozen(p, before));
+    const record: ZoneRecord = {
+      name: target,
+      brand: z.record.brand,
+      zonepath: ctx.store.defaultZonepath(target),
+      config: cloneConfig(z.record.config),
+      createdAt: new Date().toISOString(),
+    };
+    // Incomplete until its root is mounted and unconfigured: a crash leaves a zone
+    // that `zonectl uninstall -F` and `delete` remove.
+    const status: ZoneStatus = { state: 'incomplete', since: record.createdAt, operation: 'clone' };
+    await ctx.store.create(record, status);
+    const tp = pathsOf(ctx, record);
+    const mine: ZoneStorage = { driver: 'overlay', layers: [...src.layers], snapshots: [], origin: source, pending: { step: 'reset-upper' } };
+    await transition(tp, mine);
+    await unconfigure(zoneRoot(record.zonepath), z.record.config.hostname ?? source, target);
+    const userland = z.status.userland === undefined ? undefined : { ...z.status.userland, installedAt: new Date().toISOString() };
+    await ctx.store.writeStatus(target, { state: 'installed', since: new Date().toISOString(), ...(userland === undefined ? {} : { userland }) });
+  });
+}
+
+export interface SnapshotView {
+  name: string;
+  createdAt: string;
+  /** Bytes in the layer the snapshot added (the changes since the one before it). */
+  bytes: number;
+}
+
+async function duBytes(dir: string): Promise<number> {
+  const r = await runCapture(['du', '-sb', dir]);
+  return Number(r.stdout.split('\t')[0] ?? 0) || 0;
+}
+
+export async function snapshotCreate(ctx: Context, zone: string, name: string): Promise<SnapshotView> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) throw new ZoneError('usage', `snapshot name "${name}": letters, digits, '-', '_', '.', at most 64`, { zone });
+  return withZone(ctx, zone, 'snapshot', async (z) => {
+    const p = pathsOf(ctx, z.record);
+    const s = await layered(ctx, z);
+    if (s.snapshots.some((x) => x.name === name)) throw new ZoneError('exists', `zone "${zone}" already has a snapshot "${name}"`, { zone });
+    const next = (await upperIsEmpty(p)) ? { ...s } : frozen(p, s);
+    const createdAt = new Date().toISOString();
+    next.snapshots = [...s.snapshots, { name, createdAt, layers: [...next.layers] }];
+    const done = await transition(p, next);
+    return { name, createdAt, bytes: next.pending === undefined ? 0 : await duBytes(join(layersDir(ctx.store.root), done.layers[0] as string)) };
+  });
+}
+
+export async function snapshotList(ctx: Context, zone: string): Promise<SnapshotView[]> {
+  await ctx.store.read(zone);
+  const s = await readStorage(ctx.store.dir(zone));
+  const out: SnapshotView[] = [];
+  let previousTop: string | undefined;
+  for (const snap of s?.snapshots ?? []) {
+    // What it holds is the layer it added; a snapshot with no changes since the one
+    // before it added none.
+    const top = snap.layers[0] as string;
+    const bytes = top === previousTop ? 0 : await duBytes(join(layersDir(ctx.store.root), top));
+    out.push({ name: snap.name, createdAt: snap.createdAt, bytes });
+    previousTop = top;
+  }
+  return out;
+}
+
+/** Every zone's state directory, for finding which layers are still named. */
+async function allZoneDirs(ctx: Context): Promise<string[]> {
+  return (await ctx.store.names()).map((n) => ctx.store.dir(n));
+}
+
+export async function snapshotDelete(ctx: Context, zone: string, name: string): Promise<number> {
+  return withZone(ctx, zone, 'configure', async (z) => {
+    const p = pathsOf(ctx, z.record);
+    const s = await readStorage(p.zoneDir);
+    if (s === undefined || !s.snapshots.some((x) => x.name === name)) throw new ZoneError('not-found', `zone "${zone}" has no snapshot "${name}"`, { zone, hint: `zonectl snapshot ${zone} list` });
+    await writeStorage(p.zoneDir, { ...s, snapshots: s.snapshots.filter((x) => x.name !== name) });
+    // Its layers go only when nothing else (the zone's stack, another snapshot, a clone) names them.
+    return collectLayers(ctx.store.root, await allZoneDirs(ctx));
+  });
+}
+
+export async function rollbackZone(ctx: Context, zone: string, name: string): Promise<void> {
+  await withZone(ctx, zone, 'rollback', async (z) => {
+    const p = pathsOf(ctx, z.record);
+    const s = await readStorage(p.zoneDir);
+    const snap = s?.snapshots.find((x) => x.name === name);
+    if (s === undefined || snap === undefined) throw new ZoneError('not-found', `zone "${zone}" has no snapshot "${name}"`, { zone, hint: `zonectl snapshot ${zone} list` });
+    // The snapshot's layers are read-only: dropping the upper gives back the root exactly.
+    await transition(p, { ...s, layers: [...snap.layers], pending: { step: 'reset-upper' } });
+    await collectLayers(ctx.store.root, await allZoneDirs(ctx));
+  });
+}
+
+/** Zones cloned from `zone` that still name it as their origin. */
+export async function clonesOf(ctx: Context, zone: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const n of await ctx.store.names()) if ((await readStorage(ctx.store.dir(n)))?.origin === zone) out.push(n);
+  return out;
+}
+
+/** Makes clones independent of their origin: they keep the layers they share (layers
+ * belong to no zone), only the dependency is dropped. */
+export async function promoteClones(ctx: Context, clones: string[]): Promise<void> {
+  for (const c of clones) {
+    const dir = ctx.store.dir(c);
+    const s = await readStorage(dir);
+    if (s === undefined) continue;
+    const next: ZoneStorage = { ...s };
+    delete next.origin;
+    await writeStorage(dir, next);
+  }
+}
+
+/** Refuses to remove a zone others were cloned from, unless they are promoted first. */
+export async function assertNoClones(ctx: Context, zone: string, promote: boolean): Promise<void> {
+  const clones = await clonesOf(ctx, zone);
+  if (clones.length === 0) return;
+  if (promote) {
+    await promoteClones(ctx, clones);
+    return;
+  }
+  throw new ZoneError('refused', `zone "${zone}" has clones that depend on it: ${clones.join(', ')}`, {
+    zone,
+    hint: `add --promote-clones to make them independent first`,
+  });
+}
+
+/** What uninstall does for a layered root: unmount, drop the upper, forget the stack,
+ * collect layers nobody names any more. */
+export async function removeLayeredRoot(ctx: Context, record: ZoneRecord): Promise<void> {
+  const p = pathsOf(ctx, record);
+  if ((await readStorage(p.zoneDir)) === undefined) return;
+  await removeOverlay(p);
+  await removeStorageRecord(p.zoneDir);
+  await collectLayers(ctx.store.root, await allZoneDirs(ctx));
+}
+
+/** Which driver a state root gets, for doctor: overlay where the kernel has it and
+ * the filesystem can hold an upper layer. */
+export async function storageDriverFor(stateRoot: string): Promise<{ driver: string; why: string }> {
+  const fs = await statfs(stateRoot).catch(() => undefined);
+  const OVERLAYFS_MAGIC = 0x794c7630;
+  if (fs !== undefined && fs.type === OVERLAYFS_MAGIC) return { driver: 'none', why: `${stateRoot} is itself on overlayfs, which cannot hold an upper layer` };
+  return { driver: 'overlay', why: 'clones and snapshots are overlayfs layers (constant time), moved by rename within the state root' };
+}

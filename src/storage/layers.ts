@@ -1,0 +1,191 @@
+// Copy-on-write zone roots on overlayfs. A zone's root may be a stack: read-only
+// layers (directories under STATE_ROOT/layers, shared by clones and snapshots) under
+// the zone's own writable upper directory, merged at ZONEPATH/root. Freezing the upper
+// into a new layer is a rename, so clone and snapshot take constant time whatever the
+// zone's size, and a rollback is dropping the upper.
+//
+// Every change is journaled: storage.json (in the zone's state directory) is written
+// with the new stack and the step still to do *before* the filesystem changes, and
+// each step is idempotent, so `settle` finishes whatever a crash interrupted.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../core/atomic.js';
+import { ZoneError } from '../core/errors.js';
+import { runCapture } from '../hosts/local.js';
+import { testStopPoint } from '../core/test-hook.js';
+
+export interface Snapshot {
+  name: string;
+  createdAt: string;
+  /** The layer stack at the time, top first. */
+  layers: string[];
+}
+
+export interface ZoneStorage {
+  driver: 'overlay' | 'copy';
+  /** Read-only layers under the upper, top first (overlay). */
+  layers: string[];
+  snapshots: Snapshot[];
+  /** The zone this one was cloned from, while it has not been promoted. */
+  origin?: string;
+  /** A step journaled but maybe not done: `settle` completes it. */
+  pending?: Pending;
+}
+
+export type Pending =
+  /** The directory `from` (a zone's plain root or its upper) becomes layer `to`. */
+  | { step: 'freeze'; from: string; to: string }
+  /** The upper and work directories are emptied (rollback, clone target). */
+  | { step: 'reset-upper' };
+
+const FILE = 'storage.json';
+
+export function layersDir(stateRoot: string): string {
+  return join(stateRoot, 'layers');
+}
+
+export function newLayerId(): string {
+  return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+}
+
+export async function readStorage(zoneDir: string): Promise<ZoneStorage | undefined> {
+  const text = await readFile(join(zoneDir, FILE), 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as ZoneStorage);
+}
+
+export function writeStorage(zoneDir: string, s: ZoneStorage): Promise<void> {
+  return writeJsonAtomic(join(zoneDir, FILE), s);
+}
+
+export async function removeStorageRecord(zoneDir: string): Promise<void> {
+  await rm(join(zoneDir, FILE), { force: true });
+}
+
+export interface Paths {
+  zonepath: string;
+  zoneDir: string;
+  stateRoot: string;
+  zone: string;
+}
+
+const root = (p: Paths): string => join(p.zonepath, 'root');
+const upper = (p: Paths): string => join(p.zonepath, 'upper');
+const work = (p: Paths): string => join(p.zonepath, 'work');
+
+async function mountPoints(): Promise<Set<string>> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  return new Set(info.split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m !== ''));
+}
+
+export async function isMounted(path: string): Promise<boolean> {
+  return (await mountPoints()).has(path);
+}
+
+export async function unmountRoot(p: Paths): Promise<void> {
+  if (!(await isMounted(root(p)))) return;
+  const r = await runCapture(['umount', root(p)]);
+  if (r.code !== 0) throw new ZoneError('runtime', `zone "${p.zone}": cannot unmount ${root(p)}: ${r.stderr.trim()}`, { zone: p.zone });
+}
+
+/** Mounts the merged root of an overlay zone if it is not mounted (after a host reboot,
+ * or a step that unmounted it). */
+export async function mountRoot(p: Paths, s: ZoneStorage): Promise<void> {
+  if (s.driver !== 'overlay' || (await isMounted(root(p)))) return;
+  await mkdir(root(p), { recursive: true, mode: 0o755 });
+  const lower = s.layers.map((l) => join(layersDir(p.stateRoot), l)).join(':');
+  const opts = `lowerdir=${lower},upperdir=${upper(p)},workdir=${work(p)}`;
+  const r = await runCapture(['mount', '-t', 'overlay', 'overlay', '-o', opts, root(p)]);
+  if (r.code !== 0) {
+    throw new ZoneError('runtime', `zone "${p.zone}": cannot mount its overlay root: ${r.stderr.trim()}`, {
+      zone: p.zone,
+      hint: 'zonectl doctor shows whether overlayfs is available',
+    });
+  }
+}
+
+/** Finishes a journaled step, then makes sure the root is mounted. Idempotent. */
+export async function settle(p: Paths, s: ZoneStorage): Promise<ZoneStorage> {
+  const pending = s.pending;
+  if (pending !== undefined) {
+    await unmountRoot(p);
+    if (pending.step === 'freeze') {
+      const to = join(layersDir(p.stateRoot), pending.to);
+      if (existsSync(pending.from) && !existsSync(to)) {
+        await mkdir(layersDir(p.stateRoot), { recursive: true, mode: 0o700 });
+        try {
+          await rename(pending.from, to);
+        } catch (e) {
+          throw new ZoneError('runtime', `zone "${p.zone}": cannot move ${pending.from} into the layer store: ${(e as Error).message}`, {
+            zone: p.zone,
+            hint: 'overlay zones need their zonepath on the same filesystem as the state root; set storage-driver=copy for this zone',
+          });
+        }
+      }
+    }
+    // After a freeze, and for reset-upper: an empty upper and work directory.
+    await rm(upper(p), { recursive: true, force: true });
+    await rm(work(p), { recursive: true, force: true });
+    const next: ZoneStorage = { ...s };
+    delete next.pending;
+    await writeStorage(p.zoneDir, next);
+    s = next;
+  }
+  if (s.driver === 'overlay') {
+    await mkdir(upper(p), { recursive: true, mode: 0o755 });
+    await mkdir(work(p), { recursive: true, mode: 0o700 });
+    await mountRoot(p, s);
+  }
+  return s;
+}
+
+/** Journals `next` (with its pending step), then settles it. */
+export async function transition(p: Paths, next: ZoneStorage): Promise<ZoneStorage> {
+  await writeStorage(p.zoneDir, next);
+  testStopPoint('storage-step');
+  return settle(p, next);
+}
+
+/** The zone's storage as it is now; a plain zone (installed into a directory) yields
+ * its first overlay state, journaled: its root frozen as the bottom layer. */
+export function overlayFromPlain(p: Paths): ZoneStorage {
+  const id = newLayerId();
+  return { driver: 'overlay', layers: [id], snapshots: [], pending: { step: 'freeze', from: root(p), to: id } };
+}
+
+/** Freezes the upper of an overlay zone into a new top layer. */
+export function frozen(p: Paths, s: ZoneStorage): ZoneStorage {
+  const id = newLayerId();
+  return { ...s, layers: [id, ...s.layers], pending: { step: 'freeze', from: upper(p), to: id } };
+}
+
+/** Every layer some zone's stack or snapshot still names. */
+export async function layersInUse(stateRoot: string, zoneDirs: string[]): Promise<Set<string>> {
+  const used = new Set<string>();
+  for (const dir of zoneDirs) {
+    const s = await readStorage(dir);
+    for (const l of s?.layers ?? []) used.add(l);
+    for (const snap of s?.snapshots ?? []) for (const l of snap.layers) used.add(l);
+    if (s?.pending?.step === 'freeze') used.add(s.pending.to);
+  }
+  return used;
+}
+
+/** Removes layers no zone or snapshot names any more; returns how many. */
+export async function collectLayers(stateRoot: string, zoneDirs: string[]): Promise<number> {
+  const used = await layersInUse(stateRoot, zoneDirs);
+  let n = 0;
+  for (const l of await readdir(layersDir(stateRoot)).catch(() => [] as string[])) {
+    if (used.has(l)) continue;
+    await rm(join(layersDir(stateRoot), l), { recursive: true, force: true });
+    n++;
+  }
+  return n;
+}
+
+/** Unmounts an overlay zone and removes its upper, work and root mount point. */
+export async function removeOverlay(p: Paths): Promise<void> {
+  await unmountRoot(p);
+  for (const d of [upper(p), work(p)]) await rm(d, { recursive: true, force: true });
+}
