@@ -3,8 +3,8 @@
 import { runDoctor } from '../doctor/doctor.js';
 import { formatTable, printJson, type OutputMode } from './render.js';
 
-export async function doctorCommand(runtime: string | undefined, mode: OutputMode): Promise<number> {
-  const report = await runDoctor(runtime === undefined ? {} : { runtime });
+export async function doctorCommand(runtime: string | undefined, stateRoot: string, mode: OutputMode): Promise<number> {
+  const report = await runDoctor({ stateRoot, ...(runtime === undefined ? {} : { runtime }) });
   if (mode.json) {
     printJson(report);
   } else if (!mode.quiet) {

@@ -117,6 +117,10 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     describe: 'ports forwarded from the host to the zone: HOSTPORT:ZONEPORT[/udp], comma-separated',
     check: (v) => (v.split(',').every((f) => parseForward(f) !== undefined) ? { ok: v } : { bad: 'must be HOSTPORT:ZONEPORT[/tcp|/udp], comma-separated, ports 1 to 65535' }),
   },
+  'storage-driver': {
+    describe: 'how clones and snapshots are made: auto (btrfs on btrfs, else overlay layers, else copies), overlay, btrfs or copy; fixed at the first clone or snapshot',
+    check: oneOf('auto', 'overlay', 'btrfs', 'copy'),
+  },
   runtime: {
     describe: 'OCI runtime for Linux zones: runc (default) or crun',
     check: oneOf('runc', 'crun'),

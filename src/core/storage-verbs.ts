@@ -1,56 +1,40 @@
 // clone, snapshot, rollback, and what delete and uninstall must do for layered roots.
 // The overlay driver (src/storage/layers.ts) makes clone and snapshot constant-time;
 // these verbs hold the zones' locks, check states and write the zone records.
-import { lstat, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { ZoneError } from './errors.js';
 import { withZone, type LockedZone } from './transition.js';
 import { validateZoneName, zoneRoot, type ZoneRecord, type ZoneStatus } from './zone.js';
 import { resolveInRoot } from '../install/root-path.js';
-import {
-  collectLayers,
-  frozen,
-  layersDir,
-  overlayFromPlain,
-  readStorage,
-  removeOverlay,
-  removeStorageRecord,
-  settle,
-  transition,
-  writeStorage,
-  type Paths,
-  type ZoneStorage,
-} from '../storage/layers.js';
+import { chooseDriver, settle, transition } from '../storage/driver.js';
+import { readStorage, removeStorageRecord, writeStorage, type Paths, type ZoneStorage } from '../storage/journal.js';
+import { collectLayers, frozen, layersDir, overlayFromPlain, removeOverlay } from '../storage/overlay.js';
+import { dropTree, snapshotPath, toSubvolume } from '../storage/tree.js';
 import { runCapture } from '../hosts/local.js';
 
 function pathsOf(ctx: Context, record: ZoneRecord): Paths {
   return { zonepath: record.zonepath, zoneDir: ctx.store.dir(record.name), stateRoot: ctx.store.root, zone: record.name };
 }
 
-/** Overlay layering needs the zonepath on the state root's filesystem (layers move by rename). */
-async function sameFilesystem(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([lstat(a).catch(() => undefined), lstat(b).catch(() => undefined)]);
-  return x !== undefined && y !== undefined && x.dev === y.dev;
-}
-
-/** A zone's storage, made layered if it was a plain directory, settled and mounted. */
+/** A zone's storage, adopted by its driver if it was a plain directory (the driver is
+ * chosen then, and stays), any interrupted step finished, the root mounted. */
 async function layered(ctx: Context, z: LockedZone): Promise<ZoneStorage> {
   const p = pathsOf(ctx, z.record);
   if (z.status.userland?.inPlace !== undefined) {
-    throw new ZoneError('refused', `zone "${z.record.name}" uses ${z.status.userland.inPlace} in place: zonectl does not layer a directory it does not own`, {
+    throw new ZoneError('refused', `zone "${z.record.name}" uses ${z.status.userland.inPlace} in place: zonectl does not snapshot or clone a directory it does not own`, {
       zone: z.record.name,
     });
   }
   const current = await readStorage(p.zoneDir);
   if (current !== undefined) return settle(p, current);
-  if (!(await sameFilesystem(z.record.zonepath, ctx.store.root))) {
-    throw new ZoneError('refused', `zone "${z.record.name}": its zonepath ${z.record.zonepath} is on another filesystem than the state root ${ctx.store.root}, so its root cannot be layered`, {
-      zone: z.record.name,
-      hint: 'keep zonepaths under the state root for copy-on-write clones and snapshots',
-    });
-  }
-  return transition(p, overlayFromPlain(p));
+  const { driver } = await chooseDriver(z.record.zonepath, ctx.store.root, z.record.config['storage-driver']);
+  if (driver === 'overlay') return transition(p, overlayFromPlain(p));
+  if (driver === 'btrfs') await toSubvolume(p);
+  const s: ZoneStorage = { driver, layers: [], snapshots: [] };
+  await writeStorage(p.zoneDir, s);
+  return s;
 }
 
 /** Nothing written since the last freeze: no new layer is needed. */
@@ -105,10 +89,10 @@ export async function cloneZone(ctx: Context, source: string, target: string): P
   validateZoneName(target);
   if (await ctx.store.exists(target)) throw new ZoneError('exists', `zone "${target}" already exists`, { zone: target });
   await withZone(ctx, source, 'clone', async (z) => {
-    // Freeze the source's changes into a layer both zones share from now on.
     const p = pathsOf(ctx, z.record);
     const before = await layered(ctx, z);
-    const src = (await upperIsEmpty(p)) ? before : await transition(p, frozen(p, before));
+    // overlay: the source's changes frozen into a layer both zones share from now on.
+    const src = before.driver !== 'overlay' || (await upperIsEmpty(p)) ? before : await transition(p, frozen(p, before));
     const record: ZoneRecord = {
       name: target,
       brand: z.record.brand,
@@ -116,12 +100,16 @@ export async function cloneZone(ctx: Context, source: string, target: string): P
       config: cloneConfig(z.record.config),
       createdAt: new Date().toISOString(),
     };
-    // Incomplete until its root is mounted and unconfigured: a crash leaves a zone
-    // that `zonectl uninstall -F` and `delete` remove.
+    // Incomplete until its root is made and unconfigured: a crash leaves a zone that
+    // `zonectl delete -F` removes.
     const status: ZoneStatus = { state: 'incomplete', since: record.createdAt, operation: 'clone' };
     await ctx.store.create(record, status);
     const tp = pathsOf(ctx, record);
-    const mine: ZoneStorage = { driver: 'overlay', layers: [...src.layers], snapshots: [], origin: source, pending: { step: 'reset-upper' } };
+    const mine: ZoneStorage =
+      src.driver === 'overlay'
+        ? { driver: 'overlay', layers: [...src.layers], snapshots: [], origin: source, pending: { step: 'reset-upper' } }
+        : // A subvolume snapshot or a copy: independent of the source once made.
+          { driver: src.driver, layers: [], snapshots: [], pending: { step: 'make-tree', from: zoneRoot(z.record.zonepath), to: zoneRoot(record.zonepath), readonly: false } };
     await transition(tp, mine);
     await unconfigure(zoneRoot(record.zonepath), z.record.config.hostname ?? source, target);
     const userland = z.status.userland === undefined ? undefined : { ...z.status.userland, installedAt: new Date().toISOString() };
@@ -147,8 +135,13 @@ export async function snapshotCreate(ctx: Context, zone: string, name: string): 
     const p = pathsOf(ctx, z.record);
     const s = await layered(ctx, z);
     if (s.snapshots.some((x) => x.name === name)) throw new ZoneError('exists', `zone "${zone}" already has a snapshot "${name}"`, { zone });
-    const next = (await upperIsEmpty(p)) ? { ...s } : frozen(p, s);
     const createdAt = new Date().toISOString();
+    if (s.driver !== 'overlay') {
+      const path = snapshotPath(p, name);
+      await transition(p, { ...s, snapshots: [...s.snapshots, { name, createdAt, path }], pending: { step: 'make-tree', from: zoneRoot(z.record.zonepath), to: path, readonly: true } });
+      return { name, createdAt, bytes: await duBytes(path) };
+    }
+    const next = (await upperIsEmpty(p)) ? { ...s } : frozen(p, s);
     next.snapshots = [...s.snapshots, { name, createdAt, layers: [...next.layers] }];
     const done = await transition(p, next);
     return { name, createdAt, bytes: next.pending === undefined ? 0 : await duBytes(join(layersDir(ctx.store.root), done.layers[0] as string)) };
@@ -163,7 +156,11 @@ export async function snapshotList(ctx: Context, zone: string): Promise<Snapshot
   for (const snap of s?.snapshots ?? []) {
     // What it holds is the layer it added; a snapshot with no changes since the one
     // before it added none.
-    const top = snap.layers[0] as string;
+    if (snap.path !== undefined) {
+      out.push({ name: snap.name, createdAt: snap.createdAt, bytes: await duBytes(snap.path) });
+      continue;
+    }
+    const top = (snap.layers ?? [])[0] as string;
     const bytes = top === previousTop ? 0 : await duBytes(join(layersDir(ctx.store.root), top));
     out.push({ name: snap.name, createdAt: snap.createdAt, bytes });
     previousTop = top;
@@ -181,7 +178,13 @@ export async function snapshotDelete(ctx: Context, zone: string, name: string): 
     const p = pathsOf(ctx, z.record);
     const s = await readStorage(p.zoneDir);
     if (s === undefined || !s.snapshots.some((x) => x.name === name)) throw new ZoneError('not-found', `zone "${zone}" has no snapshot "${name}"`, { zone, hint: `zonectl snapshot ${zone} list` });
-    await writeStorage(p.zoneDir, { ...s, snapshots: s.snapshots.filter((x) => x.name !== name) });
+    const snap = s.snapshots.find((x) => x.name === name);
+    const rest = { ...s, snapshots: s.snapshots.filter((x) => x.name !== name) };
+    if (snap?.path !== undefined) {
+      await transition(p, { ...rest, pending: { step: 'drop-tree', path: snap.path } });
+      return 1;
+    }
+    await writeStorage(p.zoneDir, rest);
     // Its layers go only when nothing else (the zone's stack, another snapshot, a clone) names them.
     return collectLayers(ctx.store.root, await allZoneDirs(ctx));
   });
@@ -193,8 +196,13 @@ export async function rollbackZone(ctx: Context, zone: string, name: string): Pr
     const s = await readStorage(p.zoneDir);
     const snap = s?.snapshots.find((x) => x.name === name);
     if (s === undefined || snap === undefined) throw new ZoneError('not-found', `zone "${zone}" has no snapshot "${name}"`, { zone, hint: `zonectl snapshot ${zone} list` });
+    if (snap.path !== undefined) {
+      // A writable tree made from the read-only snapshot replaces the root.
+      await transition(p, { ...s, pending: { step: 'restore', from: snap.path } });
+      return;
+    }
     // The snapshot's layers are read-only: dropping the upper gives back the root exactly.
-    await transition(p, { ...s, layers: [...snap.layers], pending: { step: 'reset-upper' } });
+    await transition(p, { ...s, layers: [...(snap.layers ?? [])], pending: { step: 'reset-upper' } });
     await collectLayers(ctx.store.root, await allZoneDirs(ctx));
   });
 }
@@ -237,17 +245,13 @@ export async function assertNoClones(ctx: Context, zone: string, promote: boolea
  * collect layers nobody names any more. */
 export async function removeLayeredRoot(ctx: Context, record: ZoneRecord): Promise<void> {
   const p = pathsOf(ctx, record);
-  if ((await readStorage(p.zoneDir)) === undefined) return;
-  await removeOverlay(p);
+  const s = await readStorage(p.zoneDir);
+  if (s === undefined) return;
+  if (s.driver === 'overlay') await removeOverlay(p);
+  else {
+    for (const snap of s.snapshots) if (snap.path !== undefined) await dropTree(s.driver, snap.path, record.name);
+    await dropTree(s.driver, zoneRoot(record.zonepath), record.name);
+  }
   await removeStorageRecord(p.zoneDir);
   await collectLayers(ctx.store.root, await allZoneDirs(ctx));
-}
-
-/** Which driver a state root gets, for doctor: overlay where the kernel has it and
- * the filesystem can hold an upper layer. */
-export async function storageDriverFor(stateRoot: string): Promise<{ driver: string; why: string }> {
-  const fs = await statfs(stateRoot).catch(() => undefined);
-  const OVERLAYFS_MAGIC = 0x794c7630;
-  if (fs !== undefined && fs.type === OVERLAYFS_MAGIC) return { driver: 'none', why: `${stateRoot} is itself on overlayfs, which cannot hold an upper layer` };
-  return { driver: 'overlay', why: 'clones and snapshots are overlayfs layers (constant time), moved by rename within the state root' };
 }

@@ -5,11 +5,12 @@ import { procRoot, readKconfig } from '../core/host-abi.js';
 import { shimAvailability } from '../backends/linux/uname-shim.js';
 import { LXCFS_PROC, lxcfsBinds } from '../brands/prepare.js';
 import { cniPath } from '../backends/linux/cni.js';
+import { chooseDriver } from '../storage/driver.js';
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { machine, release, type } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { BUSYBOX_PACKAGE, findStaticBusybox } from '../install/host-busybox.js';
 import {
@@ -364,6 +365,15 @@ async function cniCheck(): Promise<DoctorCheck> {
   };
 }
 
+/** Which storage driver the state root's zones get for clones and snapshots. */
+async function storageCheck(stateRoot: string): Promise<DoctorCheck> {
+  const title = 'clone and snapshot storage';
+  const zones = join(stateRoot, 'zones');
+  const dir = existsSync(zones) ? zones : existsSync(stateRoot) ? stateRoot : dirname(stateRoot);
+  const c = await chooseDriver(dir, existsSync(stateRoot) ? stateRoot : dir);
+  return { id: 'storage', title, status: 'ok', detail: `${c.driver} for ${stateRoot}: ${c.why}` };
+}
+
 function rootCheck(): DoctorCheck {
   const uid = process.getuid?.();
   const title = 'root privileges';
@@ -384,7 +394,7 @@ async function guard<T>(id: string, title: string, probe: () => Promise<T>, fall
   }
 }
 
-export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorReport> {
+export async function runDoctor(opts?: { runtime?: string; stateRoot?: string }): Promise<DoctorReport> {
   const selected = opts?.runtime ?? 'runc';
   const kernel = release();
   const isX64 = process.arch === 'x64';
@@ -402,7 +412,7 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
   const cmdline = cmdlineRaw ?? '';
   const crun = crunRt ?? selectedRt;
 
-  const [cg, namespaces, userns, overlay, seccomp, busybox, tools, shim, lxcfs, cni] = await Promise.all([
+  const [cg, namespaces, userns, overlay, seccomp, busybox, tools, shim, lxcfs, cni, storage] = await Promise.all([
     guard('cgroup', 'cgroup layout', () => cgroupCheck(mountinfo), (check) => ({ layout: 'unknown' as CgroupLayout, check })),
     guard('namespaces', 'Namespaces', namespacesCheck, (c) => c),
     guard('userns', 'User namespaces', usernsCheck, (c) => c),
@@ -413,6 +423,7 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
     guard('uname-shim', 'exact uname for lx zones', unameShimCheck, (c) => c),
     guard('lxcfs', 'LXCFS (/proc of lx zones)', lxcfsCheck, (c) => c),
     guard('cni', 'CNI plugins (zone networks)', cniCheck, (c) => c),
+    guard('storage', 'clone and snapshot storage', () => storageCheck(opts?.stateRoot ?? '/var/lib/zonectl'), (c) => c),
   ]);
   const ia = ia32Check(isX64, kconfig, cmdline);
   const vs = vsyscallCheck(isX64, maps, cmdline, kconfig?.text);
@@ -432,6 +443,7 @@ export async function runDoctor(opts?: { runtime?: string }): Promise<DoctorRepo
     shim,
     lxcfs,
     cni,
+    storage,
     rootCheck(),
   ];
 

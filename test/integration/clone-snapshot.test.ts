@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, cleanup, json, makeRoot, ok, oneLine, requireRootAndRunc, waitUntilStopped, zonectl } from './helpers.js';
+import { CLI, cleanup, json, makeRoot, ok, oneLine, requireRootAndRunc, treeManifest, waitUntilStopped, zonectl } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('clone and snapshot');
@@ -20,16 +20,7 @@ function sh(script: string, cwd: string): string {
   return r.stdout;
 }
 
-/** Every path's type, mode, owner, size, link target, and content hash, sorted. */
-function manifest(dir: string, except: RegExp = /^$/): string[] {
-  return sh("find . -printf '%p %y %m %U %G %s %l\\n' | sort", dir)
-    .split('\n')
-    .filter((l) => l !== '' && !except.test(l))
-    .map((l) => {
-      const [p, type] = l.split(' ');
-      return type === 'f' ? `${l} ${sh(`sha256sum '${p}' | cut -c1-16`, dir).trim()}` : l;
-    });
-}
+const manifest = treeManifest;
 
 t.before(() => {
   requireRootAndRunc();

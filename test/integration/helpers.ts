@@ -46,7 +46,8 @@ export function json<T>(root: string, args: string[]): T {
   return JSON.parse(ok(root, [...args, '--json']).stdout) as T;
 }
 
-/** Deletes every container the root's runtime state knows, then the root itself. */
+/** Deletes every container the root's runtime state knows, unmounts what is mounted
+ * under it (overlay roots a failed test left), then removes the root itself. */
 export function cleanup(root: string): void {
   const runcRoot = join(root, 'runtime', 'runc');
   if (existsSync(runcRoot)) {
@@ -55,7 +56,29 @@ export function cleanup(root: string): void {
       spawnSync('runc', ['--root', runcRoot, 'delete', '-f', id]);
     }
   }
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m.startsWith(`${root}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync('umount', ['-l', m]);
   rmSync(root, { recursive: true, force: true });
+}
+
+/** Every path's type, mode, owner, size, link target and (for files) content hash,
+ * sorted: what "the same tree" means to a user. Lines matching `except` are left out. */
+export function treeManifest(dir: string, except: RegExp = /^$/): string[] {
+  const r = spawnSync('sh', ['-c', "find . -printf '%p %y %m %U %G %s %l\\n' | sort"], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const hashes = spawnSync('sh', ['-c', "find . -type f -exec sha256sum {} + | sort -k2"], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const byPath = new Map(hashes.stdout.split('\n').filter((l) => l !== '').map((l) => [l.slice(66), l.slice(0, 16)] as const));
+  return r.stdout
+    .split('\n')
+    .filter((l) => l !== '' && !except.test(l))
+    .map((l) => {
+      const f = l.split(' ');
+      if (f[1] === 'd') f[5] = '-'; // a directory's size is the filesystem's business
+      return f[1] === 'f' ? `${l} ${byPath.get(f[0] ?? '') ?? '?'}` : f.join(' ');
+    });
 }
 
 /** Every path under dir with its type, mode, size and content hash: equal snapshots

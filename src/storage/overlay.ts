@@ -4,43 +4,14 @@
 // into a new layer is a rename, so clone and snapshot take constant time whatever the
 // zone's size, and a rollback is dropping the upper.
 //
-// Every change is journaled: storage.json (in the zone's state directory) is written
-// with the new stack and the step still to do *before* the filesystem changes, and
-// each step is idempotent, so `settle` finishes whatever a crash interrupted.
+// Changes are journaled (journal.ts); `settleOverlay` finishes a journaled step.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../core/atomic.js';
 import { ZoneError } from '../core/errors.js';
 import { runCapture } from '../hosts/local.js';
-import { testStopPoint } from '../core/test-hook.js';
-
-export interface Snapshot {
-  name: string;
-  createdAt: string;
-  /** The layer stack at the time, top first. */
-  layers: string[];
-}
-
-export interface ZoneStorage {
-  driver: 'overlay' | 'copy';
-  /** Read-only layers under the upper, top first (overlay). */
-  layers: string[];
-  snapshots: Snapshot[];
-  /** The zone this one was cloned from, while it has not been promoted. */
-  origin?: string;
-  /** A step journaled but maybe not done: `settle` completes it. */
-  pending?: Pending;
-}
-
-export type Pending =
-  /** The directory `from` (a zone's plain root or its upper) becomes layer `to`. */
-  | { step: 'freeze'; from: string; to: string }
-  /** The upper and work directories are emptied (rollback, clone target). */
-  | { step: 'reset-upper' };
-
-const FILE = 'storage.json';
+import { readStorage, writeStorage, type Paths, type ZoneStorage } from './journal.js';
 
 export function layersDir(stateRoot: string): string {
   return join(stateRoot, 'layers');
@@ -48,26 +19,6 @@ export function layersDir(stateRoot: string): string {
 
 export function newLayerId(): string {
   return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
-}
-
-export async function readStorage(zoneDir: string): Promise<ZoneStorage | undefined> {
-  const text = await readFile(join(zoneDir, FILE), 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : (JSON.parse(text) as ZoneStorage);
-}
-
-export function writeStorage(zoneDir: string, s: ZoneStorage): Promise<void> {
-  return writeJsonAtomic(join(zoneDir, FILE), s);
-}
-
-export async function removeStorageRecord(zoneDir: string): Promise<void> {
-  await rm(join(zoneDir, FILE), { force: true });
-}
-
-export interface Paths {
-  zonepath: string;
-  zoneDir: string;
-  stateRoot: string;
-  zone: string;
 }
 
 const root = (p: Paths): string => join(p.zonepath, 'root');
@@ -105,10 +56,10 @@ export async function mountRoot(p: Paths, s: ZoneStorage): Promise<void> {
   }
 }
 
-/** Finishes a journaled step, then makes sure the root is mounted. Idempotent. */
-export async function settle(p: Paths, s: ZoneStorage): Promise<ZoneStorage> {
+/** Finishes a journaled overlay step, then makes sure the root is mounted. Idempotent. */
+export async function settleOverlay(p: Paths, s: ZoneStorage): Promise<ZoneStorage> {
   const pending = s.pending;
-  if (pending !== undefined) {
+  if (pending !== undefined && (pending.step === 'freeze' || pending.step === 'reset-upper')) {
     await unmountRoot(p);
     if (pending.step === 'freeze') {
       const to = join(layersDir(p.stateRoot), pending.to);
@@ -140,13 +91,6 @@ export async function settle(p: Paths, s: ZoneStorage): Promise<ZoneStorage> {
   return s;
 }
 
-/** Journals `next` (with its pending step), then settles it. */
-export async function transition(p: Paths, next: ZoneStorage): Promise<ZoneStorage> {
-  await writeStorage(p.zoneDir, next);
-  testStopPoint('storage-step');
-  return settle(p, next);
-}
-
 /** The zone's storage as it is now; a plain zone (installed into a directory) yields
  * its first overlay state, journaled: its root frozen as the bottom layer. */
 export function overlayFromPlain(p: Paths): ZoneStorage {
@@ -166,7 +110,7 @@ export async function layersInUse(stateRoot: string, zoneDirs: string[]): Promis
   for (const dir of zoneDirs) {
     const s = await readStorage(dir);
     for (const l of s?.layers ?? []) used.add(l);
-    for (const snap of s?.snapshots ?? []) for (const l of snap.layers) used.add(l);
+    for (const snap of s?.snapshots ?? []) for (const l of snap.layers ?? []) used.add(l);
     if (s?.pending?.step === 'freeze') used.add(s.pending.to);
   }
   return used;
