@@ -16,6 +16,8 @@ function runFast(c: FastCommand): Promise<number> {
       return act.runAction(c.g, () => act.lifecycleAction(c.g, c.name, c.verb));
     case 'exec':
       return act.runAction(c.g, () => act.execAction(c.g, c.name, c.exec));
+    case 'clone':
+      return act.runAction(c.g, () => act.cloneAction(c.g, c.source, c.target));
   }
 }
 

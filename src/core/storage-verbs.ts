@@ -28,9 +28,9 @@ async function layered(ctx: Context, z: LockedZone): Promise<ZoneStorage> {
     });
   }
   const current = await readStorage(p.zoneDir);
-  if (current !== undefined) return settle(p, current);
+  if (current !== undefined) return settle(p, current, false);
   const { driver } = await chooseDriver(z.record.zonepath, ctx.store.root, z.record.config['storage-driver']);
-  if (driver === 'overlay') return transition(p, overlayFromPlain(p));
+  if (driver === 'overlay') return transition(p, overlayFromPlain(p), false);
   if (driver === 'btrfs') await toSubvolume(p);
   const s: ZoneStorage = { driver, layers: [], snapshots: [] };
   await writeStorage(p.zoneDir, s);
@@ -92,7 +92,8 @@ export async function cloneZone(ctx: Context, source: string, target: string): P
     const p = pathsOf(ctx, z.record);
     const before = await layered(ctx, z);
     // overlay: the source's changes frozen into a layer both zones share from now on.
-    const src = before.driver !== 'overlay' || (await upperIsEmpty(p)) ? before : await transition(p, frozen(p, before));
+    // (One mount at the end: the source's root stays usable on the host.)
+    const src = before.driver !== 'overlay' || (await upperIsEmpty(p)) ? await settle(p, before) : await transition(p, frozen(p, before));
     const record: ZoneRecord = {
       name: target,
       brand: z.record.brand,

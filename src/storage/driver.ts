@@ -44,13 +44,14 @@ export async function chooseDriver(zonepath: string, stateRoot: string, asked?: 
 }
 
 /** Finishes a journaled step of whichever driver. */
-export function settle(p: Paths, s: ZoneStorage): Promise<ZoneStorage> {
-  return s.driver === 'overlay' ? settleOverlay(p, s) : settleTree(p, s);
+export function settle(p: Paths, s: ZoneStorage, mount = true): Promise<ZoneStorage> {
+  return s.driver === 'overlay' ? settleOverlay(p, s, mount) : settleTree(p, s);
 }
 
-/** Journals `next` (with its pending step), then settles it. */
-export async function transition(p: Paths, next: ZoneStorage): Promise<ZoneStorage> {
+/** Journals `next` (with its pending step), then settles it; `mount`: leave an overlay
+ * root mounted (the zone's root is used next) or not (it is only being reshaped). */
+export async function transition(p: Paths, next: ZoneStorage, mount = true): Promise<ZoneStorage> {
   await writeStorage(p.zoneDir, next);
   testStopPoint('storage-step');
-  return settle(p, next);
+  return settle(p, next, mount);
 }

@@ -57,7 +57,7 @@ export async function mountRoot(p: Paths, s: ZoneStorage): Promise<void> {
 }
 
 /** Finishes a journaled overlay step, then makes sure the root is mounted. Idempotent. */
-export async function settleOverlay(p: Paths, s: ZoneStorage): Promise<ZoneStorage> {
+export async function settleOverlay(p: Paths, s: ZoneStorage, mount = true): Promise<ZoneStorage> {
   const pending = s.pending;
   if (pending !== undefined && (pending.step === 'freeze' || pending.step === 'reset-upper')) {
     await unmountRoot(p);
@@ -86,7 +86,8 @@ export async function settleOverlay(p: Paths, s: ZoneStorage): Promise<ZoneStora
   if (s.driver === 'overlay') {
     await mkdir(upper(p), { recursive: true, mode: 0o755 });
     await mkdir(work(p), { recursive: true, mode: 0o700 });
-    await mountRoot(p, s);
+    // Mounted when the root is next used (ensureRoot), not by steps that only reshape it.
+    if (mount) await mountRoot(p, s);
   }
   return s;
 }

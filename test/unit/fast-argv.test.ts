@@ -13,6 +13,9 @@ test('list, info, boot and halt with global options anywhere', () => {
   assert.equal(parseFast(['--root', '/r', 'info', 'web'], env), { kind: 'info', g: { ...g, root: '/r' }, name: 'web' });
   assert.equal(parseFast(['info', 'web', '--root=/r', '-q'], env), { kind: 'info', g: { ...g, root: '/r', quiet: true }, name: 'web' });
   assert.equal(parseFast(['boot', 'web'], env), { kind: 'lifecycle', g, name: 'web', verb: 'boot' });
+  assert.equal(parseFast(['clone', 'web', 'web2'], env), { kind: 'clone', g, source: 'web', target: 'web2' });
+  assert.is(parseFast(['clone', 'web'], env), undefined);
+  assert.is(parseFast(['clone', 'a', 'b', 'c'], env), undefined);
   assert.equal(parseFast(['halt', 'web'], env), { kind: 'lifecycle', g, name: 'web', verb: 'halt' });
 });
 
