@@ -52,6 +52,12 @@ function run(fn: (a: Raw, g: Global) => Promise<number | void>): (a: Raw) => Pro
 const zoneArg = <T>(y: Argv<T>) =>
   y.positional('name', { type: 'string', demandOption: true, describe: 'zone name' }) as Argv<T & { name: string }>;
 
+/** uninstall and delete: -F, and --promote-clones for zones that others were cloned from. */
+const removalOptions = <T>(y: Argv<T>, force: string) =>
+  y
+    .option('force', { alias: 'F', type: 'boolean', default: false, describe: force })
+    .option('promote-clones', { type: 'boolean', default: false, describe: 'make zones cloned from this one independent first' });
+
 const lifecycle = (verb: act.LifecycleVerb) => run((a, g) => act.lifecycleAction(g, need(a, 'name'), verb));
 
 export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<Global> {
@@ -147,19 +153,13 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
     .command(
       'uninstall <name>',
       "remove a zone's userland (installed -> configured)",
-      (y) =>
-        zoneArg(y)
-          .option('force', { alias: 'F', type: 'boolean', default: false, describe: 'do not ask' })
-          .option('promote-clones', { type: 'boolean', default: false, describe: 'make zones cloned from this one independent first' }),
+      (y) => removalOptions(zoneArg(y), 'do not ask'),
       run((a, g) => act.uninstallAction(g, need(a, 'name'), bool(a, 'force'), bool(a, 'promoteClones'))),
     )
     .command(
       'delete <name>',
       "remove a zone's configuration (-F: halt and uninstall it first)",
-      (y) =>
-        zoneArg(y)
-          .option('force', { alias: 'F', type: 'boolean', default: false, describe: 'also halt and uninstall' })
-          .option('promote-clones', { type: 'boolean', default: false, describe: 'make zones cloned from this one independent first' }),
+      (y) => removalOptions(zoneArg(y), 'also halt and uninstall'),
       run((a, g) => act.deleteAction(g, need(a, 'name'), bool(a, 'force'), bool(a, 'promoteClones'))),
     )
     .command(
