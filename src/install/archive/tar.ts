@@ -65,6 +65,10 @@ export async function extractTar(input: Readable, sink: EntrySink, source: strin
 
   const entries = new Promise<void>((resolve, reject) => {
     ex.on('entry', (header, stream, next) => {
+      // A sink that stops early (an error, or inspection that has read enough) destroys
+      // the entry's stream with its error; that error reaches us through next(), so the
+      // stream's own 'error' event must not go unheard and crash the process.
+      stream.on('error', () => undefined);
       const entry = toEntry(header as TarHeader);
       if (entry === undefined || entry.type !== 'file') stream.resume();
       if (entry === undefined) {
