@@ -171,8 +171,9 @@ async function runRow(cache: string, row: Row, tests: string[], accel: string, b
     drives: [base, project],
     timeoutMs,
     onLine: (line) => {
-      if (line.startsWith('zonectl-vm: tests start')) first ??= Date.now();
-      const m = /^zonectl-vm: result (\d+)/.exec(line);
+      // (The firmware's screen-clearing escapes may share the line.)
+      if (line.includes('zonectl-vm: tests start')) first ??= Date.now();
+      const m = /zonectl-vm: result (\d+)/.exec(line);
       if (m !== null) result = Number(m[1]);
       process.stdout.write(`[${row.name}] ${line}\n`);
     },
