@@ -128,7 +128,9 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
 
     const root = zoneRoot(z.record.zonepath);
     await z.moveTo('incomplete', { operation: 'install' }, ['userland']);
-    // An earlier, interrupted install is restarted from an empty root.
+    // An earlier, interrupted install (or clone) is restarted from an empty root,
+    // unmounted and forgotten by its storage driver first.
+    await removeLayeredRoot(ctx, z.record);
     await rm(root, { recursive: true, force: true });
     await mkdir(z.record.zonepath, { recursive: true, mode: 0o700 });
     await chmod(z.record.zonepath, 0o700);

@@ -1,7 +1,7 @@
 // clone, snapshot, rollback, and what delete and uninstall must do for layered roots.
 // The overlay driver (src/storage/layers.ts) makes clone and snapshot constant-time;
 // these verbs hold the zones' locks, check states and write the zone records.
-import { lstat, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from './context.js';
 import { ZoneError } from './errors.js';
@@ -11,11 +11,16 @@ import { resolveInRoot } from '../install/root-path.js';
 import { chooseDriver, settle, transition } from '../storage/driver.js';
 import { readStorage, removeStorageRecord, writeStorage, type Paths, type ZoneStorage } from '../storage/journal.js';
 import { collectLayers, frozen, layersDir, overlayFromPlain, removeOverlay } from '../storage/overlay.js';
-import { dropTree, snapshotPath, toSubvolume } from '../storage/tree.js';
+import { dropTree, snapshotPath, toSubvolume, TREE_TEMPORARIES } from '../storage/tree.js';
 import { runCapture } from '../hosts/local.js';
 
 function pathsOf(ctx: Context, record: ZoneRecord): Paths {
   return { zonepath: record.zonepath, zoneDir: ctx.store.dir(record.name), stateRoot: ctx.store.root, zone: record.name };
+}
+
+async function sameDevice(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([lstat(a).catch(() => undefined), lstat(b).catch(() => undefined)]);
+  return x !== undefined && y !== undefined && x.dev === y.dev;
 }
 
 /** A zone's storage, adopted by its driver if it was a plain directory (the driver is
@@ -30,7 +35,17 @@ async function layered(ctx: Context, z: LockedZone): Promise<ZoneStorage> {
   const current = await readStorage(p.zoneDir);
   if (current !== undefined) return settle(p, current, false);
   const { driver } = await chooseDriver(z.record.zonepath, ctx.store.root, z.record.config['storage-driver']);
-  if (driver === 'overlay') return transition(p, overlayFromPlain(p), false);
+  if (driver === 'overlay') {
+    // Layers move by rename: checked before anything is journaled, never half-done.
+    await mkdir(layersDir(ctx.store.root), { recursive: true, mode: 0o700 });
+    if (!(await sameDevice(z.record.zonepath, layersDir(ctx.store.root)))) {
+      throw new ZoneError('refused', `zone "${z.record.name}": overlay layers cannot move between ${z.record.zonepath} and ${layersDir(ctx.store.root)} (different filesystems)`, {
+        zone: z.record.name,
+        hint: `zonectl configure ${z.record.name} --set storage-driver=copy (or auto)`,
+      });
+    }
+    return transition(p, overlayFromPlain(p), false);
+  }
   if (driver === 'btrfs') await toSubvolume(p);
   const s: ZoneStorage = { driver, layers: [], snapshots: [] };
   await writeStorage(p.zoneDir, s);
@@ -175,9 +190,10 @@ async function allZoneDirs(ctx: Context): Promise<string[]> {
 }
 
 export async function snapshotDelete(ctx: Context, zone: string, name: string): Promise<number> {
-  return withZone(ctx, zone, 'configure', async (z) => {
+  return withZone(ctx, zone, 'snapshot', async (z) => {
     const p = pathsOf(ctx, z.record);
-    const s = await readStorage(p.zoneDir);
+    // An interrupted step is finished first: the next journal must not replace it.
+    const s = (await readStorage(p.zoneDir)) === undefined ? undefined : await layered(ctx, z);
     if (s === undefined || !s.snapshots.some((x) => x.name === name)) throw new ZoneError('not-found', `zone "${zone}" has no snapshot "${name}"`, { zone, hint: `zonectl snapshot ${zone} list` });
     const snap = s.snapshots.find((x) => x.name === name);
     const rest = { ...s, snapshots: s.snapshots.filter((x) => x.name !== name) };
@@ -194,7 +210,7 @@ export async function snapshotDelete(ctx: Context, zone: string, name: string): 
 export async function rollbackZone(ctx: Context, zone: string, name: string): Promise<void> {
   await withZone(ctx, zone, 'rollback', async (z) => {
     const p = pathsOf(ctx, z.record);
-    const s = await readStorage(p.zoneDir);
+    const s = (await readStorage(p.zoneDir)) === undefined ? undefined : await layered(ctx, z);
     const snap = s?.snapshots.find((x) => x.name === name);
     if (s === undefined || snap === undefined) throw new ZoneError('not-found', `zone "${zone}" has no snapshot "${name}"`, { zone, hint: `zonectl snapshot ${zone} list` });
     if (snap.path !== undefined) {
@@ -219,12 +235,15 @@ export async function clonesOf(ctx: Context, zone: string): Promise<string[]> {
  * belong to no zone), only the dependency is dropped. */
 export async function promoteClones(ctx: Context, clones: string[]): Promise<void> {
   for (const c of clones) {
-    const dir = ctx.store.dir(c);
-    const s = await readStorage(dir);
-    if (s === undefined) continue;
-    const next: ZoneStorage = { ...s };
-    delete next.origin;
-    await writeStorage(dir, next);
+    // Under the clone's own lock: it may be taking a snapshot meanwhile.
+    await withZone(ctx, c, 'configure', async () => {
+      const dir = ctx.store.dir(c);
+      const s = await readStorage(dir);
+      if (s === undefined) return;
+      const next: ZoneStorage = { ...s };
+      delete next.origin;
+      await writeStorage(dir, next);
+    }, false);
   }
 }
 
@@ -253,6 +272,7 @@ export async function removeLayeredRoot(ctx: Context, record: ZoneRecord): Promi
     for (const snap of s.snapshots) if (snap.path !== undefined) await dropTree(s.driver, snap.path, record.name);
     await dropTree(s.driver, zoneRoot(record.zonepath), record.name);
   }
+  for (const t of TREE_TEMPORARIES) await rm(join(record.zonepath, t), { recursive: true, force: true });
   await removeStorageRecord(p.zoneDir);
   await collectLayers(ctx.store.root, await allZoneDirs(ctx));
 }

@@ -7,7 +7,7 @@
 // Changes are journaled (journal.ts); `settleOverlay` finishes a journaled step.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ZoneError } from '../core/errors.js';
 import { runCapture } from '../hosts/local.js';
@@ -25,13 +25,18 @@ const root = (p: Paths): string => join(p.zonepath, 'root');
 const upper = (p: Paths): string => join(p.zonepath, 'upper');
 const work = (p: Paths): string => join(p.zonepath, 'work');
 
+/** Mount points as the kernel writes them: canonical, with space, tab, newline and
+ * backslash escaped as octal. */
 async function mountPoints(): Promise<Set<string>> {
   const info = await readFile('/proc/self/mountinfo', 'utf8');
-  return new Set(info.split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m !== ''));
+  const unescape = (m: string): string => m.replace(/\\([0-7]{3})/g, (_x, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return new Set(info.split('\n').map((l) => unescape(l.split(' ')[4] ?? '')).filter((m) => m !== ''));
 }
 
+/** Compared by real path: a state root given through a symlink or relatively still matches. */
 export async function isMounted(path: string): Promise<boolean> {
-  return (await mountPoints()).has(path);
+  const real = await realpath(path).catch(() => path);
+  return (await mountPoints()).has(real);
 }
 
 export async function unmountRoot(p: Paths): Promise<void> {
@@ -119,9 +124,13 @@ export async function layersInUse(stateRoot: string, zoneDirs: string[]): Promis
 
 /** Removes layers no zone or snapshot names any more; returns how many. */
 export async function collectLayers(stateRoot: string, zoneDirs: string[]): Promise<number> {
+  // Listed before the journals are read: a layer appears only by a rename its zone
+  // journaled first, so any layer in this listing is named by a journal read after it
+  // (another zone's snapshot or clone running meanwhile holds no lock of ours).
+  const present = await readdir(layersDir(stateRoot)).catch(() => [] as string[]);
   const used = await layersInUse(stateRoot, zoneDirs);
   let n = 0;
-  for (const l of await readdir(layersDir(stateRoot)).catch(() => [] as string[])) {
+  for (const l of present) {
     if (used.has(l)) continue;
     await rm(join(layersDir(stateRoot), l), { recursive: true, force: true });
     n++;

@@ -79,6 +79,9 @@ export async function settleTree(p: Paths, s: ZoneStorage): Promise<ZoneStorage>
   return next;
 }
 
+/** What an interrupted tree step leaves beside a root (removed with the zone's storage). */
+export const TREE_TEMPORARIES = ['root.new', 'root.new.partial', 'root.old', 'root.subvol', 'root.partial'];
+
 /** Where a zone's snapshot trees live: beside its root, on the same filesystem. */
 export function snapshotPath(p: Paths, name: string): string {
   return join(p.zonepath, 'snapshots', name);
@@ -88,12 +91,15 @@ export function snapshotPath(p: Paths, name: string): string {
  * cloned): the files are reflinked into a new subvolume, which replaces the directory. */
 export async function toSubvolume(p: Paths): Promise<void> {
   const root = join(p.zonepath, 'root');
+  const old = `${root}.old`;
+  // A crash between the two renames below: the old root comes back, and it starts over.
+  if (!existsSync(root) && existsSync(old)) await rename(old, root);
   if (await isSubvolume(root)) return;
   const sub = `${root}.subvol`;
   await dropTree('btrfs', sub, p.zone);
   await run(['btrfs', 'subvolume', 'create', sub], p.zone, 'creating a subvolume');
   await run(['cp', '-a', '--reflink=always', `${root}/.`, sub], p.zone, 'reflinking the root into its subvolume');
-  const old = `${root}.old`;
+  await rm(old, { recursive: true, force: true });
   await rename(root, old);
   await rename(sub, root);
   await rm(old, { recursive: true, force: true });

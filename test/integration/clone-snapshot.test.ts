@@ -77,6 +77,19 @@ t('a rollback puts the root back exactly: contents, modes, owners, links, delete
   assert.ok(list[0] !== undefined && list[0].bytes >= 0);
 });
 
+t('a snapshot killed -9 after its journal is finished, not lost, by the next rollback', async () => {
+  const r = rootOf('base');
+  sh('echo at-s2 > /dev/null; echo s2-state > marker', r);
+  const want = manifest(r);
+  const child = spawn(process.execPath, [CLI, '--root', root, 'snapshot', 'base', 'create', 's2'], { env: { ...process.env, ZONECTL_TEST_STOP_AT: 'storage-step' }, stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  assert.ok(waitUntilStopped(child.pid as number), 'snapshot never reached its stop point');
+  child.kill('SIGKILL');
+  await exited;
+  ok(root, ['rollback', 'base', 's2']);
+  assert.equal(manifest(r), want, 'the interrupted snapshot lost the changes it was freezing');
+});
+
 t('a running zone is neither cloned nor snapshotted nor rolled back', () => {
   ok(root, ['boot', 'copy']);
   for (const argv of [['clone', 'copy', 'x'], ['snapshot', 'copy', 'create', 's'], ['rollback', 'copy', 'clean']]) {
