@@ -97,9 +97,11 @@ t('an address held by a crashed boot is never handed to another zone; halting th
   assert.not.ok(leases().includes(crashed), 'halt did not release the crashed boot\'s address');
 });
 
-t('halting everything leaves no lease behind', () => {
+t('halting everything leaves no lease and no masquerade rule behind', () => {
   for (const z of ['web', 'client', 'next']) ok(root, ['halt', z]);
   assert.equal(leases(), []);
+  const nat = spawnSync('iptables', ['-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8' }).stdout;
+  assert.not.match(nat, /10\.231\.7\./, 'a zone\'s masquerade rule outlived it');
 });
 
 t.run();

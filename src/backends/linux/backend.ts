@@ -1,6 +1,7 @@
 // The Linux backend: a zone is an OCI container run by runc (or crun). This file
 // wires the pieces (bundle, runtime) behind the Backend interface.
 import { mkdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeJsonAtomic } from '../../core/atomic.js';
@@ -76,8 +77,8 @@ export class LinuxBackend implements Backend {
       // starting it and zonectl recording it) blocks a new one: remove it, try once
       // more. Checked only on failure, to spare every boot a runtime call.
       if ((await this.runtime.state(zone.name)) === 'absent') throw e;
+      await cniDel(zone.dir, zone.name, await this.liveNetns(zone));
       await this.runtime.delete(zone.name);
-      await cniDel(zone.dir, zone.name);
       await start();
     }
   }
@@ -110,10 +111,19 @@ export class LinuxBackend implements Backend {
   }
 
   async halt(zone: ZoneHandle): Promise<void> {
+    // The network first, while the zone's namespace lives: the bridge plugin finds its
+    // interface and masquerade rule there.
+    await cniDel(zone.dir, zone.name, await this.liveNetns(zone));
     await this.runtime.delete(zone.name);
     await removeSupervisor(zone.dir);
-    // After the runtime: the plugins release the address and forwards on the host.
-    await cniDel(zone.dir, zone.name);
+  }
+
+  /** /proc/PID/ns/net of the zone's init while the runtime still has it, else ''. */
+  private async liveNetns(zone: ZoneHandle): Promise<string> {
+    const state = await this.runtime.state(zone.name);
+    if (state === 'absent' || state === 'stopped') return '';
+    const pid = (await readFile(join(this.bundleDir(zone), 'init.pid'), 'utf8').catch(() => '')).trim();
+    return /^\d+$/.test(pid) && existsSync(`/proc/${pid}/ns/net`) ? `/proc/${pid}/ns/net` : '';
   }
 
   private listenerSupport: Promise<ShimAvailability> | undefined;

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../core/atomic.js';
+import { runCapture } from '../../hosts/local.js';
 import { ZoneError } from '../../core/errors.js';
 import type { NetPlan } from '../../brands/plan.js';
 
@@ -73,10 +74,15 @@ function runPlugin(conf: object, type: string, call: CniCall, zone: string): Pro
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => reject(new ZoneError('host-missing', `zone "${zone}": CNI plugin ${type}: ${e.message}`, { zone, hint: 'apt-get install containernetworking-plugins iptables' })));
+    child.stdin.on('error', () => undefined); // a plugin that exits early: its status says why
     child.on('close', (code) => {
       const text = Buffer.concat(out).toString('utf8');
       if (code === 0) {
-        resolve(text.trim() === '' ? undefined : (JSON.parse(text) as unknown));
+        try {
+          resolve(text.trim() === '' ? undefined : (JSON.parse(text) as unknown));
+        } catch {
+          reject(new ZoneError('runtime', `zone "${zone}": CNI ${call.command} of ${type} printed no JSON result`, { zone }));
+        }
         return;
       }
       // CNI errors are JSON on stdout: {"code": N, "msg": "...", "details": "..."}
@@ -120,7 +126,7 @@ function pluginConf(list: ConfList, p: PluginConf, runtimeConfig: Record<string,
 export async function cniAdd(zoneDir: string, zone: string, net: NetPlan, containerId: string, netns: string): Promise<CniState> {
   // What an earlier boot left (a crash, a failed DEL) is released first, or its lease
   // would stay taken under this zone's ID for good.
-  if ((await readCniState(zoneDir)) !== undefined) await cniDel(zoneDir, zone);
+  if ((await readCniState(zoneDir)) !== undefined) await cniDel(zoneDir, zone, netns);
   if (net.address !== undefined) return addOnce(zoneDir, zone, net, containerId, netns);
   // The lowest free address, so that a halted zone's address is the next one handed
   // out (host-local alone goes round-robin). host-local still decides under its lock:
@@ -131,7 +137,8 @@ export async function cniAdd(zoneDir: string, zone: string, net: NetPlan, contai
       return await addOnce(zoneDir, zone, { ...net, ...(address === undefined ? {} : { address }) }, containerId, netns);
     } catch (e) {
       if (attempt >= 4 || !(e instanceof ZoneError) || !/not available|already (been )?allocated|reserved/i.test(e.message)) throw e;
-      await cniDel(zoneDir, zone).catch(() => undefined);
+      // With the live netns: bridge then removes the eth0 it made, or the next ADD fails.
+      await cniDel(zoneDir, zone, netns).catch(() => undefined);
     }
   }
 }
@@ -194,20 +201,40 @@ export async function readCniState(zoneDir: string): Promise<CniState | undefine
   return text === undefined ? undefined : (JSON.parse(text) as CniState);
 }
 
-/** DEL: every plugin in reverse, with the ADD result; the network namespace may be gone
- * already (the plugins then release what they hold on the host). Idempotent. */
-export async function cniDel(zoneDir: string, zone: string): Promise<void> {
+/** DEL: every plugin in reverse, with the ADD result. Given the zone's live network
+ * namespace, bridge removes its interface and its masquerade rule (it finds them
+ * there); without it (the zone is gone), the plugins release what they hold on the
+ * host and the masquerade rule is removed here by its comment. Idempotent. */
+export async function cniDel(zoneDir: string, zone: string, netns = ''): Promise<void> {
   const state = await readCniState(zoneDir);
   const path = cniPath();
   if (state === undefined || path === undefined) return;
   const errors: string[] = [];
   for (const p of [...state.confList.plugins].reverse()) {
     try {
-      await runPlugin(pluginConf(state.confList, p, state.runtimeConfig, state.result), p.type, { command: 'DEL', containerId: state.containerId, netns: '', path, ...(state.args === undefined ? {} : { args: state.args }) }, zone);
+      await runPlugin(pluginConf(state.confList, p, state.runtimeConfig, state.result), p.type, { command: 'DEL', containerId: state.containerId, netns, path, ...(state.args === undefined ? {} : { args: state.args }) }, zone);
     } catch (e) {
       errors.push((e as Error).message);
     }
   }
+  if (netns === '') await removeMasquerade(state.containerId);
   if (errors.length > 0) throw new ZoneError('runtime', errors[0] as string, { zone, hint: `the state is kept in ${join(zoneDir, RESULT_FILE)}; halt again to retry` });
   await rm(join(zoneDir, RESULT_FILE), { force: true });
+}
+
+/** The bridge plugin's nat rules for a container (POSTROUTING -> CNI-xxx, commented
+ * with its id), which its DEL cannot find once the namespace is gone. */
+async function removeMasquerade(containerId: string): Promise<void> {
+  const rules = await runCapture(['iptables', '-t', 'nat', '-S', 'POSTROUTING']).catch(() => undefined);
+  for (const line of (rules?.stdout ?? '').split('\n')) {
+    if (!line.startsWith('-A POSTROUTING') || !line.includes(`id: \\"${containerId}\\"`)) continue;
+    const chain = / -j (CNI-[0-9a-f]+)/.exec(line)?.[1];
+    // The rule as iptables printed it, deleted through a shell-free argv.
+    const argv = line.replace(/^-A /, '-D ').match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
+    await runCapture(['iptables', '-t', 'nat', ...argv.map((a) => (a.startsWith('"') ? a.slice(1, -1).replace(/\\"/g, '"') : a))]).catch(() => undefined);
+    if (chain !== undefined) {
+      await runCapture(['iptables', '-t', 'nat', '-F', chain]).catch(() => undefined);
+      await runCapture(['iptables', '-t', 'nat', '-X', chain]).catch(() => undefined);
+    }
+  }
 }

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { release } from 'node:os';
 import { parseRuntimeVersion } from '../../doctor/probes.js';
 import { fileURLToPath } from 'node:url';
 import { ZoneError } from '../../core/errors.js';
@@ -49,6 +50,12 @@ export async function shimAvailability(): Promise<ShimAvailability> {
   const path = shimPath();
   if (path === undefined) {
     return { available: false, why: `${SHIM_PROGRAM} is not built (needs a C compiler at install: apt-get install gcc, then npm run build)` };
+  }
+  // mount_setattr (the /proc binds) came in 5.12; user notification, CONTINUE and a
+  // notify fd's hang-up on exit all before that.
+  const m = /^(\d+)\.(\d+)/.exec(release());
+  if (m === null || Number(m[1]) < 5 || (Number(m[1]) === 5 && Number(m[2]) < 12)) {
+    return { available: false, why: `this kernel (${release()}) is older than 5.12, which the supervisor needs (seccomp user notification and mount_setattr)` };
   }
   const actions = await readFile('/proc/sys/kernel/seccomp/actions_avail', 'utf8').catch(() => '');
   if (!actions.split(/\s+/).includes('user_notif')) {
@@ -152,10 +159,13 @@ export async function stopSupervisor(zoneDir: string): Promise<void> {
       // already gone
     }
     for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 20));
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
+    // Only if it is still there and still ours: its pid may be someone else's by now.
+    if ((await supervisorPid(zoneDir)) === pid) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
     }
   }
   await rm(shimSocket(zoneDir), { force: true });
