@@ -195,6 +195,9 @@ static enum layout layout_of(uint32_t arch, int nr) {
 #ifdef AUDIT_ARCH_AARCH64
   else if (arch == AUDIT_ARCH_AARCH64 && nr == 160) return NEW_UTS;
 #endif
+#ifdef AUDIT_ARCH_ARM
+  else if (arch == AUDIT_ARCH_ARM && nr == 122) return NEW_UTS; /* 32-bit ARM on arm64 */
+#endif
   return UNKNOWN_CALL;
 }
 

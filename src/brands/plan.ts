@@ -173,7 +173,9 @@ function kernelPlan(requested: string | undefined, p: Personality, arch: string,
   const parsed = k === undefined || 'bad' in k ? undefined : k;
   const machine = MACHINE[arch] ?? arch;
   if (parsed !== undefined && shim?.available === true) {
-    const answer = { release: parsed.release, version: eraVersion(parsed), machine: MACHINE[hostArch] ?? hostArch, machine32: MACHINE.ia32 as string };
+    // machine32: what a LINUX32 caller sees on this host (i686 on x86_64, armv8l on arm64).
+    const machine32 = (hostArch === 'arm64' ? MACHINE.arm : MACHINE.ia32) as string;
+    const answer = { release: parsed.release, version: eraVersion(parsed), machine: MACHINE[hostArch] ?? hostArch, machine32 };
     return { requested: parsed.release, release: parsed.release, machine, exact: true, shim: answer };
   }
   const release = p.uname26 ? uname26Release(hostRelease()) : hostRelease();
