@@ -4,10 +4,10 @@
 // the target removable.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, cleanup, json, makeRoot, ok, oneLine, requireRootAndRunc, treeManifest, waitUntilStopped, zonectl } from './helpers.js';
+import { cleanup, json, killedAt, makeRoot, ok, oneLine, requireRootAndRunc, treeManifest, zonectl } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('clone and snapshot');
@@ -81,11 +81,7 @@ t('a snapshot killed -9 after its journal is finished, not lost, by the next rol
   const r = rootOf('base');
   sh('echo at-s2 > /dev/null; echo s2-state > marker', r);
   const want = manifest(r);
-  const child = spawn(process.execPath, [CLI, '--root', root, 'snapshot', 'base', 'create', 's2'], { env: { ...process.env, ZONECTL_TEST_STOP_AT: 'storage-step' }, stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  assert.ok(waitUntilStopped(child.pid as number), 'snapshot never reached its stop point');
-  child.kill('SIGKILL');
-  await exited;
+  await killedAt(root, ['snapshot', 'base', 'create', 's2'], 'storage-step');
   ok(root, ['rollback', 'base', 's2']);
   assert.equal(manifest(r), want, 'the interrupted snapshot lost the changes it was freezing');
 });
@@ -114,14 +110,8 @@ t('a zone with clones is not removed under them, unless they are promoted first'
   ok(root, ['halt', 'copy']);
 });
 
-/** Starts `zonectl clone copy half` and kills it -9 at the Nth journaled storage step. */
-async function crashClone(step: number): Promise<void> {
-  const child = spawn(process.execPath, [CLI, '--root', root, 'clone', 'copy', 'half'], { env: { ...process.env, ZONECTL_TEST_STOP_AT: `storage-step#${step}` }, stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  assert.ok(waitUntilStopped(child.pid as number), `clone never reached storage step ${step}`);
-  child.kill('SIGKILL');
-  await exited;
-}
+/** `zonectl clone copy half`, killed -9 at its Nth journaled storage step. */
+const crashClone = (step: number): Promise<void> => killedAt(root, ['clone', 'copy', 'half'], `storage-step#${step}`);
 
 t('a clone killed -9 while freezing the source: the source is whole, no target', async () => {
   ok(root, ['boot', 'copy']);

@@ -139,6 +139,20 @@ export function processGone(pid: number): boolean {
   }
 }
 
+/** Runs `zonectl ARGS` until it stops itself at `stopAt` (ZONECTL_TEST_STOP_AT), calls
+ * `atStop` there, then kills it with SIGKILL: a crash at a known point. */
+export async function killedAt(root: string, args: string[], stopAt: string, atStop: () => void = () => undefined): Promise<void> {
+  const child = spawn(process.execPath, [CLI, '--root', root, ...args], { env: { ...process.env, ZONECTL_TEST_STOP_AT: stopAt }, stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  if (!waitUntilStopped(child.pid as number)) {
+    child.kill('SIGKILL');
+    throw new Error(`zonectl ${args.join(' ')} never reached its stop point ${stopAt}`);
+  }
+  atStop();
+  child.kill('SIGKILL');
+  await exited;
+}
+
 /** zonectl run without blocking this process: for tests that serve HTTP themselves. */
 export function zonectlAsync(root: string, args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {

@@ -4,10 +4,10 @@
 // tree with its own identity, and a rollback killed -9 half-way is finished later.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, cleanup, json, makeRoot, ok, requireRootAndRunc, treeManifest, waitUntilStopped } from './helpers.js';
+import { cleanup, json, killedAt, makeRoot, ok, requireRootAndRunc, treeManifest } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('storage drivers');
@@ -85,11 +85,7 @@ t('a rollback killed -9 half-way is finished the next time the zone is used', as
   const before = treeManifest(r);
   ok(root, ['snapshot', 'src', 'create', 's2']);
   sh('echo changed > data && rm -rf bin', r);
-  const child = spawn(process.execPath, [CLI, '--root', root, 'rollback', 'src', 's2'], { env: { ...process.env, ZONECTL_TEST_STOP_AT: 'storage-step' }, stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  assert.ok(waitUntilStopped(child.pid as number), 'rollback never reached its stop point');
-  child.kill('SIGKILL');
-  await exited;
+  await killedAt(root, ['rollback', 'src', 's2'], 'storage-step');
   ok(root, ['boot', 'src']);
   ok(root, ['halt', 'src']);
   // (init's utmp is what the boot itself wrote)

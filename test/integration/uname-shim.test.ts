@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI, cleanup, json, makeRoot, ok, processGone, requireRootAndRunc, waitUntilStopped, zonectl } from './helpers.js';
+import { cleanup, json, killedAt, makeRoot, ok, processGone, requireRootAndRunc, zonectl } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('uname supervisor');
@@ -85,16 +85,11 @@ t('gone when the zone powers itself off', async () => {
 });
 
 t('gone when zonectl is killed -9 after starting it, before the runtime started the zone', async () => {
-  const child = spawn(process.execPath, [CLI, '--root', root, 'boot', 'z64'], {
-    env: { ...process.env, ZONECTL_TEST_STOP_AT: 'boot-shim' },
-    stdio: 'ignore',
+  let pid = 0;
+  await killedAt(root, ['boot', 'z64'], 'boot-shim', () => {
+    pid = Number(readFileSync(join(root, 'zones', 'z64', 'uname-shim.pid'), 'utf8'));
   });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  assert.ok(waitUntilStopped(child.pid as number), 'boot never reached its stop point');
-  const pid = Number(readFileSync(join(root, 'zones', 'z64', 'uname-shim.pid'), 'utf8'));
   assert.ok(pid > 0, 'no supervisor pid file');
-  child.kill('SIGKILL');
-  await exited;
   assert.ok(processGone(pid), 'the supervisor outlived the zonectl that started it');
   // The zone recovers: list shows it installed and it boots again.
   assert.is(await untilInstalled(), 'installed');

@@ -5,9 +5,9 @@
 // The test uses its own bridge and subnet, removed at the end.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { CLI, cleanup, json, makeRoot, ok, requireRootAndRunc, waitUntilStopped, zonectl } from './helpers.js';
+import { cleanup, json, killedAt, makeRoot, ok, requireRootAndRunc, zonectl } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('zone network');
@@ -80,11 +80,7 @@ t('a halted zone releases its address and forwards; the next zone gets that addr
 
 t('an address held by a crashed boot is never handed to another zone; halting the crashed zone frees it', async () => {
   netZone('crashy');
-  const child = spawn(process.execPath, [CLI, '--root', root, 'boot', 'crashy'], { env: { ...process.env, ZONECTL_TEST_STOP_AT: 'boot-net' }, stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  assert.ok(waitUntilStopped(child.pid as number), 'boot never reached its stop point');
-  child.kill('SIGKILL');
-  await exited;
+  await killedAt(root, ['boot', 'crashy'], 'boot-net');
   const held = leases();
   ok(root, ['boot', 'web']);
   const a = address('web');
