@@ -10,6 +10,7 @@ import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile, chmo
 import { dirname, join, relative } from 'node:path';
 import { ZoneError } from '../core/errors.js';
 import { resolveInRoot } from '../install/root-path.js';
+import { rewriteLines } from '../install/edits.js';
 import type { Brand } from './brand.js';
 
 export type FixupEdit =
@@ -75,19 +76,10 @@ export async function detectFamilies(root: string, fixups: Fixup[]): Promise<Fix
   return out;
 }
 
-/** Rewrites the lines of a file that match, leaving marked lines alone; counts the
- * lines that really changed (a replacement already in place is no change). */
+/** Rewrites the lines that match, leaving marked lines alone; counts the lines that
+ * really changed (a replacement already in place is no change). */
 async function editLines(file: string, re: RegExp, change: (line: string) => string): Promise<number> {
-  const text = await readFile(file, 'utf8');
-  let n = 0;
-  const out = text.split('\n').map((line) => {
-    if (line.includes(MARKER) || !re.test(line)) return line;
-    const next = change(line);
-    if (next !== line) n++;
-    return next;
-  });
-  if (n > 0) await writeFile(file, out.join('\n'));
-  return n;
+  return (await rewriteLines(file, re, change, (line) => line.includes(MARKER))).changed;
 }
 
 const SHELL_FILE = /(^|\/)(rc\.sysinit|rc\.local|rc|functions)$|\.sh$|init\.d\//;

@@ -8,7 +8,7 @@ import { ZoneError } from './errors.js';
 import { withZone, type LockedZone } from './transition.js';
 import { validateZoneName, zoneRoot, type ZoneRecord, type ZoneStatus } from './zone.js';
 import { resolveInRoot } from '../install/root-path.js';
-import { chooseDriver, settle, transition } from '../storage/driver.js';
+import { chooseDriver, sameDevice, settle, transition } from '../storage/driver.js';
 import { readStorage, removeStorageRecord, writeStorage, type Paths, type ZoneStorage } from '../storage/journal.js';
 import { collectLayers, frozen, layersDir, overlayFromPlain, removeOverlay } from '../storage/overlay.js';
 import { dropTree, snapshotPath, toSubvolume, TREE_TEMPORARIES } from '../storage/tree.js';
@@ -16,11 +16,6 @@ import { runCapture } from '../hosts/local.js';
 
 function pathsOf(ctx: Context, record: ZoneRecord): Paths {
   return { zonepath: record.zonepath, zoneDir: ctx.store.dir(record.name), stateRoot: ctx.store.root, zone: record.name };
-}
-
-async function sameDevice(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([lstat(a).catch(() => undefined), lstat(b).catch(() => undefined)]);
-  return x !== undefined && y !== undefined && x.dev === y.dev;
 }
 
 /** A zone's storage, adopted by its driver if it was a plain directory (the driver is

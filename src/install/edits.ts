@@ -28,16 +28,34 @@ export async function applyEdits(root: string, edits: Edit[], recipe: string, zo
       throw new ZoneError('install-failed', `recipe ${recipe}: edit of /${spec.path}: no such file in zone "${zone}"`, { zone });
     }
     const re = pattern(spec.match, recipe);
-    const lines = (await readFile(real, 'utf8')).split('\n');
-    const out: string[] = [];
-    for (const line of lines) {
-      if (!re.test(line)) out.push(line);
-      else {
-        changed++;
-        if ('replace-lines' in edit) out.push(edit['replace-lines'].with);
-      }
-    }
-    await writeFile(real, out.join('\n'));
+    const r = await rewriteLines(real, re, () => ('replace-lines' in edit ? edit['replace-lines'].with : null));
+    changed += r.matched;
   }
   return changed;
+}
+
+/** Rewrites the lines of `file` that `re` matches with `change`'s result (null drops the
+ * line), leaving those `keep` says to; writes only when something changed. The one line
+ * editor of recipe edits and brand fixups. */
+export async function rewriteLines(
+  file: string,
+  re: RegExp,
+  change: (line: string) => string | null,
+  keep: (line: string) => boolean = () => false,
+): Promise<{ matched: number; changed: number }> {
+  const out: string[] = [];
+  let matched = 0;
+  let changed = 0;
+  for (const line of (await readFile(file, 'utf8')).split('\n')) {
+    if (keep(line) || !re.test(line)) {
+      out.push(line);
+      continue;
+    }
+    matched++;
+    const next = change(line);
+    if (next !== line) changed++;
+    if (next !== null) out.push(next);
+  }
+  if (changed > 0) await writeFile(file, out.join('\n'));
+  return { matched, changed };
 }

@@ -19,7 +19,8 @@ export interface DriverChoice {
   why: string;
 }
 
-async function sameDevice(a: string, b: string): Promise<boolean> {
+/** Whether two paths are on one filesystem (a rename between them works). */
+export async function sameDevice(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([lstat(a).catch(() => undefined), lstat(b).catch(() => undefined)]);
   return x !== undefined && y !== undefined && x.dev === y.dev;
 }

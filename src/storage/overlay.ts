@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ZoneError } from '../core/errors.js';
 import { runCapture } from '../hosts/local.js';
 import { readStorage, writeStorage, type Paths, type ZoneStorage } from './journal.js';
+import { parseMountInfo } from '../doctor/probes.js';
 
 export function layersDir(stateRoot: string): string {
   return join(stateRoot, 'layers');
@@ -25,12 +26,9 @@ const root = (p: Paths): string => join(p.zonepath, 'root');
 const upper = (p: Paths): string => join(p.zonepath, 'upper');
 const work = (p: Paths): string => join(p.zonepath, 'work');
 
-/** Mount points as the kernel writes them: canonical, with space, tab, newline and
- * backslash escaped as octal. */
+/** Mount points as the kernel lists them (canonical paths, unescaped by parseMountInfo). */
 async function mountPoints(): Promise<Set<string>> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
-  const unescape = (m: string): string => m.replace(/\\([0-7]{3})/g, (_x, o: string) => String.fromCharCode(parseInt(o, 8)));
-  return new Set(info.split('\n').map((l) => unescape(l.split(' ')[4] ?? '')).filter((m) => m !== ''));
+  return new Set(parseMountInfo(await readFile('/proc/self/mountinfo', 'utf8')).map((e) => e.mountPoint));
 }
 
 /** Compared by real path: a state root given through a symlink or relatively still matches. */

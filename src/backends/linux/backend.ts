@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeJsonAtomic } from '../../core/atomic.js';
+import { ZoneError } from '../../core/errors.js';
 import type { BootPlan } from '../../brands/plan.js';
 import type { Backend, ExecRequest, RuntimeState, ZoneHandle } from '../backend.js';
 import { buildOciConfig, hostWideId, parseNofileHard, type OciConfig } from './bundle.js';
@@ -62,7 +63,8 @@ export class LinuxBackend implements Backend {
       }
       await this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), staged || createOnly, personalityPrefix(plan.personality));
       if (!staged) return;
-      const pid = Number((await readFile(join(bundle, 'init.pid'), 'utf8')).trim());
+      const pid = await this.initPid(zone);
+      if (pid === undefined) throw new ZoneError('runtime', `zone "${zone.name}": the runtime wrote no pid for its init`, { zone: zone.name });
       if (shim !== undefined) await mountProcFiles(pid, zone.name, procFiles);
       if (plan.net !== undefined) {
         await cniAdd(zone.dir, zone.name, plan.net, hostWideId(this.stateRoot, zone.name), `/proc/${pid}/ns/net`);
@@ -122,8 +124,14 @@ export class LinuxBackend implements Backend {
   private async liveNetns(zone: ZoneHandle): Promise<string> {
     const state = await this.runtime.state(zone.name);
     if (state === 'absent' || state === 'stopped') return '';
-    const pid = (await readFile(join(this.bundleDir(zone), 'init.pid'), 'utf8').catch(() => '')).trim();
-    return /^\d+$/.test(pid) && existsSync(`/proc/${pid}/ns/net`) ? `/proc/${pid}/ns/net` : '';
+    const pid = await this.initPid(zone);
+    return pid !== undefined && existsSync(`/proc/${pid}/ns/net`) ? `/proc/${pid}/ns/net` : '';
+  }
+
+  /** The zone's init as the runtime recorded it (--pid-file), if it did. */
+  private async initPid(zone: ZoneHandle): Promise<number | undefined> {
+    const pid = Number((await readFile(join(this.bundleDir(zone), 'init.pid'), 'utf8').catch(() => '')).trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   }
 
   private listenerSupport: Promise<ShimAvailability> | undefined;
@@ -146,8 +154,8 @@ export class LinuxBackend implements Backend {
   }
 
   async usage(zone: ZoneHandle): Promise<ZoneUsage | undefined> {
-    const pid = Number((await readFile(join(this.bundleDir(zone), 'init.pid'), 'utf8').catch(() => '')).trim());
-    return Number.isInteger(pid) && pid > 0 ? zoneUsage(pid) : undefined;
+    const pid = await this.initPid(zone);
+    return pid === undefined ? undefined : zoneUsage(pid);
   }
 
   async helpers(zone: ZoneHandle): Promise<HelperProcess[]> {
