@@ -25,10 +25,34 @@ export interface InitField {
 export type InstallMethod = 'recipe' | 'source' | 'skeleton';
 export type HostFeature = 'oci-runtime' | 'busybox-static';
 
+/** How `zoneadm install` gets a zone's files on illumos and Solaris hosts: an image
+ * (lx: -s stream/dataset or -t tarball), an archive of a whole system (solaris8,
+ * solaris9, solaris10: -a ARCHIVE with -u or -p), or the brand's own packages. */
+export type ZoneInstallKind = 'image' | 'archive' | 'packages';
+
+export interface ZoneHostMapping {
+  /** The host's zone brand; "native" = the distribution's own whole-root brand
+   * (ipkg/lipkg on OmniOS, joyent on SmartOS, native on Solaris 10). */
+  'zone-brand': string;
+  install: ZoneInstallKind;
+  /** uname -r the host must have (solaris8/9 need Solaris 10: 5.10). */
+  'host-release'?: string;
+  /** uname -p / -m values the host must have (solaris8/9: sparc). */
+  'host-arch'?: string[];
+}
+
+export interface BrandHosts {
+  linux?: { backend: 'oci' };
+  /** A FreeBSD jail: of FreeBSD's own userland, or a Linux one through the Linuxulator. */
+  freebsd?: { jail: 'native' | 'linux' };
+  illumos?: ZoneHostMapping;
+  solaris?: ZoneHostMapping;
+}
+
 export interface Brand {
   name: string;
   description: string;
-  hosts: { linux?: { backend: 'oci' } };
+  hosts: BrandHosts;
   init: InitField;
   login: { command: string[] };
   capabilities: string[];

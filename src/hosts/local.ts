@@ -1,7 +1,8 @@
 // Running host programs: argument vectors only, never a shell string. The local
-// executor; an ssh one (same calls) comes with remote hosts.
+// executor; the ssh one (hosts/ssh.ts) answers the same calls on a managed host.
 import { spawn, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
+import type { Executor, RunRequest } from './executor.js';
 
 export interface RunResult {
   code: number;
@@ -13,6 +14,8 @@ export interface RunOptions {
   stdio?: StdioOptions;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** Written to stdin, then stdin is closed (stdio[0] becomes a pipe). */
+  input?: string | Buffer;
 }
 
 /** Exit status as a shell reports it: the code, or 128 + signal number. */
@@ -26,7 +29,7 @@ export function exitStatus(code: number | null, signal: NodeJS.Signals | null): 
 export function runCapture(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0] as string, argv.slice(1), {
-      stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],
+      stdio: opts.input !== undefined ? ['pipe', 'pipe', 'pipe'] : (opts.stdio ?? ['ignore', 'pipe', 'pipe']),
       env: opts.env ?? process.env,
       ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
     });
@@ -35,6 +38,11 @@ export function runCapture(argv: string[], opts: RunOptions = {}): Promise<RunRe
     child.stdout?.on('data', (b: Buffer) => out.push(b));
     child.stderr?.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
+    if (opts.input !== undefined) {
+      // A command that exits without reading its input must not fail us with EPIPE.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(opts.input);
+    }
     child.on('close', (code, signal) =>
       resolve({
         code: exitStatus(code, signal),
@@ -60,4 +68,24 @@ export function runInherit(argv: string[], env: NodeJS.ProcessEnv = process.env)
       resolve(exitStatus(code, signal));
     });
   });
+}
+
+/** This machine, as an Executor. */
+export class LocalExecutor implements Executor {
+  readonly target = 'local';
+
+  run(argv: string[], req: RunRequest = {}): Promise<RunResult> {
+    return runCapture(argv, {
+      ...(req.input === undefined ? {} : { input: req.input }),
+      ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }),
+    });
+  }
+
+  attach(argv: string[]): Promise<number> {
+    return runInherit(argv);
+  }
+
+  async close(): Promise<void> {
+    // Nothing is kept open locally.
+  }
 }

@@ -1,0 +1,51 @@
+// Backends of managed hosts (FreeBSD jails, illumos and Solaris zones): the host's own
+// tools keep the zone (jail(8), zonecfg/zoneadm), and every call goes through an
+// Executor, so the same code drives this machine or one reached over ssh, and tests
+// replay the tools' real output. The engine keeps zone.json/state.json as everywhere.
+import type { Executor } from '../hosts/executor.js';
+import type { HostOs } from '../hosts/host-os.js';
+import type { Brand } from '../brands/brand.js';
+import type { InstalledUserland, ZoneRecord, ZoneState } from '../core/zone.js';
+import type { ZoneUsage } from './backend.js';
+
+export interface InstallRequest {
+  /** A URL, or a path on the managed host, of an archive or image to install from. */
+  source?: string;
+  /** A release to fetch when no source is given (FreeBSD: 14.1-RELEASE). */
+  release?: string;
+  /** Solaris 8/9/10 branded installs: -u (sys-unconfig) or -p (preserve identity). */
+  identity?: 'unconfigure' | 'preserve';
+}
+
+/** One line of progress from a long host command (download, unpack, zoneadm install). */
+export type ProgressSink = (line: string) => void;
+
+export interface ManagedBackend {
+  readonly host: HostOs;
+  readonly executor: Executor;
+  /** Makes the host's own record of the zone match ours (zonecfg -f FILE; the jail's
+   * conf file). Called at create and at every configure. */
+  configure(record: ZoneRecord, brand: Brand): Promise<void>;
+  /** Removes the host's own record of the zone (zonecfg delete -F; the conf file). */
+  unconfigure(record: ZoneRecord): Promise<void>;
+  install(record: ZoneRecord, brand: Brand, req: InstallRequest, progress: ProgressSink): Promise<InstalledUserland>;
+  uninstall(record: ZoneRecord): Promise<void>;
+  ready(record: ZoneRecord, brand: Brand): Promise<void>;
+  boot(record: ZoneRecord, brand: Brand): Promise<void>;
+  /** Stops everything at once, no shutdown scripts; idempotent. */
+  halt(record: ZoneRecord): Promise<void>;
+  /** Clean stop through the userland's own shutdown; true if it was down in time. */
+  shutdown(record: ZoneRecord, timeoutMs: number): Promise<boolean>;
+  reboot(record: ZoneRecord, brand: Brand): Promise<void>;
+  /** The state the host itself reports for each zone it knows (illumos: every
+   * configured zone; FreeBSD: the running jails). A zone not in the map is unknown to it. */
+  states(): Promise<Map<string, ZoneState>>;
+  exec(record: ZoneRecord, argv: string[], tty: boolean): Promise<number>;
+  login(record: ZoneRecord): Promise<number>;
+  console(record: ZoneRecord): Promise<number>;
+  usage(record: ZoneRecord): Promise<ZoneUsage | undefined>;
+  /** Copy-on-write where the host's storage allows (ZFS), a copy otherwise. */
+  clone(source: ZoneRecord, target: ZoneRecord, brand: Brand): Promise<void>;
+  /** Lines for `brands show` / `info`: what the zone becomes on this host. */
+  describe(record: ZoneRecord, brand: Brand): string[];
+}

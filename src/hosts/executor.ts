@@ -1,0 +1,53 @@
+// The Executor: how zonectl runs a host's programs, here or on a managed host over
+// ssh. Commands are argument vectors, never shell strings: an executor that needs a
+// shell (ssh does) quotes them itself, once. Backends of managed hosts (FreeBSD,
+// illumos) do all their work through one, so tests can replay a scripted transcript.
+import { ZoneError } from '../core/errors.js';
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunRequest {
+  /** Bytes written to the command's stdin (then closed); none means /dev/null. */
+  input?: string | Buffer;
+  timeoutMs?: number;
+}
+
+export interface Executor {
+  /** "local", or the ssh destination as the user wrote it (for messages). */
+  readonly target: string;
+  /** Runs a command to completion and collects its output. */
+  run(argv: string[], req?: RunRequest): Promise<ExecResult>;
+  /** Runs a command on our own stdio (interactive or streaming output); with tty, on a
+   * terminal (ssh -t). Resolves to its exit status. */
+  attach(argv: string[], opts?: { tty?: boolean }): Promise<number>;
+  /** Ends what the executor keeps open (ssh's master connection). */
+  close(): Promise<void>;
+}
+
+/** The last non-empty line of a failed command's stderr (or stdout): what it said. */
+export function lastLine(r: ExecResult): string {
+  const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return lines.at(-1) ?? `exit status ${r.code}`;
+}
+
+/** Runs a command that must succeed; a failure becomes one ZoneError naming the
+ * command, the host and what the command said. */
+export async function mustRun(
+  ex: Executor,
+  argv: string[],
+  what: { zone?: string; hint?: string; input?: string | Buffer } = {},
+): Promise<ExecResult> {
+  const r = await ex.run(argv, what.input === undefined ? {} : { input: what.input });
+  if (r.code !== 0) {
+    const where = ex.target === 'local' ? '' : ` on ${ex.target}`;
+    throw new ZoneError('runtime', `${argv.join(' ')} failed${where}: ${lastLine(r)}`, {
+      ...(what.zone === undefined ? {} : { zone: what.zone }),
+      ...(what.hint === undefined ? {} : { hint: what.hint }),
+    });
+  }
+  return r;
+}
