@@ -117,6 +117,14 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     describe: 'ports forwarded from the host to the zone: HOSTPORT:ZONEPORT[/udp], comma-separated',
     check: (v) => (v.split(',').every((f) => parseForward(f) !== undefined) ? { ok: v } : { bad: 'must be HOSTPORT:ZONEPORT[/tcp|/udp], comma-separated, ports 1 to 65535' }),
   },
+  'net-interface': {
+    describe: "the host NIC the zone's network rides on: FreeBSD ip4.addr alias interface (shared), illumos VNIC global-nic (exclusive)",
+    check: (v) => (/^[A-Za-z][A-Za-z0-9_.-]{0,30}$/.test(v) ? { ok: v } : { bad: 'must be an interface name such as em0, igb0 or vtnet0' }),
+  },
+  'net-gateway': {
+    describe: "with ip-type exclusive on FreeBSD and illumos: the zone's default router (zonecfg defrouter)",
+    check: (v) => (ipv4(v) ? { ok: v } : { bad: 'must be an IPv4 address such as 10.0.0.1' }),
+  },
   'storage-driver': {
     describe: 'how clones and snapshots are made: auto (btrfs on btrfs, else overlay layers, else copies), overlay, btrfs or copy; fixed at the first clone or snapshot',
     check: oneOf('auto', 'overlay', 'btrfs', 'copy'),

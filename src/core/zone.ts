@@ -33,12 +33,50 @@ export interface InitSpec {
   haltSignal: string;
 }
 
+/** A zonecfg resource as written in a command file: its type (fs, net, device,
+ * dataset, attr, rctl, capped-memory, ...) and its properties in order. A value keeps
+ * zonecfg's syntax: simple (`/data`), list (`[ro,nodevices]`) or complex
+ * (`(name=ips,value="10.0.0.5/24")`); a name may repeat (`add property (...)`). */
+export interface ZoneResource {
+  type: string;
+  props: Array<{ name: string; value: string }>;
+}
+
+/** A jail(8) parameter: a list of values (one for a scalar), or a boolean. */
+export interface JailParam {
+  name: string;
+  value: string[] | boolean;
+}
+
+/** A file system the zone gets from the host (zonecfg `add fs`; a nullfs mount in a
+ * jail's fstab). */
+export interface ZoneFs {
+  dir: string;
+  special: string;
+  type?: string;
+  options?: string[];
+}
+
+/** Host-mechanism settings zonectl does not model, kept as they were imported so the
+ * backend applies them and export writes them back unchanged. */
+export interface NativeSettings {
+  /** zonecfg global properties (bootargs, limitpriv, pool, scheduling-class, hostid,
+   * max-lwps, the host's own zone brand, ...), by name. */
+  zonecfg?: Record<string, string>;
+  /** zonecfg resources not expressed in config or fs. */
+  resources?: ZoneResource[];
+  /** jail parameters not expressed in config or fs (allow.*, enforce_statfs, ...). */
+  jail?: JailParam[];
+}
+
 /** zone.json: what the user configured. Changes only through create/configure. */
 export interface ZoneRecord {
   name: string;
   brand: string;
   zonepath: string;
   config: Record<string, string>;
+  fs?: ZoneFs[];
+  native?: NativeSettings;
   createdAt: string;
 }
 
