@@ -49,21 +49,45 @@ export interface BrandHosts {
   solaris?: ZoneHostMapping;
 }
 
-export interface Brand {
-  name: string;
-  description: string;
-  hosts: BrandHosts;
+/** What a brand that runs on Linux hosts must say: how its zones are started, entered,
+ * confined and installed there. Brands of other hosts only map onto their zones. */
+export interface LinuxBrandParts {
   init: InitField;
   login: { command: string[] };
   capabilities: string[];
-  requires?: HostFeature[];
   install: { methods: InstallMethod[]; skeleton?: Layout };
-  'host-paths'?: Array<{ path: string }>;
   seccomp: { 'default-action': 'allow'; errno: string; deny: string[] };
+}
+
+interface BrandCommon {
+  name: string;
+  description: string;
+  hosts: BrandHosts;
+  requires?: HostFeature[];
+  'host-paths'?: Array<{ path: string }>;
   shims?: Shims;
   fixups?: Fixup[];
   /** Where it was read from, for messages. */
   file: string;
+}
+
+export type Brand = BrandCommon & Partial<LinuxBrandParts>;
+export type LinuxBrand = BrandCommon & LinuxBrandParts;
+
+/** The brand as the Linux backend needs it; refuses a brand of other hosts. The
+ * schema makes the Linux parts required whenever hosts.linux is given. */
+export function asLinuxBrand(brand: Brand): LinuxBrand {
+  const { init, login, capabilities, install, seccomp } = brand;
+  if (brand.hosts.linux === undefined || init === undefined || login === undefined || capabilities === undefined || install === undefined || seccomp === undefined) {
+    throw new ZoneError('refused', `brand "${brand.name}" does not run on Linux hosts`, {
+      hint: `it runs on: ${Object.keys(brand.hosts).join(', ')} (zonectl --host HOST reaches one)`,
+    });
+  }
+  return { ...brand, init, login, capabilities, install, seccomp };
+}
+
+export async function loadLinuxBrand(name: string): Promise<LinuxBrand> {
+  return asLinuxBrand(await loadBrand(name));
 }
 
 export function brandNames(): string[] {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { configValue, parseForward, type PortForward } from '../core/config.js';
 import { signalNumber } from '../core/signals.js';
 import { userlandRoot, type InitSpec, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
-import type { Brand } from './brand.js';
+import type { LinuxBrand } from './brand.js';
 import { eraVersion, needsUname26, parseKernelVersion, uname26Release } from './kernel-version.js';
 import { glibcOlderThan, glibcVersion } from './glibc.js';
 import { release as hostRelease } from 'node:os';
@@ -161,7 +161,7 @@ export interface UserlandFacts {
 const MACHINE: Record<string, string> = { x64: 'x86_64', ia32: 'i686', arm64: 'aarch64', arm: 'armv8l' };
 
 /** UNAME26 is the fallback for a kernel-version below 3.0 where the shim cannot run. */
-export function personalityFor(brand: Brand, userlandArch: string, kernelVersion: string | undefined, hostArch: string, shim = false): Personality {
+export function personalityFor(brand: LinuxBrand, userlandArch: string, kernelVersion: string | undefined, hostArch: string, shim = false): Personality {
   const linux32 = (userlandArch === 'ia32' && hostArch === 'x64') || (userlandArch === 'arm' && hostArch === 'arm64');
   const k = kernelVersion === undefined ? undefined : parseKernelVersion(kernelVersion);
   const uname26 = !shim && brand.shims?.['kernel-version'] === true && k !== undefined && !('bad' in k) && needsUname26(k);
@@ -188,7 +188,7 @@ function kernelPlan(requested: string | undefined, p: Personality, arch: string,
   };
 }
 
-function vsyscallPlan(brand: Brand, arch: string, attribute: string | undefined, facts: UserlandFacts): VsyscallPlan {
+function vsyscallPlan(brand: LinuxBrand, arch: string, attribute: string | undefined, facts: UserlandFacts): VsyscallPlan {
   const rule = brand.shims?.vsyscall;
   if (rule === undefined) return { needed: false, reason: `brand ${brand.name} does not check vsyscall` };
   if (arch !== 'x64') return { needed: false, reason: `a ${arch} userland has no vsyscall page to call` };
@@ -201,7 +201,7 @@ function vsyscallPlan(brand: Brand, arch: string, attribute: string | undefined,
 }
 
 /** Reads what the plan needs from an installed userland (nothing for others). */
-export async function userlandFacts(brand: Brand, rootfs: string | undefined): Promise<UserlandFacts> {
+export async function userlandFacts(brand: LinuxBrand, rootfs: string | undefined): Promise<UserlandFacts> {
   if (rootfs === undefined || brand.shims?.vsyscall === undefined) return {};
   const glibc = await glibcVersion(rootfs);
   return glibc === undefined ? {} : { glibc };
@@ -216,7 +216,7 @@ export function zoneAttribute(record: ZoneRecord, status: ZoneStatus, key: strin
 export async function makeBootPlan(
   record: ZoneRecord,
   status: ZoneStatus,
-  brand: Brand,
+  brand: LinuxBrand,
   probeHost?: HostProbe,
   rootfs = userlandRoot(record, status),
 ): Promise<BootPlan> {
@@ -234,7 +234,7 @@ export const ZONE_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr
 
 /** Which of the brand's host paths are directories in this zone's root (to bind-mount):
  * the install made a directory where the host has one and mirrored the host's symlinks. */
-export async function sharedDirectories(rootfs: string, brand: Brand): Promise<string[]> {
+export async function sharedDirectories(rootfs: string, brand: LinuxBrand): Promise<string[]> {
   const out: string[] = [];
   for (const { path } of brand['host-paths'] ?? []) {
     const [inZone, onHost] = await Promise.all([
@@ -256,7 +256,7 @@ export function mergeEnv(base: string[], over: string[]): string[] {
 export function buildBootPlan(
   record: ZoneRecord,
   status: ZoneStatus,
-  brand: Brand,
+  brand: LinuxBrand,
   sharedDirs: string[],
   facts: UserlandFacts = {},
   hostArch: string = process.arch,

@@ -5,7 +5,7 @@ import { lstat, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ZoneError } from '../core/errors.js';
 import { runCapture } from '../hosts/local.js';
-import type { Brand } from './brand.js';
+import type { LinuxBrand } from './brand.js';
 import { applyFixups, writeZoneFiles } from './fixups.js';
 import type { BootPlan } from './plan.js';
 
@@ -27,7 +27,7 @@ async function initctlFifo(zoneDir: string, zone: string): Promise<string> {
   return path;
 }
 
-export async function prepareUserland(plan: BootPlan, brand: Brand, zoneDir: string): Promise<Prepared> {
+export async function prepareUserland(plan: BootPlan, brand: LinuxBrand, zoneDir: string): Promise<Prepared> {
   const out: Prepared = { families: [], changes: [], warnings: [] };
   if (plan.zoneFiles) out.changes.push(...(await writeZoneFiles(plan.rootfs, { hostname: plan.hostname, sharedNetwork: plan.network === 'shared' })));
   if ((brand.fixups ?? []).length > 0) {

@@ -2,7 +2,7 @@
 // also prints the plan the brand makes for a zone on this host.
 import type { Context } from '../core/context.js';
 import { ZoneError } from '../core/errors.js';
-import { loadBrand, brandNames, type Brand } from '../brands/brand.js';
+import { asLinuxBrand, loadBrand, brandNames, type Brand, type LinuxBrand } from '../brands/brand.js';
 import { buildBootPlan, makeBootPlan, type BootPlan } from '../brands/plan.js';
 import { loadRecipe, recipeNames, type Recipe } from '../install/recipe.js';
 import type { ZoneRecord, ZoneStatus } from '../core/zone.js';
@@ -14,7 +14,7 @@ import { detectFamilies, type FixupEdit } from '../brands/fixups.js';
 import { LXCFS_PROC } from '../brands/prepare.js';
 
 /** The plan for a real zone, or for a zone of this brand as it would be created now. */
-async function planFor(ctx: Context, brand: Brand, zone: string | undefined): Promise<BootPlan> {
+async function planFor(ctx: Context, brand: LinuxBrand, zone: string | undefined): Promise<BootPlan> {
   if (zone !== undefined) {
     const { record, status } = await ctx.store.read(zone);
     if (record.brand !== brand.name) {
@@ -32,7 +32,7 @@ async function planFor(ctx: Context, brand: Brand, zone: string | undefined): Pr
   return buildBootPlan(record, status, brand, dirs);
 }
 
-function planText(brand: Brand, plan: BootPlan): string {
+function planText(brand: LinuxBrand, plan: BootPlan): string {
   const lines = [
     `brand: ${brand.name} (${brand.file})`,
     `  ${brand.description}`,
@@ -138,7 +138,9 @@ export async function brandsCommand(ctx: Context, action: string, name: string |
     return failed === 0 ? 0 : 1;
   }
   if (name === undefined) throw new ZoneError('usage', 'brands show needs a brand name', { hint: `brands: ${brandNames().join(', ')}` });
-  const brand = await loadBrand(name);
+  const any = await loadBrand(name);
+  if (any.hosts.linux === undefined || ctx.managed !== undefined) return showHostMappings(ctx, any, zone, mode);
+  const brand = asLinuxBrand(any);
   const plan = await planFor(ctx, brand, zone);
   // For a real zone: which of the brand's fixup families its files select.
   const applies = zone === undefined ? undefined : (await detectFamilies(plan.rootfs, brand.fixups ?? [])).map((f) => f.family);
@@ -147,6 +149,32 @@ export async function brandsCommand(ctx: Context, action: string, name: string |
     const extra = applies === undefined || (brand.fixups ?? []).length === 0 ? '' : `\nfixups for zone ${zone}: ${applies.length === 0 ? 'none (no known distribution found: it boots without edits)' : applies.join(', ')}`;
     process.stdout.write(`${planText(brand, plan)}${extra}\n`);
   }
+  return 0;
+}
+
+/** What each host OS makes of the brand: the jail or zone brand it maps to. */
+export function hostMappingLines(brand: Brand): string[] {
+  const h = brand.hosts;
+  const lines: string[] = [];
+  if (h.linux !== undefined) lines.push('on Linux: an OCI container run by runc, with the shims and fixups shown by `brands show` on a Linux host');
+  if (h.freebsd !== undefined) lines.push(`on FreeBSD: a jail of ${h.freebsd.jail === 'linux' ? 'a Linux userland (linux=new, the Linux mount set; needs linux64.ko)' : "FreeBSD's own userland"}`);
+  for (const [os, m] of [['illumos', h.illumos], ['Solaris', h.solaris]] as const) {
+    if (m === undefined) continue;
+    const where = [m['host-release'] === undefined ? '' : `release ${m['host-release']}`, m['host-arch'] === undefined ? '' : `arch ${m['host-arch'].join('|')}`].filter((x) => x !== '').join(', ');
+    const install = { image: 'zoneadm install -s|-t IMAGE', archive: 'zoneadm install -a ARCHIVE -u|-p', packages: "zoneadm install (the brand's packages)" }[m.install];
+    lines.push(`on ${os}${where === '' ? '' : ` (${where})`}: a zone of brand ${m['zone-brand'] === 'native' ? "the distribution's own (ipkg, lipkg, joyent, native)" : m['zone-brand']}, installed by ${install}`);
+  }
+  return lines;
+}
+
+async function showHostMappings(ctx: Context, brand: Brand, zone: string | undefined, mode: OutputMode): Promise<number> {
+  const lines = [`brand: ${brand.name} (${brand.file})`, `  ${brand.description}`, ...hostMappingLines(brand)];
+  if (ctx.managed !== undefined && zone !== undefined) {
+    const { record } = await ctx.store.read(zone);
+    lines.push(`zone ${zone} on ${ctx.managed.executor.target}:`, ...ctx.managed.describe(record, brand).map((l) => `  ${l}`));
+  }
+  if (mode.json) printJson({ brand, hosts: hostMappingLines(brand) });
+  else process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }
 

@@ -3,6 +3,8 @@
 import { configValue } from './config.js';
 import { ZoneStore } from './store.js';
 import type { Backend, ZoneHandle } from '../backends/backend.js';
+import type { ManagedBackend } from '../backends/managed.js';
+import type { StoreFs } from './store-fs.js';
 import { LinuxBackend } from '../backends/linux/backend.js';
 import type { ZoneRecord, ZoneStatus } from './zone.js';
 
@@ -19,8 +21,13 @@ export class Context {
   readonly store: ZoneStore;
   private readonly backends = new Map<string, Backend>();
 
-  constructor(readonly options: Options) {
-    this.store = new ZoneStore(options.root);
+  /** Set when the host is a FreeBSD, illumos or Solaris one: its own tools keep the
+   * zones, and the verbs take the managed path (core/managed-verbs.ts). */
+  readonly managed: ManagedBackend | undefined;
+
+  constructor(readonly options: Options, managed?: { backend: ManagedBackend; fs: StoreFs }) {
+    this.store = new ZoneStore(options.root, managed?.fs);
+    this.managed = managed?.backend;
   }
 
   warn(message: string): void {

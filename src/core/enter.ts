@@ -9,7 +9,7 @@ import { assertState } from './states.js';
 import type { ZoneRecord, ZoneStatus } from './zone.js';
 import { userlandRoot } from './zone.js';
 import { ZONE_PATH_ENV } from '../brands/plan.js';
-import { loadBrand } from '../brands/brand.js';
+import { loadLinuxBrand } from '../brands/brand.js';
 import { resolveInRoot } from '../install/root-path.js';
 import { access, constants, stat } from 'node:fs/promises';
 
@@ -112,7 +112,7 @@ export async function loginZone(ctx: Context, name: string, userSpec: string | u
       hint: `for a command without a terminal use: zonectl exec ${name} -- CMD`,
     });
   }
-  const brand = await loadBrand(record.brand);
+  const brand = await loadLinuxBrand(record.brand);
   const root = await liveRoot(ctx, record, status);
   const user = await resolveUser(root, userSpec ?? 'root', name);
   const shell = user.shell === '' ? '/bin/sh' : user.shell;

@@ -16,7 +16,7 @@ import { makeBootPlan, type BootPlan } from '../brands/plan.js';
 import { testStopPoint } from './test-hook.js';
 import { assertNoClones, removeLayeredRoot } from './storage-verbs.js';
 import { hostVsyscallMode, VSYSCALL_FIX } from './host-abi.js';
-import { loadBrand, type Brand } from '../brands/brand.js';
+import { loadLinuxBrand, type LinuxBrand } from '../brands/brand.js';
 import { chooseArch, loadRecipe, recipeNames } from '../install/recipe.js';
 import { hostArches } from './arch.js';
 import { inspectSource } from '../install/archive/source.js';
@@ -50,7 +50,7 @@ export interface InstallRequest {
 }
 
 /** The directory an --in-place install will use, checked before anything changes. */
-function inPlaceDir(req: InstallRequest, kind: string | undefined, brand: Brand, zone: string): string | undefined {
+function inPlaceDir(req: InstallRequest, kind: string | undefined, brand: LinuxBrand, zone: string): string | undefined {
   if (req.inPlace !== true) return undefined;
   if (req.source === undefined || kind !== 'directory') {
     throw new ZoneError('usage', `--in-place needs --source DIRECTORY (zone "${zone}")`, { zone });
@@ -63,7 +63,7 @@ function inPlaceDir(req: InstallRequest, kind: string | undefined, brand: Brand,
   return dir;
 }
 
-function chooseMethod(brand: Brand, req: InstallRequest, zone: string): 'recipe' | 'source' | 'skeleton' {
+function chooseMethod(brand: LinuxBrand, req: InstallRequest, zone: string): 'recipe' | 'source' | 'skeleton' {
   const methods = brand.install.methods;
   const want = req.recipe !== undefined ? 'recipe' : req.source !== undefined ? 'source' : undefined;
   if (want !== undefined && !methods.includes(want)) {
@@ -82,7 +82,7 @@ function chooseMethod(brand: Brand, req: InstallRequest, zone: string): 'recipe'
 
 /** Runs the commands an install method left for the guest's own tools, each as the
  * only process of the (not booted) zone; a failure fails the install. */
-async function runInZone(ctx: Context, record: ZoneRecord, brand: Brand, populated: Populated, emit: Emit): Promise<void> {
+async function runInZone(ctx: Context, record: ZoneRecord, brand: LinuxBrand, populated: Populated, emit: Emit): Promise<void> {
   const commands = populated.runInZone ?? [];
   if (commands.length === 0) return;
   const status: ZoneStatus = { state: 'incomplete', since: '', userland: { method: 'recipe', arch: populated.arch, installedAt: '' } };
@@ -107,7 +107,7 @@ async function warnVsyscall(plan: BootPlan, emit: Emit): Promise<void> {
 
 async function runInstall(ctx: Context, name: string, req: InstallRequest, emit: Emit): Promise<InstalledUserland> {
   return withZone(ctx, name, 'install', async (z) => {
-    const brand = await loadBrand(z.record.brand);
+    const brand = await loadLinuxBrand(z.record.brand);
     const method = chooseMethod(brand, req, name);
     const recipe = req.recipe === undefined ? undefined : await loadRecipe(req.recipe);
     if (recipe !== undefined && !recipe.brands.includes(brand.name)) {

@@ -4,14 +4,14 @@ import type { Context } from './context.js';
 import { ZoneError } from './errors.js';
 import { assertBrandHostFeatures } from './host-check.js';
 import { withZone, type LockedZone } from './transition.js';
-import { loadBrand, type Brand } from '../brands/brand.js';
+import { loadLinuxBrand, type LinuxBrand } from '../brands/brand.js';
 import { makeBootPlan, type BootPlan } from '../brands/plan.js';
 import { prepareUserland } from '../brands/prepare.js';
 import { assertIa32, assertVsyscall } from './host-abi.js';
 import { ensureRoot } from './storage-verbs.js';
 
-async function planFor(ctx: Context, z: LockedZone): Promise<{ plan: BootPlan; brand: Brand }> {
-  const brand = await loadBrand(z.record.brand);
+async function planFor(ctx: Context, z: LockedZone): Promise<{ plan: BootPlan; brand: LinuxBrand }> {
+  const brand = await loadLinuxBrand(z.record.brand);
   await assertBrandHostFeatures(brand, z.record.name);
   const backend = ctx.backendFor(z.record, z.status);
   return { plan: await makeBootPlan(z.record, z.status, brand, () => backend.unameShim()), brand };

@@ -1,11 +1,10 @@
 // The zone store: one directory per zone under STATE_ROOT/zones, holding zone.json
 // (configuration) and state.json (life-cycle state), each replaced atomically, and the
 // zone's lock. Creation and deletion are a directory rename, so a zone exists whole or not.
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic, fsyncDir } from './atomic.js';
-import { ZoneError, errnoCode } from './errors.js';
-import { acquireLock, type ZoneLock } from './lock.js';
+import { ZoneError } from './errors.js';
+import type { ZoneLock } from './lock.js';
+import { LocalStoreFs, type StoreFs } from './store-fs.js';
 import { ZONE_STATES, isValidZoneName, type ZoneRecord, type ZoneStatus } from './zone.js';
 
 export interface StoredZone {
@@ -16,7 +15,7 @@ export interface StoredZone {
 export class ZoneStore {
   readonly zonesDir: string;
 
-  constructor(readonly root: string) {
+  constructor(readonly root: string, readonly fs: StoreFs = new LocalStoreFs()) {
     this.zonesDir = join(root, 'zones');
   }
 
@@ -29,14 +28,7 @@ export class ZoneStore {
   }
 
   async names(): Promise<string[]> {
-    let entries: string[];
-    try {
-      entries = await readdir(this.zonesDir);
-    } catch (e) {
-      if (errnoCode(e) === 'ENOENT') return [];
-      throw e;
-    }
-    return entries.filter((n) => !n.startsWith('.')).sort();
+    return (await this.fs.list(this.zonesDir)).filter((n) => !n.startsWith('.') && isValidZoneName(n)).sort();
   }
 
   async exists(name: string): Promise<boolean> {
@@ -58,71 +50,59 @@ export class ZoneStore {
     // A name that could not have been created cannot exist, and must not reach a path.
     if (!isValidZoneName(name)) return undefined;
     const dir = this.dir(name);
-    const record = await readJson(join(dir, 'zone.json'));
+    const record = await this.readJson(join(dir, 'zone.json'));
     if (record === undefined) return undefined;
-    const status = await readJson(join(dir, 'state.json'));
+    const status = await this.readJson(join(dir, 'state.json'));
     return { record: asRecord(record, join(dir, 'zone.json')), status: asStatus(status, join(dir, 'state.json')) };
   }
 
-  /** Makes the zone's directory whole in one rename; refuses a name that exists. */
+  /** Makes the zone's directory whole in one step; refuses a name that exists. */
   async create(record: ZoneRecord, status: ZoneStatus): Promise<void> {
-    await mkdir(this.zonesDir, { recursive: true, mode: 0o700 });
-    const tmp = join(this.zonesDir, `.new-${record.name}-${process.pid}`);
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { mode: 0o700 });
-    try {
-      await writeJsonAtomic(join(tmp, 'zone.json'), record);
-      await writeJsonAtomic(join(tmp, 'state.json'), status);
-      await rename(tmp, this.dir(record.name));
-    } catch (e) {
-      await rm(tmp, { recursive: true, force: true });
-      if (errnoCode(e) === 'EEXIST' || errnoCode(e) === 'ENOTEMPTY') {
-        throw new ZoneError('exists', `zone "${record.name}" already exists`, {
-          zone: record.name,
-          hint: `zonectl info ${record.name} shows it; pick another name or delete it first`,
-        });
-      }
-      throw e;
+    // zone.json last: a directory without it is not a zone to any reader.
+    const made = await this.fs.createDir(this.dir(record.name), [
+      ['state.json', jsonText(status)],
+      ['zone.json', jsonText(record)],
+    ]);
+    if (!made) {
+      throw new ZoneError('exists', `zone "${record.name}" already exists`, {
+        zone: record.name,
+        hint: `zonectl info ${record.name} shows it; pick another name or delete it first`,
+      });
     }
-    await fsyncDir(this.zonesDir);
   }
 
   async writeRecord(record: ZoneRecord): Promise<void> {
-    await writeJsonAtomic(join(this.dir(record.name), 'zone.json'), record);
+    await this.fs.writeAtomic(join(this.dir(record.name), 'zone.json'), jsonText(record));
   }
 
   async writeStatus(name: string, status: ZoneStatus): Promise<void> {
-    await writeJsonAtomic(join(this.dir(name), 'state.json'), status);
+    await this.fs.writeAtomic(join(this.dir(name), 'state.json'), jsonText(status));
   }
 
   /** Removes the zone's directory: renamed away first so no reader sees half a zone. */
   async destroy(name: string): Promise<void> {
-    const trash = join(this.zonesDir, `.deleted-${name}-${process.pid}-${Date.now()}`);
-    await rename(this.dir(name), trash);
-    await fsyncDir(this.zonesDir);
-    await rm(trash, { recursive: true, force: true });
+    await this.fs.removeDir(this.dir(name));
   }
 
   lock(name: string, command: string, timeoutMs: number): Promise<ZoneLock> {
-    return acquireLock(join(this.dir(name), 'lock'), name, command, timeoutMs);
+    return this.fs.lock(join(this.dir(name), 'lock'), name, command, timeoutMs);
+  }
+
+  private async readJson(path: string): Promise<unknown> {
+    const text = await this.fs.readText(path);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (e) {
+      throw new ZoneError('invalid-file', `${path}: not valid JSON (${(e as Error).message})`, {
+        hint: 'the zone store was edited or damaged by hand; restore the file or remove the zone directory',
+      });
+    }
   }
 }
 
-async function readJson(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return undefined;
-    throw e;
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new ZoneError('invalid-file', `${path}: not valid JSON (${(e as Error).message})`, {
-      hint: 'the zone store was edited or damaged by hand; restore the file or remove the zone directory',
-    });
-  }
+function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

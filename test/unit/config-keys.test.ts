@@ -12,7 +12,7 @@ import {
 } from '../../src/core/config.js';
 import { assertOneLine, throwsZoneError } from './fixtures/expect-error.js';
 
-const KNOWN = ['zonepath', 'autoboot', 'hostname', 'ip-type', 'kernel-version', 'capped-memory', 'capped-cpu', 'max-processes', 'cpu-shares', 'net-address', 'net-subnet', 'net-bridge', 'net-forward', 'storage-driver', 'runtime'];
+const KNOWN = ['zonepath', 'autoboot', 'hostname', 'ip-type', 'kernel-version', 'capped-memory', 'capped-cpu', 'max-processes', 'cpu-shares', 'net-address', 'net-subnet', 'net-bridge', 'net-forward', 'net-interface', 'net-gateway', 'storage-driver', 'runtime'];
 
 test('the known keys are the zonecfg-style ones', () => {
   assert.equal(Object.keys(CONFIG_KEYS).sort(), [...KNOWN].sort());

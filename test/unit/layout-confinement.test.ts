@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadBrand } from '../../src/brands/brand.js';
+import { loadLinuxBrand } from '../../src/brands/brand.js';
 import { applyLayout, substitute, type Layout } from '../../src/install/layout.js';
 import { rejectsZoneError } from './fixtures/expect-error.js';
 import { makeTempDir, removeTempDir } from './fixtures/tmp.js';
@@ -94,7 +94,7 @@ test('substitute: %z, %h and %% only', () => {
 });
 
 test('the sparse brand\'s skeleton applies cleanly', async () => {
-  const sparse = await loadBrand('sparse');
+  const sparse = await loadLinuxBrand('sparse');
   const skeleton = sparse.install.skeleton as Layout;
   await applyLayout(root, skeleton, VARS);
   assert.is(mode(join(root, 'tmp')), 0o1777);

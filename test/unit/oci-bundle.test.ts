@@ -12,7 +12,7 @@ import {
   type OciConfig,
 } from '../../src/backends/linux/bundle.js';
 import { errnoNumber, ociSeccomp } from '../../src/backends/linux/seccomp.js';
-import { loadBrand, type Brand } from '../../src/brands/brand.js';
+import { loadLinuxBrand, type LinuxBrand as Brand } from '../../src/brands/brand.js';
 import { buildBootPlan, sharedDirectories, type BootPlan } from '../../src/brands/plan.js';
 import type { ZoneRecord, ZoneStatus } from '../../src/core/zone.js';
 import { makeTempDir, removeTempDir } from './fixtures/tmp.js';
@@ -55,7 +55,7 @@ const USERLAND = { method: 'recipe', recipe: 'busybox', arch: 'x64', installedAt
 const INSTALLED: ZoneStatus = { state: 'installed', since: '2024-01-01T00:00:00Z', userland: USERLAND };
 
 async function nativePlan(config: Record<string, string> = {}, status: ZoneStatus = INSTALLED): Promise<BootPlan> {
-  return buildBootPlan(zone('web', config), status, await loadBrand('native'), []);
+  return buildBootPlan(zone('web', config), status, await loadLinuxBrand('native'), []);
 }
 
 function handPlan(over: Partial<BootPlan> = {}): BootPlan {
@@ -207,7 +207,7 @@ test('binds become rbind mounts, read-only ones rbind,ro, after the base mounts'
 test('sparse: the host\'s real directories among its host-paths are bound read-only', async () => {
   const dir = makeTempDir();
   try {
-    const sparse = await loadBrand('sparse');
+    const sparse = await loadLinuxBrand('sparse');
     const rootfs = join(dir, 'root');
     // The install makes a directory where the host has one.
     for (const p of ['usr', 'bin', 'sbin', 'lib', 'lib64']) mkdirSync(join(rootfs, p), { recursive: true });
@@ -232,7 +232,7 @@ test('sparse: the host\'s real directories among its host-paths are bound read-o
 // --- capabilities ------------------------------------------------------------
 
 test('capabilities are exactly the brand\'s list, in every set', async () => {
-  const native: Brand = await loadBrand('native');
+  const native: Brand = await loadLinuxBrand('native');
   const c = buildOciConfig(await nativePlan(), '/state', LIMITS);
   const want = [...native.capabilities].sort();
   assert.equal(c.process.capabilities.bounding, want);
@@ -263,7 +263,7 @@ test('on arm64 the filter covers aarch64 and 32-bit arm', () => {
 });
 
 test('the brand\'s deny list gets SCMP_ACT_ERRNO with errnoRet 1 (EPERM); the rest is allowed', async () => {
-  const native = await loadBrand('native');
+  const native = await loadLinuxBrand('native');
   const c = buildOciConfig(await nativePlan(), '/state', LIMITS);
   const s = c.linux.seccomp;
   assert.is(s.defaultAction, 'SCMP_ACT_ALLOW');

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { personalityPrefix, personalityValue } from '../../src/backends/linux/personality.js';
 import { buildBootPlan, personalityFor } from '../../src/brands/plan.js';
-import { loadBrand } from '../../src/brands/brand.js';
+import { loadLinuxBrand as loadBrand } from '../../src/brands/brand.js';
 import type { ZoneRecord, ZoneStatus } from '../../src/core/zone.js';
 
 test('32-bit userlands on 64-bit hosts get LINUX32; others nothing', async () => {

@@ -1,0 +1,123 @@
+// The zone store on a managed host, kept with that host's POSIX tools through an
+// Executor (nothing of ours is installed there): the same rules as locally. A file is
+// replaced by writing a temp file and renaming it, then `sync`; a zone directory is
+// claimed with mkdir (atomic) and counts once its zone.json is renamed in; a lock is a
+// directory made with mkdir, holding its owner. Every script is fixed text and every
+// path a positional parameter, so no name or path is ever parsed by a shell.
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ZoneError } from '../core/errors.js';
+import { isOwnerAlive, processStartTime, type ZoneLock } from '../core/lock.js';
+import type { StoreFs } from '../core/store-fs.js';
+import { lastLine, type Executor } from './executor.js';
+
+const MISSING = 3;
+const EXISTS = 17;
+const POLL_MS = 200;
+
+/** Who holds a remote lock: a zonectl process on some client machine. */
+interface RemoteOwner {
+  client: string;
+  pid: number;
+  start: string;
+  command: string;
+  since: string;
+}
+
+export class RemoteStoreFs implements StoreFs {
+  constructor(private readonly ex: Executor) {}
+
+  private async sh(script: string, args: string[], input?: string): Promise<{ code: number; stdout: string }> {
+    const r = await this.ex.run(['/bin/sh', '-c', script, 'zonectl', ...args], input === undefined ? {} : { input });
+    if (r.code !== 0 && r.code !== MISSING && r.code !== EXISTS) {
+      throw new ZoneError('runtime', `zone store on ${this.ex.target}: ${args[0] ?? ''}: ${lastLine(r)}`, {
+        hint: 'check the state root (--root) exists and is writable by the ssh user on that host',
+      });
+    }
+    return r;
+  }
+
+  async readText(path: string): Promise<string | undefined> {
+    const r = await this.sh('[ -f "$1" ] || exit 3; exec cat -- "$1"', [path]);
+    return r.code === MISSING ? undefined : r.stdout;
+  }
+
+  async writeAtomic(path: string, text: string): Promise<void> {
+    await this.sh('t="$1.$$.tmp"; umask 077; cat > "$t" && mv -f "$t" "$1" && sync || { rm -f "$t"; exit 1; }', [path], text);
+  }
+
+  async list(dir: string): Promise<string[]> {
+    const r = await this.sh('[ -d "$1" ] || exit 3; cd "$1" && ls -1a', [dir]);
+    if (r.code === MISSING) return [];
+    return r.stdout.split('\n').filter((n) => n !== '' && n !== '.' && n !== '..');
+  }
+
+  async createDir(dir: string, files: Array<[string, string]>): Promise<boolean> {
+    const parent = dir.replace(/\/[^/]+$/, '') || '/';
+    const tmp = `${parent}/.new-${dir.split('/').pop() ?? ''}-${process.pid}`;
+    // Files go into a private temp dir first, then move in; the last one moved makes it count.
+    await this.sh('umask 077; mkdir -p "$1" && rm -rf "$2" && mkdir "$2"', [parent, tmp]);
+    for (const [name, text] of files) {
+      await this.sh('umask 077; cat > "$1"', [`${tmp}/${name}`], text);
+    }
+    const names = files.map(([n]) => n);
+    const r = await this.sh(
+      'd="$1"; t="$2"; shift 2; mkdir -m 700 "$d" 2>/dev/null || { rm -rf "$t"; exit 17; }; for f in "$@"; do mv -f "$t/$f" "$d/$f" || exit 1; done; rmdir "$t"; sync',
+      [dir, tmp, ...names],
+    );
+    return r.code !== EXISTS;
+  }
+
+  async removeDir(dir: string): Promise<void> {
+    const trash = `${dir.replace(/\/[^/]+$/, '')}/.deleted-${dir.split('/').pop() ?? ''}-${process.pid}-${Date.now()}`;
+    await this.sh('mv -f "$1" "$2" && sync && rm -rf "$2"', [dir, trash]);
+  }
+
+  async lock(path: string, zone: string, command: string, timeoutMs: number): Promise<ZoneLock> {
+    const me: RemoteOwner = {
+      client: hostname(),
+      pid: process.pid,
+      start: processStartTime(process.pid) ?? '',
+      command,
+      since: new Date().toISOString(),
+    };
+    const mine = JSON.stringify(me);
+    const lockDir = `${path}.d`;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // mkdir is the atomic test-and-set; the owner file follows in the same call.
+      const r = await this.sh('[ -d "${1%/*}" ] || exit 3; mkdir "$1" 2>/dev/null || exit 17; cat > "$1/owner"', [lockDir], mine);
+      if (r.code === MISSING) throw new ZoneError('not-found', `zone "${zone}" does not exist`, { zone });
+      if (r.code === 0) return { release: () => this.unlock(lockDir, mine) };
+      const held = await this.readText(`${lockDir}/owner`);
+      const owner = parseOwner(held);
+      if (held !== undefined && owner !== undefined && owner.client === me.client && !isOwnerAlive(owner)) {
+        await this.unlock(lockDir, held); // a zonectl of this machine that is gone
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        const who = owner === undefined ? 'another zonectl' : `pid ${owner.pid} on ${owner.client} (zonectl ${owner.command}) since ${owner.since}`;
+        throw new ZoneError('locked', `zone "${zone}" is busy: ${who} holds its lock on ${this.ex.target}`, {
+          zone,
+          hint: `wait for it to finish, or raise --lock-timeout; if that zonectl is gone, remove ${lockDir} on the host`,
+        });
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  /** Removes the lock only while it still holds this owner text (compare, then move aside). */
+  private async unlock(lockDir: string, ownerText: string): Promise<void> {
+    await this.sh('[ "$(cat "$1/owner" 2>/dev/null)" = "$2" ] || exit 0; mv "$1" "$1.gone.$$" && rm -rf "$1.gone.$$"', [lockDir, ownerText]);
+  }
+}
+
+function parseOwner(text: string | undefined): RemoteOwner | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as Partial<RemoteOwner>;
+    return typeof v.pid === 'number' && typeof v.client === 'string' ? (v as RemoteOwner) : undefined;
+  } catch {
+    return undefined;
+  }
+}
