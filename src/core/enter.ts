@@ -1,6 +1,7 @@
 // Entering a running zone: exec (a command, our stdio, its exit status) and login
 // (an interactive shell on a terminal). Neither takes the zone's lock: a long session
 // must not keep halt or shutdown waiting.
+import { managedExec, managedLogin } from './managed-verbs.js';
 import { readFile } from 'node:fs/promises';
 import type { Context } from './context.js';
 import { ZoneError } from './errors.js';
@@ -73,6 +74,12 @@ async function runningZone(ctx: Context, name: string, verb: 'exec' | 'login'): 
 
 export async function execInZone(ctx: Context, name: string, argv: string[], opts: ExecOptions): Promise<number> {
   if (argv.length === 0) throw new ZoneError('usage', 'exec needs a command: zonectl exec NAME -- CMD [ARGS...]');
+  if (ctx.managed !== undefined) {
+    if (opts.user !== undefined || opts.cwd !== undefined || opts.env.length > 0) {
+      throw new ZoneError('usage', `--user, --cwd and --env are for Linux zones; on ${ctx.managed.executor.target} run them through the command (e.g. su USER -c CMD)`, { zone: name });
+    }
+    return managedExec(ctx, name, argv, opts.tty);
+  }
   const { record, status } = await runningZone(ctx, name, 'exec');
   const root = await liveRoot(ctx, record, status);
   const user = await resolveUser(root, opts.user ?? 'root', name);
@@ -105,6 +112,7 @@ export async function execInZone(ctx: Context, name: string, argv: string[], opt
 }
 
 export async function loginZone(ctx: Context, name: string, userSpec: string | undefined): Promise<number> {
+  if (ctx.managed !== undefined) return managedLogin(ctx, name);
   const { record, status } = await runningZone(ctx, name, 'login');
   if (process.stdin.isTTY !== true) {
     throw new ZoneError('usage', `login to zone "${name}" needs a terminal on standard input`, {

@@ -1,6 +1,8 @@
 // install and uninstall: the zone goes to incomplete before anything is written under
 // its root, and to installed (or configured) only when the work is whole. An install
 // interrupted at any point leaves incomplete, which install restarts and uninstall clears.
+import { managedInstall, managedUninstall } from './managed-verbs.js';
+import type { InstallRequest as HostInstallRequest } from '../backends/managed.js';
 import { mkdir, rm, chmod } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { download, isUrl } from '../install/download.js';
@@ -37,6 +39,10 @@ export function downloadCache(ctx: Context): string {
 }
 
 export interface InstallRequest {
+  /** Managed hosts: a FreeBSD release to fetch (14.1-RELEASE). */
+  release?: string;
+  /** Managed hosts, Solaris brands: zoneadm install -u (unconfigure) or -p (preserve). */
+  identity?: 'unconfigure' | 'preserve';
   recipe?: string;
   source?: string;
   /** Bounds on what an archive may unpack to (archive bombs). */
@@ -179,6 +185,15 @@ async function runInstall(ctx: Context, name: string, req: InstallRequest, emit:
  * (rxjs loads here, on install, not on every command.) */
 export async function installZone(ctx: Context, name: string, req: InstallRequest): Promise<Observable<InstallEvent>> {
   const { Observable } = cjsNamed(await import('rxjs'), 'Observable');
+  if (ctx.managed !== undefined) {
+    const host = managedRequest(req, name);
+    return new Observable<InstallEvent>((sub) => {
+      managedInstall(ctx, name, host, (line) => sub.next({ type: 'phase', zone: name, phase: 'host', message: line })).then(
+        () => sub.complete(),
+        (e: unknown) => sub.error(e),
+      );
+    });
+  }
   return new Observable<InstallEvent>((sub) => {
     runInstall(ctx, name, req, (e) => sub.next(e)).then(
       () => sub.complete(),
@@ -189,6 +204,7 @@ export async function installZone(ctx: Context, name: string, req: InstallReques
 
 /** Removes the userland and returns the zone to configured. */
 export function uninstallZone(ctx: Context, name: string, promoteClones = false): Promise<void> {
+  if (ctx.managed !== undefined) return managedUninstall(ctx, name);
   return withZone(ctx, name, 'uninstall', async (z) => {
     // Refused before anything changes: clones that depend on this zone are named.
     await assertNoClones(ctx, name, promoteClones);
@@ -199,4 +215,17 @@ export function uninstallZone(ctx: Context, name: string, promoteClones = false)
     for (const f of ['bundle', 'console.log', 'runtime.log']) await rm(`${dir}/${f}`, { recursive: true, force: true });
     await z.moveTo('configured', {}, ['operation', 'userland', 'runtime']);
   });
+}
+
+/** What a managed host's install takes: a source (URL or a path on that host) or a
+ * release; recipes and Linux-only options are refused by name. */
+function managedRequest(req: InstallRequest, zone: string): HostInstallRequest {
+  if (req.recipe !== undefined || req.inPlace === true || (req.mirrors ?? []).length > 0 || req.arch !== undefined) {
+    throw new ZoneError('usage', `zone "${zone}": on a FreeBSD or illumos host, install takes --source URL|PATH-ON-HOST (or --release on FreeBSD, --archive-identity on Solaris brands)`, { zone });
+  }
+  return {
+    ...(req.source === undefined ? {} : { source: req.source }),
+    ...(req.release === undefined ? {} : { release: req.release }),
+    ...(req.identity === undefined ? {} : { identity: req.identity }),
+  };
 }

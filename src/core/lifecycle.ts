@@ -1,5 +1,6 @@
 // Running a zone: ready, boot, halt, shutdown, reboot. Each writes the state it is
 // heading for before it asks the backend, so a crash leaves a state reconcile can read.
+import { managedLifecycle, managedShutdown } from './managed-verbs.js';
 import type { Context } from './context.js';
 import { ZoneError } from './errors.js';
 import { assertBrandHostFeatures } from './host-check.js';
@@ -46,10 +47,12 @@ async function start(ctx: Context, z: LockedZone, createOnly: boolean): Promise<
 }
 
 export function readyZone(ctx: Context, name: string): Promise<void> {
+  if (ctx.managed !== undefined) return managedLifecycle(ctx, name, 'ready');
   return withZone(ctx, name, 'ready', (z) => start(ctx, z, true));
 }
 
 export function bootZone(ctx: Context, name: string): Promise<void> {
+  if (ctx.managed !== undefined) return managedLifecycle(ctx, name, 'boot');
   return withZone(ctx, name, 'boot', (z) => start(ctx, z, false));
 }
 
@@ -60,6 +63,7 @@ async function stop(ctx: Context, z: LockedZone, operation: string): Promise<voi
 }
 
 export function haltZone(ctx: Context, name: string): Promise<void> {
+  if (ctx.managed !== undefined) return managedLifecycle(ctx, name, 'halt');
   return withZone(ctx, name, 'halt', (z) => stop(ctx, z, 'halt'));
 }
 
@@ -73,6 +77,7 @@ export interface ShutdownResult {
 /** Sends the userland's halt signal to its init, waits, then kills what is left. */
 export function shutdownZone(ctx: Context, name: string, timeoutSeconds: number): Promise<ShutdownResult> {
   if (!(timeoutSeconds >= 0)) throw new ZoneError('usage', `--timeout must be a number of seconds, not ${timeoutSeconds}`);
+  if (ctx.managed !== undefined) return managedShutdown(ctx, name, timeoutSeconds);
   return withZone(ctx, name, 'shutdown', async (z) => {
     const { plan } = await planFor(ctx, z);
     const backend = ctx.backendFor(z.record, z.status);
@@ -87,6 +92,7 @@ export function shutdownZone(ctx: Context, name: string, timeoutSeconds: number)
 
 /** As zoneadm reboot: halt and boot again (use shutdown + boot for a clean stop). */
 export function rebootZone(ctx: Context, name: string): Promise<void> {
+  if (ctx.managed !== undefined) return managedLifecycle(ctx, name, 'reboot');
   return withZone(ctx, name, 'reboot', async (z) => {
     await stop(ctx, z, 'reboot');
     await start(ctx, z, false);

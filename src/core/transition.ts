@@ -3,6 +3,8 @@
 // each step written durably before the work it announces.
 import type { Context } from './context.js';
 import { reconcile, mayHaveRuntime } from './reconcile.js';
+import { reconcileManaged } from './managed-reconcile.js';
+import type { ManagedBackend } from '../backends/managed.js';
 import { assertState, type Verb } from './states.js';
 import type { ZoneRecord, ZoneState, ZoneStatus } from './zone.js';
 
@@ -16,6 +18,7 @@ export interface LockedZone {
 /** The zone's state after reconciling with the runtime; cleans up a container whose
  * init has exited, so the next boot starts clean. Caller holds the lock. */
 export async function reconcileLocked(ctx: Context, name: string, record: ZoneRecord, status: ZoneStatus): Promise<ZoneStatus> {
+  if (ctx.managed !== undefined) return reconcileOnHost(ctx, ctx.managed, name, status);
   if (!mayHaveRuntime(status.state)) return status;
   const backend = ctx.backendFor(record, status);
   const rt = await backend.state(ctx.handle(name));
@@ -27,6 +30,19 @@ export async function reconcileLocked(ctx: Context, name: string, record: ZoneRe
     delete next.operation;
     delete next.runtime;
     delete next.personality;
+  }
+  await ctx.store.writeStatus(name, next);
+  return next;
+}
+
+/** On a managed host: the host's own state decides; nothing is ours to clean up. */
+async function reconcileOnHost(ctx: Context, m: ManagedBackend, name: string, status: ZoneStatus): Promise<ZoneStatus> {
+  const state = reconcileManaged(status.state, (await m.states()).get(name));
+  if (state === status.state) return status;
+  const next: ZoneStatus = { ...status, state, since: new Date().toISOString() };
+  if (state === 'installed') {
+    delete next.operation;
+    delete next.runtime;
   }
   await ctx.store.writeStatus(name, next);
   return next;

@@ -1,4 +1,5 @@
 // Zone configuration verbs: create, configure, info, list, delete.
+import * as managed from './managed-verbs.js';
 import { rm } from 'node:fs/promises';
 import type { Context } from './context.js';
 import { assertKnownKey, checkAssignment, isConfiguredOnly, parseAssignment } from './config.js';
@@ -41,6 +42,7 @@ function applySets(record: ZoneRecord, sets: string[], configured: boolean): Zon
 }
 
 export async function createZone(ctx: Context, name: string, brandName: string, sets: string[]): Promise<ZoneView> {
+  if (ctx.managed !== undefined) return managed.managedCreate(ctx, { name, brand: brandName, config: {} }, sets);
   validateZoneName(name);
   const brand = await loadBrand(brandName);
   if (brand.hosts.linux === undefined) {
@@ -62,6 +64,7 @@ export async function createZone(ctx: Context, name: string, brandName: string, 
 }
 
 export function configureZone(ctx: Context, name: string, sets: string[], unsets: string[]): Promise<ZoneView> {
+  if (ctx.managed !== undefined) return managed.managedConfigure(ctx, name, sets, unsets);
   return withZone(ctx, name, 'configure', async (z) => {
     const next = applySets(z.record, sets, z.status.state === 'configured');
     for (const key of unsets) {
@@ -83,6 +86,7 @@ async function withHelpers(ctx: Context, v: ZoneView, record: ZoneRecord, status
 }
 
 export async function zoneInfo(ctx: Context, name: string): Promise<ZoneView> {
+  if (ctx.managed !== undefined) return managed.managedInfo(ctx, name);
   const { record, status } = await ctx.store.read(name);
   if (!mayHaveRuntime(status.state)) return view(record, status);
   const backend = ctx.backendFor(record, status);
@@ -96,6 +100,7 @@ export async function zoneInfo(ctx: Context, name: string): Promise<ZoneView> {
 /** Every zone as the host sees it now. A zone whose files cannot be read goes to
  * `onBroken` (by default the error is thrown) and does not hide the others. */
 export async function listZones(ctx: Context, onBroken: (name: string, e: unknown) => void = (_, e) => { throw e; }): Promise<ZoneView[]> {
+  if (ctx.managed !== undefined) return managed.managedList(ctx, onBroken);
   const zones = [];
   for (const name of await ctx.store.names()) {
     try {
@@ -123,6 +128,7 @@ export async function listZones(ctx: Context, onBroken: (name: string, e: unknow
 
 /** Removes a zone's configuration; with force, halts and uninstalls it first. */
 export async function deleteZone(ctx: Context, name: string, force: boolean, promoteClones = false): Promise<void> {
+  if (ctx.managed !== undefined) return managed.managedDelete(ctx, name, force);
   await withZone(
     ctx,
     name,
