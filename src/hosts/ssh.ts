@@ -8,12 +8,14 @@
 // tell them apart by asking the master afterwards (`ssh -O check`, a local socket
 // round trip): a command that ran did so over a master that is still there; a failed
 // connection or a connection lost mid-command leaves none.
+import { spawn } from 'node:child_process';
 import { lstat, mkdir } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { errnoCode, ZoneError } from '../core/errors.js';
 import type { ExecResult, Executor, RunRequest } from './executor.js';
 import { formatHostSpec, parseHostSpec, type HostSpec } from './host-spec.js';
-import { runCapture, runInherit } from './local.js';
+import { exitStatus, runCapture, runInherit } from './local.js';
 import { remoteCommand } from './quote.js';
 
 export interface SshExecutorOptions {
@@ -31,6 +33,7 @@ const PERSIST_SECONDS = 60;
 const UNREACHABLE_STATUS = 255;
 const CLOSE_POLLS = 80;
 const CLOSE_POLL_MS = 25;
+const TERM = constants.signals.SIGTERM;
 
 export class SshExecutor implements Executor {
   readonly target: string;
@@ -50,17 +53,16 @@ export class SshExecutor implements Executor {
   }
 
   async run(argv: string[], req: RunRequest = {}): Promise<ExecResult> {
-    const line = remoteCommand(argv);
+    // Output a backend parses (zoneadm, jls, rctl) must not come back translated.
+    const line = remoteCommand(['env', 'LC_ALL=C', ...argv]);
     await this.prepare();
     // BatchMode: a script must fail, not wait for a password nobody will type.
     // -n when there is no input: ssh must not read (and steal) our stdin.
     const args = ['-T', '-o', 'BatchMode=yes', ...(req.input === undefined ? ['-n'] : []), this.spec.host, line];
-    const r = await this.spawnSsh(() =>
-      runCapture([this.ssh, ...this.options(), ...args], {
-        ...(req.input === undefined ? {} : { input: req.input }),
-        ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }),
-      }),
-    );
+    const { timedOut, ...r } = await this.spawnSsh(() => capture([this.ssh, ...this.options(), ...args], req));
+    // What the local executor reports for a command its timeout ended (ssh itself
+    // answers SIGTERM with 255). The remote command may run on: ssh cannot signal it.
+    if (timedOut) return { ...r, code: 128 + TERM };
     if (r.code === UNREACHABLE_STATUS && !(await this.masterAlive())) throw this.unreachable(lastLine(r.stderr));
     return r;
   }
@@ -109,7 +111,8 @@ export class SshExecutor implements Executor {
       ...(this.spec.user === undefined ? [] : ['-l', this.spec.user]),
       ...(this.spec.port === undefined ? [] : ['-p', String(this.spec.port)]),
       // %C: a fixed-length hash, so the path stays under the 108-byte socket limit.
-      '-o', `ControlPath=${join(this.controlDir, '%C').replaceAll('%', '%%').replace('%%C', '%C')}`,
+      // ssh expands %-tokens in the whole path: a '%' of the directory is doubled.
+      '-o', `ControlPath=${this.controlDir.replaceAll('%', '%%')}/%C`,
       '-o', 'ControlMaster=auto',
       '-o', `ControlPersist=${PERSIST_SECONDS}`,
       // Only errors: ssh's notes ("Warning: Permanently added ...") would otherwise be
@@ -140,9 +143,15 @@ export class SshExecutor implements Executor {
 
   private unreachable(reason: string): ZoneError {
     return new ZoneError('runtime', `cannot reach ${this.target} over ssh: ${reason}`, {
-      hint: `check \`ssh ${this.target}\` works: keys, known_hosts, ~/.ssh/config`,
+      hint: `check \`${sshCommand(this.spec)}\` works: keys, known_hosts, ~/.ssh/config`,
     });
   }
+}
+
+/** The plain ssh command a user would type to reach the host (for hints). */
+function sshCommand(spec: HostSpec): string {
+  const port = spec.port === undefined ? '' : ` -p ${spec.port}`;
+  return `ssh${port} ${spec.user === undefined ? '' : `${spec.user}@`}${spec.host}`;
 }
 
 function defaultControlDir(): string {
@@ -165,10 +174,60 @@ async function privateDir(dir: string): Promise<void> {
         ? `its mode is ${(st.mode & 0o777).toString(8)}, not 700`
         : undefined;
   if (why !== undefined) {
-    throw new ZoneError('refused', `ssh control directory ${dir} is not private: ${why}`, {
+    throw new ZoneError('runtime', `ssh control directory ${dir} is not private: ${why}`, {
       hint: `remove it, or make it a directory of uid ${uid} with mode 0700`,
     });
   }
+}
+
+/** runCapture, but it tells whether the timeout fired (ssh turns the SIGTERM that ends
+ * it into its own exit 255, which would pass for a status otherwise) and does not wait
+ * past it. */
+function capture(argv: string[], req: RunRequest): Promise<ExecResult & { timedOut: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0] as string, argv.slice(1), { stdio: [req.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    const timer =
+      req.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            // Only a run still going times out (not one whose output is being drained).
+            if (child.exitCode !== null || child.signalCode !== null) return;
+            timedOut = true;
+            child.kill('SIGTERM');
+          }, req.timeoutMs);
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    if (req.input !== undefined) {
+      // A command that exits without reading its input must not fail us with EPIPE.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(req.input);
+    }
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      clearTimeout(timer);
+      resolve({
+        code: exitStatus(code, signal),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        timedOut,
+      });
+    };
+    child.on('close', finish);
+    // The master holds copies of our pipes (ssh passes them over the control socket)
+    // until the remote command ends, which a timeout does not wait for: stop at ssh's exit.
+    child.on('exit', (code, signal) => {
+      if (!timedOut) return;
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      finish(code, signal);
+    });
+  });
 }
 
 /** ssh's own message: its last non-empty stderr line, as one clean line. */
