@@ -253,6 +253,20 @@ export function mergeEnv(base: string[], over: string[]): string[] {
   return [...out.values()];
 }
 
+/** The zone's fs resources (zonecfg `add fs`, a jail's nullfs lines) as bind mounts:
+ * loopback mounts of host directories are what a Linux host can give a zone. */
+export function fsBinds(record: ZoneRecord): BindMount[] {
+  return (record.fs ?? []).map((f) => {
+    if (f.type !== undefined && !['lofs', 'nullfs', 'bind'].includes(f.type)) {
+      throw new ZoneError('invalid-config', `zone "${record.name}": fs ${f.dir} is of type ${f.type}, which a Linux host cannot mount into a zone`, {
+        zone: record.name,
+        hint: 'on Linux, fs entries are loopback mounts of host directories (type lofs, nullfs or bind)',
+      });
+    }
+    return { source: f.special, destination: f.dir, readonly: (f.options ?? []).includes('ro') };
+  });
+}
+
 export function buildBootPlan(
   record: ZoneRecord,
   status: ZoneStatus,
@@ -276,7 +290,7 @@ export function buildBootPlan(
     haltSignalNumber: signalNumber(init.haltSignal),
     network: configValue(record.config, 'ip-type') === 'shared' ? 'shared' : 'exclusive',
     capabilities: [...brand.capabilities],
-    binds: sharedDirs.map((p) => ({ source: p, destination: p, readonly: true })),
+    binds: [...sharedDirs.map((p) => ({ source: p, destination: p, readonly: true })), ...fsBinds(record)],
     seccomp: { defaultAction: brand.seccomp['default-action'], deny: [...brand.seccomp.deny], errno: brand.seccomp.errno },
     env: mergeEnv(
       [ZONE_PATH_ENV, 'TERM=xterm', 'container=zonectl', `HOSTNAME=${configValue(record.config, 'hostname') ?? record.name}`],

@@ -73,6 +73,15 @@ test('every brands/*.yaml loads and validates', async () => {
   assert.ok(names.includes('native') && names.includes('sparse'), names.join(' '));
   assert.equal(brandNames(), names);
   for (const name of names) {
+    const any = await loadBrand(name);
+    assert.is(any.name, name);
+    assert.is(any.file, join(REPO, 'brands', `${name}.yaml`));
+    // Every brand maps onto at least one host; only Linux ones carry the Linux parts.
+    assert.ok(Object.keys(any.hosts).length > 0, `${name} names its hosts`);
+    if (any.hosts.linux === undefined) {
+      assert.is(any.init, undefined, `${name} is not for Linux and says nothing of init`);
+      continue;
+    }
     const b = await loadLinuxBrand(name);
     assert.is(b.name, name);
     assert.is(b.file, join(REPO, 'brands', `${name}.yaml`));
@@ -108,7 +117,9 @@ test('sparse inherits native\'s capabilities and seccomp, and replaces init and 
   assert.equal(sparse.capabilities, native.capabilities);
   assert.equal(sparse.seccomp, native.seccomp);
   assert.equal(sparse.login, native.login);
-  assert.equal(sparse.hosts, native.hosts);
+  // Hosts is the sparse brand's own: OmniOS's sparse brand, no FreeBSD jail.
+  assert.equal(sparse.hosts, { linux: { backend: 'oci' }, illumos: { 'zone-brand': 'sparse', install: 'packages' } });
+  assert.equal(native.hosts.freebsd, { jail: 'native' });
   assert.equal(sparse.init, { command: ['/bin/busybox', 'init'], 'halt-signal': 'SIGUSR2' });
   assert.equal(sparse.install.methods, ['skeleton']);
   assert.ok(sparse.install.skeleton !== undefined);
@@ -290,3 +301,19 @@ test('an unknown recipe is "not-found" with the known recipes in the hint', asyn
 });
 
 test.run();
+
+test('non-Linux brands: solaris8/9 only on Solaris 10 SPARC from archives, s10 on illumos and Solaris 11', async () => {
+  for (const name of ['solaris8', 'solaris9']) {
+    const b = await loadBrand(name);
+    assert.equal(Object.keys(b.hosts), ['solaris']);
+    assert.is(b.hosts.solaris?.['zone-brand'], name);
+    assert.is(b.hosts.solaris?.install, 'archive');
+    assert.is(b.hosts.solaris?.['host-release'], '5.10');
+    assert.ok(b.hosts.solaris?.['host-arch']?.includes('sparc'));
+    const e = await rejectsZoneError(loadLinuxBrand(name), 'refused');
+    assert.match(e.message, new RegExp(`brand "${name}" does not run on Linux hosts`));
+  }
+  const s10 = await loadBrand('s10');
+  assert.is(s10.hosts.illumos?.['zone-brand'], 'solaris10');
+  assert.is(s10.hosts.illumos?.install, 'archive');
+});

@@ -1,0 +1,78 @@
+// Zone configurations in and out in the host tools' own formats: an illumos zonecfg
+// command file (`configure -f`, `export --format zonecfg`) on any host, and FreeBSD's
+// jail.conf (`import --jail-conf`, `export --format jail.conf`). What zonectl models
+// lands in config and fs; the rest is kept in native and written back unchanged.
+import type { Context } from './context.js';
+import { checkAssignment } from './config.js';
+import { ZoneError } from './errors.js';
+import { managedCreate, managedReconfigure } from './managed-verbs.js';
+import { createZone } from './zones.js';
+import { withZone } from './transition.js';
+import { validateZoneName, type ZoneRecord, type ZoneView } from './zone.js';
+import { readZonecfg } from '../backends/illumos/zonecfg.js';
+import { hostBrandFor, zonecfgToZone, zoneToZonecfg, type ImportedZone } from '../backends/illumos/zone-config.js';
+import { writeZonecfg } from '../backends/illumos/zonecfg-writer.js';
+
+/** The zonecfg brand a zone is written with: the same-named brand, or the host brand
+ * it was imported with; none for a native zone made here (the file then has no
+ * `set brand`, and the host's default applies, as with plain zonecfg create). */
+export function zonecfgBrandOf(record: ZoneRecord): string | undefined {
+  return hostBrandFor(record.brand) ?? record.native?.zonecfg?.brand;
+}
+
+export function exportZonecfg(record: ZoneRecord): string {
+  return writeZonecfg(zoneToZonecfg(record, zonecfgBrandOf(record)));
+}
+
+/** Config values the file gives, checked as --set would check them. */
+function checkedConfig(zone: string, config: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) out[key] = checkAssignment({ key, value }, zone);
+  return out;
+}
+
+function applyImported(base: ZoneRecord, im: ImportedZone): ZoneRecord {
+  const next: ZoneRecord = { ...base, brand: im.brand, config: checkedConfig(base.name, im.config) };
+  if (im.zonepath !== undefined) next.zonepath = im.zonepath;
+  if (im.fs !== undefined) next.fs = im.fs;
+  else delete next.fs;
+  if (im.native !== undefined) next.native = im.native;
+  else delete next.native;
+  return next;
+}
+
+/** `zonectl configure NAME -f FILE`: a new zone from the file, or the file's commands
+ * applied to an existing zone's configuration (as zonecfg -z NAME -f FILE does). */
+export async function configureFromZonecfg(ctx: Context, name: string, text: string, file: string): Promise<ZoneView> {
+  validateZoneName(name);
+  const existing = await ctx.store.tryRead(name);
+  if (existing === undefined) {
+    const im = zonecfgToZone(readZonecfg(text, file), name);
+    if (ctx.managed !== undefined) {
+      return managedCreate(ctx, { name, brand: im.brand, config: checkedConfig(name, im.config), ...(im.zonepath === undefined ? {} : { zonepath: im.zonepath }), ...(im.fs === undefined ? {} : { fs: im.fs }), ...(im.native === undefined ? {} : { native: im.native }) });
+    }
+    // Checked whole before anything is created: a bad file leaves no zone behind.
+    const probe = applyImported({ name, brand: im.brand, zonepath: im.zonepath ?? ctx.store.defaultZonepath(name), config: {}, createdAt: '' }, im);
+    await createZone(ctx, name, im.brand, im.zonepath === undefined ? [] : [`zonepath=${im.zonepath}`]);
+    return replaceRecord(ctx, name, (r) => ({ ...probe, createdAt: r.createdAt, zonepath: r.zonepath }));
+  }
+  // The file's commands run after the zone's current configuration, as zonecfg runs
+  // them against the zone it has.
+  const change = (r: ZoneRecord): ZoneRecord => applyImported(r, zonecfgToZone(readZonecfg(`${exportZonecfg(r)}${text}`, file), name));
+  if (ctx.managed !== undefined) return managedReconfigure(ctx, name, change);
+  return replaceRecord(ctx, name, change);
+}
+
+async function replaceRecord(ctx: Context, name: string, change: (r: ZoneRecord) => ZoneRecord): Promise<ZoneView> {
+  return withZone(ctx, name, 'configure', async (z) => {
+    const next = change(z.record);
+    if (z.status.state !== 'configured' && (next.zonepath !== z.record.zonepath || next.brand !== z.record.brand)) {
+      throw new ZoneError('wrong-state', `cannot change the zonepath or brand of zone "${name}": it is ${z.status.state}`, {
+        zone: name,
+        hint: `they can change only while the zone is configured (zonectl uninstall -F ${name} first)`,
+      });
+    }
+    await ctx.store.writeRecord(next);
+    return { name, brand: next.brand, state: z.status.state, zonepath: next.zonepath, config: next.config };
+  });
+}
