@@ -1,6 +1,9 @@
 // What each command does once its arguments are parsed: one call into core, then the
 // rendering. Shared by the yargs command line and the fast path for hot commands.
 import { Context } from '../core/context.js';
+import type { ManagedHost } from './host-session.js';
+import { configureFromZonecfg, exportJailConf, exportZonecfg, importJailConf } from '../core/interchange.js';
+import { managedConsole } from '../core/managed-verbs.js';
 // Our own modules are all imported statically, so the bundle keeps them in one file
 // (each extra ES module costs Node start-up time); only large third-party libraries
 // (yargs, rxjs, yaml, cli-progress) and the generated validators load on demand.
@@ -25,6 +28,14 @@ export interface Global {
   runtime?: string;
 }
 
+/** The managed host (FreeBSD, illumos) this run works on, when --host named one or
+ * zonectl runs on such a machine itself; set once, before any command runs. */
+let managedHost: ManagedHost | undefined;
+
+export function useManagedHost(host: ManagedHost): void {
+  managedHost = host;
+}
+
 export function contextOf(g: Global): Context {
   return new Context({
     root: g.root,
@@ -34,7 +45,7 @@ export function contextOf(g: Global): Context {
     warn: (m) => {
       if (!g.quiet) process.stderr.write(`zonectl: warning: ${m}\n`);
     },
-  });
+  }, managedHost);
 }
 
 export function modeOf(g: Global): OutputMode {
@@ -110,6 +121,44 @@ export async function configureAction(g: Global, name: string, sets: string[], u
   showZone(g, v, infoText(v));
 }
 
+export async function configureFileAction(g: Global, name: string, file: string): Promise<void> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(file, 'utf8').catch((e: unknown) => {
+    throw new ZoneError('not-found', `cannot read ${file}: ${(e as Error).message}`, { zone: name });
+  });
+  const v = await configureFromZonecfg(contextOf(g), name, text, file);
+  showZone(g, v, infoText(v));
+}
+
+export async function consoleAction(g: Global, name: string): Promise<number> {
+  const ctx = contextOf(g);
+  if (ctx.managed === undefined) {
+    await ctx.store.read(name);
+    throw new ZoneError('refused', `zones on Linux hosts have no console device (zone "${name}")`, {
+      zone: name,
+      hint: `zonectl login ${name} gives a shell; the init's output is in the zone's console.log (zonectl info ${name})`,
+    });
+  }
+  return managedConsole(ctx, name);
+}
+
+export async function exportAction(g: Global, name: string, format: string): Promise<void> {
+  const { record } = await contextOf(g).store.read(name);
+  const text = format === 'jail.conf' ? await exportJailConf(record) : exportZonecfg(record);
+  if (g.json) printJson({ name, format, text });
+  else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export async function importAction(g: Global, file: string, name: string | undefined, dryRun: boolean): Promise<void> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(file, 'utf8').catch((e: unknown) => {
+    throw new ZoneError('not-found', `cannot read ${file}: ${(e as Error).message}`);
+  });
+  const zones = await importJailConf(contextOf(g), text, file, name, dryRun);
+  if (g.json) printJson(zones);
+  else for (const z of zones) say(modeOf(g), `${dryRun ? 'would import' : 'imported'} jail ${z.name} as zone ${z.name} (brand ${z.brand}, zonepath ${z.zonepath}, ${z.state})`);
+}
+
 export async function infoAction(g: Global, name: string): Promise<void> {
   const v = await zoneInfo(contextOf(g), name);
   if (g.json) printJson(v);
@@ -146,6 +195,8 @@ export interface InstallArgs {
   mirrors: string[];
   maxSize: string | undefined;
   maxEntries: string | undefined;
+  release?: string | undefined;
+  identity?: 'unconfigure' | 'preserve' | undefined;
 }
 
 export async function installAction(g: Global, args: InstallArgs): Promise<void> {

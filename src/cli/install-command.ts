@@ -38,6 +38,8 @@ export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputM
       ...(a.arch === undefined ? {} : { arch: a.arch }),
       ...(a.recipe === undefined ? {} : { recipe: a.recipe }),
       ...(a.source === undefined ? {} : { source: a.source }),
+      ...(a.release === undefined ? {} : { release: a.release }),
+      ...(a.identity === undefined ? {} : { identity: a.identity }),
     };
     await followProgress(await installZone(ctx, a.zone, req), mode);
     return zones.zoneInfo(ctx, a.zone);

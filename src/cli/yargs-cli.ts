@@ -75,6 +75,12 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
       describe: 'state root holding the zones',
       global: true,
     })
+    .option('host', {
+      type: 'string',
+      defaultDescription: '$ZONECTL_HOST, else this machine',
+      describe: 'run on [ssh://][user@]host[:port] over ssh: a Linux host through its own zonectl, a FreeBSD or illumos host directly (nothing installed there)',
+      global: true,
+    })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document on stdout', global: true })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing but errors', global: true })
     .option('lock-timeout', {
@@ -104,8 +110,15 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
       (y) =>
         zoneArg(y)
           .option('set', { type: 'string', array: true, default: [], describe: 'KEY=VALUE config setting' })
-          .option('unset', { type: 'string', array: true, default: [], describe: 'KEY to reset to its default' }),
-      run((a, g) => act.configureAction(g, need(a, 'name'), strs(a, 'set'), strs(a, 'unset'))),
+          .option('unset', { type: 'string', array: true, default: [], describe: 'KEY to reset to its default' })
+          .option('file', { alias: 'f', type: 'string', describe: 'an illumos zonecfg command file (zonecfg -z Z export); makes the zone if it does not exist' })
+          .conflicts('file', ['set', 'unset']),
+      run((a, g) => {
+        const file = str(a, 'file');
+        return file === undefined
+          ? act.configureAction(g, need(a, 'name'), strs(a, 'set'), strs(a, 'unset'))
+          : act.configureFileAction(g, need(a, 'name'), file);
+      }),
     )
     .command(
       'info <name>',
@@ -134,7 +147,11 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
           .option('mirror', { type: 'string', array: true, describe: "replaces the recipe's mirror base URL (repeatable: tried in order)" })
           .option('max-size', { type: 'string', describe: 'most an archive may unpack to (default 64G)' })
           .option('max-entries', { type: 'string', describe: 'most entries an archive may hold (default 4000000)' })
-          .conflicts('recipe', 'source'),
+          .option('release', { type: 'string', describe: 'FreeBSD hosts: the release whose base.txz to fetch (e.g. 14.1-RELEASE), checked against its MANIFEST' })
+          .option('unconfigure', { alias: 'u', type: 'boolean', default: false, describe: 'Solaris 8/9/10 brands: sys-unconfig the installed system (zoneadm install -u)' })
+          .option('preserve', { alias: 'p', type: 'boolean', default: false, describe: "Solaris 8/9/10 brands: keep the archived system's identity (zoneadm install -p)" })
+          .conflicts('recipe', 'source')
+          .conflicts('unconfigure', 'preserve'),
       run((a, g) =>
         act.installAction(g, {
           zone: str(a, 'zone'),
@@ -147,6 +164,8 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
           mirrors: strs(a, 'mirror'),
           maxSize: str(a, 'maxSize'),
           maxEntries: str(a, 'maxEntries'),
+          release: str(a, 'release'),
+          identity: bool(a, 'unconfigure') ? 'unconfigure' : bool(a, 'preserve') ? 'preserve' : undefined,
         }),
       ),
     )
@@ -218,6 +237,28 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
       'an interactive shell in a running zone',
       (y) => zoneArg(y).option('user', { alias: 'u', type: 'string', describe: 'user name or uid in the zone' }),
       run((a, g) => act.loginAction(g, need(a, 'name'), str(a, 'user'))),
+    )
+    .command(
+      'console <name>',
+      "the zone's console (illumos and Solaris zones: zlogin -C; ~. leaves)",
+      (y) => zoneArg(y),
+      run((a, g) => act.consoleAction(g, need(a, 'name'))),
+    )
+    .command(
+      'export <name>',
+      "print a zone's configuration as a zonecfg command file or a jail.conf block",
+      (y) => zoneArg(y).option('format', { type: 'string', choices: ['zonecfg', 'jail.conf'], default: 'zonecfg', describe: 'output format' }),
+      run((a, g) => act.exportAction(g, need(a, 'name'), need(a, 'format'))),
+    )
+    .command(
+      'import [name]',
+      'make zones of the jails in a jail.conf (all of them, or the one named)',
+      (y) =>
+        y
+          .positional('name', { type: 'string', describe: 'the jail to import (default: every jail in the file)' })
+          .option('jail-conf', { type: 'string', demandOption: true, describe: 'jail.conf(5) file to read (on this machine)' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'print the zones the file describes; create nothing' }),
+      run((a, g) => act.importAction(g, need(a, 'jailConf'), str(a, 'name'), bool(a, 'dryRun'))),
     )
     .command(
       'brands [action] [brand]',

@@ -5,6 +5,7 @@ import * as act from './actions.js';
 import { parseFast, type FastCommand } from './fast-argv.js';
 import { renderError } from './render.js';
 import { runYargs } from './yargs-cli.js';
+import { localManagedHost, routeToHost, takeHostOption } from './host-session.js';
 
 function runFast(c: FastCommand): Promise<number> {
   switch (c.kind) {
@@ -21,7 +22,16 @@ function runFast(c: FastCommand): Promise<number> {
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(all: string[]): Promise<number> {
+  const { host, rest: argv } = takeHostOption(all, process.env);
+  if (host !== undefined) {
+    const route = await routeToHost(host, argv);
+    if (route.kind === 'delegated') return route.status;
+    act.useManagedHost(route.host);
+  } else {
+    const local = await localManagedHost(process.platform);
+    if (local !== undefined) act.useManagedHost(local);
+  }
   const fast = parseFast(argv);
   if (fast !== undefined) return runFast(fast);
   return runYargs(argv);

@@ -194,6 +194,9 @@ export async function installZone(ctx: Context, name: string, req: InstallReques
       );
     });
   }
+  if (req.release !== undefined || req.identity !== undefined) {
+    throw new ZoneError('usage', `zone "${name}": --release, -u and -p are for FreeBSD and Solaris hosts; on Linux use --recipe or --source`, { zone: name });
+  }
   return new Observable<InstallEvent>((sub) => {
     runInstall(ctx, name, req, (e) => sub.next(e)).then(
       () => sub.complete(),

@@ -12,6 +12,12 @@ import { validateZoneName, type ZoneRecord, type ZoneView } from './zone.js';
 import { readZonecfg } from '../backends/illumos/zonecfg.js';
 import { hostBrandFor, zonecfgToZone, zoneToZonecfg, type ImportedZone } from '../backends/illumos/zone-config.js';
 import { writeZonecfg } from '../backends/illumos/zonecfg-writer.js';
+import { formatJailBlock, parseJailConf } from '../backends/freebsd/jail-conf.js';
+import { jailToZone, zoneToJailParams } from '../backends/freebsd/jail-zone.js';
+import { jailPaths } from '../backends/freebsd/jail-kind.js';
+import { loadBrand } from '../brands/brand.js';
+import { existsSync, readFileSync } from 'node:fs';
+import type { ZoneState } from './zone.js';
 
 /** The zonecfg brand a zone is written with: the same-named brand, or the host brand
  * it was imported with; none for a native zone made here (the file then has no
@@ -75,4 +81,64 @@ async function replaceRecord(ctx: Context, name: string, change: (r: ZoneRecord)
     await ctx.store.writeRecord(next);
     return { name, brand: next.brand, state: z.status.state, zonepath: next.zonepath, config: next.config };
   });
+}
+
+/** `zonectl export NAME --format jail.conf`: the block the FreeBSD backend would write,
+ * then its fstab (mount.fstab's file) as comment lines. */
+export async function exportJailConf(record: ZoneRecord): Promise<string> {
+  const brand = await loadBrand(record.brand);
+  if (brand.hosts.freebsd === undefined) {
+    throw new ZoneError('refused', `zone "${record.name}" has brand ${brand.name}, which does not run as a FreeBSD jail`, { zone: record.name, hint: 'brands native and lx do' });
+  }
+  const paths = jailPaths(record.name);
+  const gen = zoneToJailParams(record, brand, paths);
+  const fstab = gen.fstab === '' ? '' : `# ${paths.fstab}:\n${gen.fstab.split('\n').filter((l) => l !== '').map((l) => `#   ${l}`).join('\n')}\n`;
+  return `${formatJailBlock(record.name, gen.params)}${fstab}`;
+}
+
+export interface ImportedView {
+  name: string;
+  brand: string;
+  zonepath: string;
+  config: Record<string, string>;
+  state: ZoneState;
+  /** The jail's root, as its path parameter says. */
+  root: string;
+}
+
+/** `zonectl import --jail-conf FILE [NAME]`: each configured jail (or the one named)
+ * becomes a zone on this FreeBSD host; a jail whose root holds a system is installed,
+ * one without is configured. With dryRun, only what would be made. */
+export async function importJailConf(ctx: Context, text: string, file: string, only: string | undefined, dryRun: boolean): Promise<ImportedView[]> {
+  const jails = parseJailConf(text, file);
+  const picked = only === undefined ? jails : jails.filter((j) => j.name === only);
+  if (picked.length === 0) {
+    throw new ZoneError('not-found', only === undefined ? `${file} configures no jails` : `${file} does not configure a jail named "${only}"`, {
+      hint: `jails in it: ${jails.map((j) => j.name).join(', ') || 'none'}`,
+    });
+  }
+  // mount.fstab files are read where they are found (the file was given on this machine).
+  const readFstab = (path: string): string | undefined => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+  const zones = picked.map((j) => {
+    validateZoneName(j.name);
+    return { jail: j, im: jailToZone(j.name, j.params, readFstab) };
+  });
+  const views = zones.map(({ jail, im }): ImportedView => ({ name: jail.name, brand: im.brand, zonepath: im.zonepath, config: checkedConfig(jail.name, im.config), state: 'configured', root: im.root }));
+  if (dryRun) return views;
+  const m = ctx.managed;
+  if (m === undefined || m.host.kind !== 'freebsd') {
+    throw new ZoneError('refused', 'import makes zones of jails on a FreeBSD host; this is not one', {
+      hint: 'run it with --host FREEBSD-HOST, or add --dry-run to see the zones the file describes',
+    });
+  }
+  for (const [i, { jail, im }] of zones.entries()) {
+    await managedCreate(ctx, { name: jail.name, brand: im.brand, zonepath: im.zonepath, config: checkedConfig(jail.name, im.config), ...(im.fs.length === 0 ? {} : { fs: im.fs }), ...(im.native.length === 0 ? {} : { native: { jail: im.native } }) });
+    // A root that holds a system (its /etc) is an installed zone, ready to boot.
+    if ((await m.executor.run(['test', '-d', `${im.root}/etc`])).code === 0) {
+      const at = new Date().toISOString();
+      await ctx.store.writeStatus(jail.name, { state: 'installed', since: at, userland: { method: 'import', source: im.root, arch: m.host.machine, installedAt: at } });
+      (views[i] as ImportedView).state = 'installed';
+    }
+  }
+  return views;
 }

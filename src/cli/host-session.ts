@@ -1,0 +1,90 @@
+// --host: where this zonectl run's commands go. A Linux host runs its own zonectl (it
+// has Node; the Linux backend is runc, files and cgroups there), so the command line is
+// handed to it over ssh, quoted once. A FreeBSD, illumos or Solaris host gets nothing
+// of ours: its backend runs here and drives jail(8) or zoneadm through ssh, and the
+// zone store lives there, kept with its POSIX tools.
+import { ZoneError } from '../core/errors.js';
+import type { Executor } from '../hosts/executor.js';
+import { detectHost, type HostOs } from '../hosts/host-os.js';
+import { parseHostSpec } from '../hosts/host-spec.js';
+import { LocalExecutor } from '../hosts/local.js';
+import { RemoteStoreFs } from '../hosts/remote-store-fs.js';
+import { SshExecutor } from '../hosts/ssh.js';
+import { LocalStoreFs, type StoreFs } from '../core/store-fs.js';
+import type { ManagedBackend } from '../backends/managed.js';
+import { FreeBsdBackend } from '../backends/freebsd/backend.js';
+import { IllumosBackend } from '../backends/illumos/backend.js';
+
+export interface ManagedHost {
+  backend: ManagedBackend;
+  fs: StoreFs;
+}
+
+/** The --host value and the argv without it; ZONECTL_HOST when the flag is absent. */
+export function takeHostOption(argv: string[], env: NodeJS.ProcessEnv): { host: string | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let host: string | undefined;
+  const dd = argv.indexOf('--');
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i] as string;
+    if (dd !== -1 && i >= dd) {
+      rest.push(tok);
+      continue;
+    }
+    if (tok === '--host') {
+      const v = argv[i + 1];
+      if (v === undefined) throw new ZoneError('usage', '--host needs a value: [ssh://][user@]host[:port]');
+      host = v;
+      i++;
+    } else if (tok.startsWith('--host=')) host = tok.slice('--host='.length);
+    else rest.push(tok);
+  }
+  const fromEnv = env.ZONECTL_HOST;
+  return { host: host ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv), rest };
+}
+
+/** Extra ssh options from ZONECTL_SSH_OPTIONS (e.g. "-F ~/.ssh/lab_config"), split on blanks. */
+function sshOptions(env: NodeJS.ProcessEnv): string[] {
+  return (env.ZONECTL_SSH_OPTIONS ?? '').split(/\s+/).filter((s) => s !== '');
+}
+
+export function sshExecutor(host: string, env: NodeJS.ProcessEnv = process.env): SshExecutor {
+  return new SshExecutor(parseHostSpec(host), { sshOptions: sshOptions(env) });
+}
+
+export function managedBackendFor(ex: Executor, os: HostOs): ManagedBackend {
+  if (os.kind === 'freebsd') return new FreeBsdBackend(ex, os);
+  if (os.kind === 'illumos' || os.kind === 'solaris') return new IllumosBackend(ex, os);
+  throw new Error(`internal: no managed backend for ${os.kind}`);
+}
+
+/** zonectl on a FreeBSD or illumos machine itself: the same backends, run here. */
+export async function localManagedHost(platform: NodeJS.Platform): Promise<ManagedHost | undefined> {
+  if (platform !== 'freebsd' && platform !== 'sunos') return undefined;
+  const ex = new LocalExecutor();
+  return { backend: managedBackendFor(ex, await detectHost(ex)), fs: new LocalStoreFs() };
+}
+
+export type HostRoute = { kind: 'managed'; host: ManagedHost } | { kind: 'delegated'; status: number };
+
+/** Connects, finds what the host is, and either hands the whole command to its own
+ * zonectl (Linux) or returns the backend this run should use. */
+export async function routeToHost(host: string, rest: string[], env: NodeJS.ProcessEnv = process.env): Promise<HostRoute> {
+  const ex = sshExecutor(host, env);
+  const os = await detectHost(ex);
+  if (os.kind !== 'linux') return { kind: 'managed', host: { backend: managedBackendFor(ex, os), fs: new RemoteStoreFs(ex) } };
+  return { kind: 'delegated', status: await delegate(ex, rest, env) };
+}
+
+/** The remote zonectl: ZONECTL_REMOTE_COMMAND (e.g. "node /opt/zonectl/dist/zonectl.mjs"), else zonectl on its PATH. */
+async function delegate(ex: Executor, rest: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const command = (env.ZONECTL_REMOTE_COMMAND ?? 'zonectl').split(/\s+/).filter((s) => s !== '');
+  const probe = await ex.run(['sh', '-c', 'command -v "$1" >/dev/null', 'sh', command[0] as string]);
+  if (probe.code !== 0) {
+    throw new ZoneError('host-missing', `${ex.target} is a Linux host without ${command[0] as string} on its PATH`, {
+      hint: 'Linux hosts run their own zonectl: install it there (npm install -g zonectl), or set ZONECTL_REMOTE_COMMAND to how it is started',
+    });
+  }
+  const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  return ex.attach([...command, ...rest], { tty });
+}
