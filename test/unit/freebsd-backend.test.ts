@@ -112,7 +112,6 @@ test("a Bastille Linux jail is lx (Linux /proc in its fstab); its devfs line wit
     native: [
       { name: 'mount', value: [devfs] },
       { name: 'ip6', value: ['disable'] },
-      { name: 'exec.clean', value: false },
     ],
   });
   const out = roundTrip(name, z);
@@ -130,7 +129,7 @@ test("a Bastille Linux jail is lx (Linux /proc in its fstab); its devfs line wit
     ].join('\n'),
   );
   assert.match(out.text, /\n\tlinux = new;\n/);
-  assert.match(out.text, /\n\texec.noclean;\n/);
+  assert.not.match(out.text, /exec\.(no)?clean/);
 });
 
 test('the FreeBSD example vnet jail (jail.xxx.conf): its own netgraph plumbing and path win over zonectl\'s', () => {
@@ -186,6 +185,20 @@ test('ip4.addr forms: IF|A.B.C.D/LEN gives interface, address and subnet; others
   const host = importFile('j { path = /j/root; ip4.addr = "lo1|10.1.2.3/32"; }').z;
   assert.equal(host.config, { 'ip-type': 'shared', 'net-address': '10.1.2.3', 'net-interface': 'lo1' });
   assert.equal(host.native.find((p) => p.name === 'ip4.addr'), { name: 'ip4.addr', value: ['lo1|10.1.2.3/32'] });
+});
+
+test("a mount.fstab that cannot be read stays the jail's, and so do its mount lines", () => {
+  const text = 'j {\n path = /jails/j/root;\n mount = "/srv /jails/j/root/srv nullfs rw 0 0";\n mount.fstab = /elsewhere/j.fstab;\n linux = new;\n}\n';
+  const { name, z } = importFile(text);
+  assert.equal(z.fs, []);
+  assert.equal(z.native.slice(0, 2), [
+    { name: 'mount', value: ['/srv /jails/j/root/srv nullfs rw 0 0'] },
+    { name: 'mount.fstab', value: ['/elsewhere/j.fstab'] },
+  ]);
+  const out = roundTrip(name, z);
+  assert.is(out.fstab, '', 'no Linux set of ours next to its own fstab');
+  const e = throwsZoneError(() => zoneToJailParams({ ...asRecord(name, z), fs: [{ dir: '/x', special: '/x' }] }, LX, jailPaths(name)), 'invalid-config');
+  assert.match(e.message, /keeps its own mount\.fstab/);
 });
 
 test('a jail without an absolute path cannot be a zone', () => {
@@ -250,7 +263,6 @@ test('an lx zone: linux=new, linux.osrelease by illumos rules (2.6 = 2.6.18), th
     { name: 'exec.start', value: ['/bin/true'] },
     { name: 'exec.stop', value: ['/bin/true'] },
     { name: 'persist', value: true },
-    { name: 'exec.clean', value: true },
     { name: 'devfs_ruleset', value: ['4'] },
     { name: 'enforce_statfs', value: ['1'] },
     { name: 'allow.mount', value: true },
@@ -294,7 +306,9 @@ test("native.jail parameters come last and replace zonectl's of the same name, '
   ]);
 });
 
-test('refused configs: net-address auto, an fs dir outside the root, a brand without FreeBSD', () => {
+test('refused configs: net-address auto, an fs dir outside the root, a brand without FreeBSD, shell words', () => {
+  const hand = throwsZoneError(() => zoneToJailParams(zone('web', { 'net-bridge': 'br0;reboot' }), NATIVE, jailPaths('web')), 'invalid-config');
+  assert.is(hand.message, 'zone "web": net-bridge "br0;reboot" cannot go into a jail\'s network commands');
   const auto = throwsZoneError(() => zoneToJailParams(zone('web', { 'net-address': 'auto' }), NATIVE, jailPaths('web')), 'invalid-config');
   assert.match(auto.message, /net-address auto is not available on FreeBSD hosts/);
   const up = throwsZoneError(() => zoneToJailParams(zone('web', { 'ip-type': 'shared' }, { fs: [{ dir: '/../etc', special: '/x' }] }), NATIVE, jailPaths('web')), 'invalid-config');

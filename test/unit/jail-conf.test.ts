@@ -245,7 +245,7 @@ test('the block name is the name parameter: it cannot be redefined; a number nam
 // ---- strings ----
 
 test('C escapes: \\n \\t octal hex, UTF-8 bytes by octal, backslash-newline continues a string', () => {
-  assert.equal(only('j { a = "l1\\nl2\\tt"; b = "\\101\\x42\\x4a!"; c = "caf\\303\\251"; d = "one \\\ntwo"; e = \'x\\\ny\'; f = "q\\"q\\\\"; g = "\\7"; }'), [
+  assert.equal(only('j { a = "l1\\nl2\\tt"; b = "\\101\\x42\\x4a!"; c = "caf\\303\\251"; d = "one \\\ntwo"; e = \'x\\\ny\'; f = "q\\"q\\\\"; g = "\\7"; h = "\\303\\251$9"; }'), [
     { name: 'a', value: ['l1\nl2\tt'] },
     { name: 'b', value: ['ABJ!'] },
     { name: 'c', value: ['café'] },
@@ -253,6 +253,7 @@ test('C escapes: \\n \\t octal hex, UTF-8 bytes by octal, backslash-newline cont
     { name: 'e', value: ['xy'] },
     { name: 'f', value: ['q"q\\'] },
     { name: 'g', value: ['\u0007'] },
+    { name: 'h', value: ['é$9'] },
   ]);
 });
 

@@ -1,6 +1,6 @@
 // FreeBSD jails as zones. Each zone is one jail.conf(5) file of its own,
 // /etc/jail.conf.d/NAME.conf (and its fstab), that jail(8) reads at every start and
-// stop: `jail -f FILE -c NAME` runs its mounts, network commands and exec.start; 
+// stop: `jail -f FILE -c NAME` runs its mounts, network commands and exec.start;
 // `jail -f FILE -r NAME` its exec.stop, kills what is left and undoes the rest. Caps
 // are rctl(8) rules by jail name. Everything runs through the Executor, here or on a
 // host reached over ssh.
@@ -183,19 +183,19 @@ export class FreeBsdBackend implements ManagedBackend {
   describe(record: ZoneRecord, brand: BrandMapping): string[] {
     try {
       const kind = jailKind(brand);
+      assertJailName(record.name);
       const paths = jailPaths(record.name);
-      const files = this.jailFile(record, brand);
+      const { params, fstab } = zoneToJailParams(record, brand, paths);
       const lines = [
         `jail: ${paths.conf} (jail -f ${paths.conf} -c ${record.name})`,
         kind === 'linux' ? 'userland: Linux, through the Linuxulator (linux=new)' : 'userland: FreeBSD (exec.start /bin/sh /etc/rc)',
       ];
-      const params = zoneToJailParams(record, brand, paths).params;
       const addr = params.find((p) => p.name === 'ip4.addr')?.value;
       if (params.some((p) => p.name === 'vnet' && p.value === true)) {
         const ends = epairNames(record.name);
         lines.push(`network: own stack (vnet), epair ${ends.host} on the host's bridge, ${ends.jail} in the jail`);
       } else lines.push(`network: the host's stack${Array.isArray(addr) ? `, ip4.addr ${addr.join(', ')}` : ', no address of its own'}`);
-      if (files.fstab !== '') lines.push(`mounts: ${paths.fstab} (${files.fstab.trimEnd().split('\n').length} lines)`);
+      if (fstab !== '') lines.push(`mounts: ${paths.fstab} (${fstab.trimEnd().split('\n').length} lines)`);
       for (const rule of rctlRules(record)) lines.push(`rctl: ${rule}`);
       const native = record.native?.jail ?? [];
       if (native.length > 0) lines.push(`kept jail parameters: ${native.map((p) => p.name).join(', ')}`);

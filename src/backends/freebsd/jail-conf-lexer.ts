@@ -125,6 +125,11 @@ export class Lexer {
     }
   }
 
+  /** Whether the `$` here starts a variable ($name or ${...}) rather than being a literal. */
+  private variableAhead(): boolean {
+    return this.peek(1) === '{' || /[A-Za-z_]/.test(this.peek(1));
+  }
+
   /** A `$` here starts a variable reference (or is a literal `$`, returned as undefined). */
   private variable(inQuotes: boolean): string | undefined {
     if (this.peek(1) === '{') return this.bracedVariable(inQuotes);
@@ -157,16 +162,10 @@ export class Lexer {
         this.advance();
         return;
       }
-      if (c === '$') {
+      if (c === '$' && this.variableAhead()) {
         const text = out.take();
-        const v = this.variable(true);
-        if (v === undefined) {
-          out.char(text);
-          out.char(this.advance());
-          continue;
-        }
         if (text !== '') fragments.push({ text });
-        fragments.push({ variable: v });
+        fragments.push({ variable: this.variable(true) as string });
         continue;
       }
       const ch = this.advance();
@@ -199,13 +198,9 @@ export class Lexer {
       } else if (c === '\\') {
         this.advance();
         this.escape(out);
-      } else if (c === '$') {
-        const v = this.variable(false);
-        if (v === undefined) out.char(this.advance());
-        else {
-          flush();
-          fragments.push({ variable: v });
-        }
+      } else if (c === '$' && this.variableAhead()) {
+        flush();
+        fragments.push({ variable: this.variable(false) as string });
       } else if (ATOM.test(c)) out.char(this.advance());
       else this.fail(`unexpected character ${JSON.stringify(String.fromCodePoint(this.text.codePointAt(this.pos) ?? 0))} (quote values that hold it)`);
       any = true;

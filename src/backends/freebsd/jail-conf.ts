@@ -123,8 +123,3 @@ export function parseJailConfBlocks(text: string, file: string): RawJail[] {
 export function parseJailConf(text: string, file: string): ConfiguredJail[] {
   return resolveJails(parseJailConfBlocks(text, file), file);
 }
-
-/** The one jail named `name` in the file; undefined if it is not configured there. */
-export function findJail(text: string, file: string, name: string): ConfiguredJail | undefined {
-  return parseJailConf(text, file).find((j) => j.name === name);
-}

@@ -4,7 +4,7 @@
 // parameters, so jail(8) runs them itself on every start and stop.
 import { ZoneError } from '../../core/errors.js';
 import { configValue } from '../../core/config.js';
-import type { JailParam, ZoneRecord } from '../../core/zone.js';
+import { printable, type JailParam, type ZoneRecord } from '../../core/zone.js';
 import type { JailKind } from './jail-kind.js';
 
 export interface Ip4Alias {
@@ -59,6 +59,15 @@ export function epairNames(zone: string): { host: string; jail: string } {
   return { host: `${base}a`, jail: `${base}b` };
 }
 
+/** Values that go into exec.* shell commands: config checks them when they are set;
+ * this refuses anything else a hand-edited zone.json could carry into a shell. */
+function shellWord(record: ZoneRecord, key: string, value: string): string {
+  if (!/^[A-Za-z0-9_.:-]+$/.test(value)) {
+    throw new ZoneError('invalid-config', `zone "${record.name}": ${key} "${printable(value)}" cannot go into a jail's network commands`, { zone: record.name });
+  }
+  return value;
+}
+
 function refuseAuto(record: ZoneRecord): never {
   throw new ZoneError('invalid-config', `zone "${record.name}": net-address auto is not available on FreeBSD hosts`, {
     zone: record.name,
@@ -86,7 +95,7 @@ function shared(record: ZoneRecord): JailNetwork {
 
 function exclusive(record: ZoneRecord, kind: JailKind): JailNetwork {
   const { host, jail } = epairNames(record.name);
-  const bridge = configValue(record.config, 'net-bridge') as string;
+  const bridge = shellWord(record, 'net-bridge', configValue(record.config, 'net-bridge') as string);
   const params: JailParam[] = [
     { name: 'vnet', value: true },
     { name: 'vnet.interface', value: [jail] },
@@ -105,16 +114,23 @@ function exclusive(record: ZoneRecord, kind: JailKind): JailNetwork {
   const address = record.config['net-address'];
   if (address === 'auto') refuseAuto(record);
   if (address === undefined) return { params, start: [], poststart: [] };
-  const prefix = prefixOf(configValue(record.config, 'net-subnet')) as number;
-  const gateway = record.config['net-gateway'];
+  shellWord(record, 'net-address', address);
+  const subnet = configValue(record.config, 'net-subnet') as string;
+  const prefix = prefixOf(subnet);
+  if (prefix === undefined || !Number.isInteger(prefix) || prefix > 32) {
+    throw new ZoneError('invalid-config', `zone "${record.name}": net-subnet "${printable(subnet)}" has no prefix length`, { zone: record.name });
+  }
+  const gw = record.config['net-gateway'];
+  const gateway = gw === undefined ? undefined : shellWord(record, 'net-gateway', gw);
   if (kind === 'native') {
     const start = [`/sbin/ifconfig ${jail} inet ${address}/${prefix} up`];
     if (gateway !== undefined) start.push(`/sbin/route add default ${gateway}`);
     return { params, start, poststart: [] };
   }
   // ifconfig -j / route -j (FreeBSD 13.3 and 14.0 on) configure a vnet from the host.
-  const poststart = [`ifconfig -j ${record.name} ${jail} inet ${address}/${prefix} up`];
-  if (gateway !== undefined) poststart.push(`route -j ${record.name} add default ${gateway}`);
+  const name = shellWord(record, 'zone name', record.name);
+  const poststart = [`ifconfig -j ${name} ${jail} inet ${address}/${prefix} up`];
+  if (gateway !== undefined) poststart.push(`route -j ${name} add default ${gateway}`);
   return { params, start: [], poststart };
 }
 

@@ -31,16 +31,23 @@ function linuxRelease(model: Model): string | undefined {
   return k.release;
 }
 
-/** The fstab lines zonectl writes: the Linux set (less mount points a native `mount`
- * line of the zone already takes), then the zone's fs. */
-function fstabLines(model: Model, kind: JailKind, taken: Set<string>, root: string): string[] {
-  const linux = kind === 'linux' ? linuxMounts(root).filter((e) => !taken.has(e.file)) : [];
+/** What the zone's native parameters already mount: `mount` lines' mount points, and
+ * whether it keeps a mount.fstab of its own (which then brings its Linux set). */
+interface Taken {
+  points: Set<string>;
+  ownFstab: boolean;
+}
+
+/** The fstab lines zonectl writes: the Linux set (less what the zone mounts itself),
+ * then the zone's fs. */
+function fstabLines(model: Model, kind: JailKind, taken: Taken, root: string): string[] {
+  const linux = kind === 'linux' && !taken.ownFstab ? linuxMounts(root).filter((e) => !taken.points.has(e.file)) : [];
   return [...linux, ...(model.fs ?? []).map((fs) => fsToFstab(fs, root))].map(formatFstabLine);
 }
 
 /** zonectl's own parameters for a zone, before its native ones. `root` is where the
  * jail's mounts go: ZONEPATH/root, or the path a native `path` parameter sets. */
-function generate(model: Model, kind: JailKind, paths: JailPaths, taken: Set<string>, root: string): GeneratedJail {
+function generate(model: Model, kind: JailKind, paths: JailPaths, taken: Taken, root: string): GeneratedJail {
   const net = jailNetwork(model as ZoneRecord, kind);
   const lines = fstabLines(model, kind, taken, root);
   const p: JailParam[] = [
@@ -57,13 +64,14 @@ function generate(model: Model, kind: JailKind, paths: JailPaths, taken: Set<str
       { name: 'enforce_statfs', value: ['2'] },
     );
   } else {
-    // No Linux init (Bastille's way): the jail persists and work enters with jexec.
+    // No Linux init and no exec.clean (Bastille's working set: exec.clean looks the user
+    // up in a FreeBSD login database a Linux userland lacks): the jail persists and work
+    // enters with jexec.
     const release = linuxRelease(model);
     p.push(
       { name: 'exec.start', value: ['/bin/true'] },
       { name: 'exec.stop', value: ['/bin/true'] },
       { name: 'persist', value: true },
-      { name: 'exec.clean', value: true },
       { name: 'devfs_ruleset', value: ['4'] },
       // Below 2 so the jail sees the Linux mounts under its root; allow.mount as Bastille.
       { name: 'enforce_statfs', value: ['1'] },
@@ -79,10 +87,10 @@ function generate(model: Model, kind: JailKind, paths: JailPaths, taken: Set<str
   return { params: p, fstab: lines.length === 0 ? '' : `${lines.join('\n')}\n` };
 }
 
-/** Mount points the zone's own `mount` lines take (a Linux set entry then steps aside). */
-function mountPointsOf(native: JailParam[]): Set<string> {
+function takenBy(native: JailParam[]): Taken {
   const lines = native.find((p) => p.name === 'mount')?.value;
-  return new Set(Array.isArray(lines) ? lines.map((l) => parseFstabLine(l)?.file).filter((f): f is string => f !== undefined) : []);
+  const points = Array.isArray(lines) ? lines.map((l) => parseFstabLine(l)?.file).filter((f): f is string => f !== undefined) : [];
+  return { points: new Set(points), ownFstab: native.some((p) => p.name === 'mount.fstab') };
 }
 
 /** The jail file's parameters and fstab for a zone: zonectl's, then native.jail (a
@@ -90,7 +98,15 @@ function mountPointsOf(native: JailParam[]): Set<string> {
 export function zoneToJailParams(record: ZoneRecord, brand: BrandMapping, paths: JailPaths): GeneratedJail {
   const native = record.native?.jail ?? [];
   const root = single(native.find((p) => p.name === 'path')) ?? zoneRoot(record.zonepath);
-  const gen = generate(record, jailKind(brand), paths, mountPointsOf(native), root);
+  const taken = takenBy(native);
+  if (taken.ownFstab && (record.fs ?? []).length > 0) {
+    // Its own mount.fstab would replace the one that holds the fs: they would not mount.
+    throw new ZoneError('invalid-config', `zone "${record.name}" has fs and keeps its own mount.fstab, so its fs would not be mounted`, {
+      zone: record.name,
+      hint: 'move the lines of that fstab into the zone (as fs, or native mount lines) and drop its mount.fstab',
+    });
+  }
+  const gen = generate(record, jailKind(brand), paths, taken, root);
   const own = gen.params.filter((g) => !native.some((n) => sameParam(n.name, g.name)));
   return { params: [...own, ...native], fstab: gen.fstab };
 }
@@ -207,6 +223,8 @@ export function jailToZone(name: string, params: JailParam[], readFstab: (path: 
   const fstabPath = single(get('mount.fstab'));
   const fstabText = fstabPath === undefined ? undefined : readFstab(fstabPath);
   const lines = [...(Array.isArray(mountParam?.value) ? mountParam.value : []), ...(fstabText ?? '').split('\n')];
+  // A mount.fstab we cannot read stays the jail's: its `mount` lines then stay as they are.
+  const ownFstab = fstabPath !== undefined && fstabText === undefined;
   const kind = importKind(params, lines);
   const config: Record<string, string> = {};
   const host = single(get('host.hostname'));
@@ -216,10 +234,10 @@ export function jailToZone(name: string, params: JailParam[], readFstab: (path: 
   const release = single(get('linux.osrelease'));
   if (kind === 'linux' && release !== undefined && accepted('kernel-version', release) !== undefined) config['kernel-version'] = release;
 
-  const { fs, rest } = importMounts(lines, root, kind);
+  const { fs, rest } = ownFstab ? { fs: [], rest: lines.filter((l) => l.trim() !== '') } : importMounts(lines, root, kind);
 
   const model: Model = { name, zonepath, config, fs };
-  const taken = mountPointsOf(rest.length > 0 ? [{ name: 'mount', value: rest }] : []);
+  const taken: Taken = { ...takenBy([{ name: 'mount', value: rest }]), ownFstab };
   const gen = generate(model, kind, jailPaths(name), taken, root).params;
   const native: JailParam[] = [];
   let restPlaced = false;
