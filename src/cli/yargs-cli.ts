@@ -148,8 +148,8 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
           .option('max-size', { type: 'string', describe: 'most an archive may unpack to (default 64G)' })
           .option('max-entries', { type: 'string', describe: 'most entries an archive may hold (default 4000000)' })
           .option('release', { type: 'string', describe: 'FreeBSD hosts: the release whose base.txz to fetch (e.g. 14.1-RELEASE), checked against its MANIFEST' })
-          .option('unconfigure', { alias: 'u', type: 'boolean', default: false, describe: 'Solaris 8/9/10 brands: sys-unconfig the installed system (zoneadm install -u)' })
-          .option('preserve', { alias: 'p', type: 'boolean', default: false, describe: "Solaris 8/9/10 brands: keep the archived system's identity (zoneadm install -p)" })
+          .option('unconfigure', { alias: 'u', type: 'boolean', describe: 'Solaris 8/9/10 brands: sys-unconfig the installed system (zoneadm install -u)' })
+          .option('preserve', { alias: 'p', type: 'boolean', describe: "Solaris 8/9/10 brands: keep the archived system's identity (zoneadm install -p)" })
           .conflicts('recipe', 'source')
           .conflicts('unconfigure', 'preserve'),
       run((a, g) =>
