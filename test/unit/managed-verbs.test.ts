@@ -1,0 +1,154 @@
+// The verbs on a managed host, through the real core and the real FreeBSD backend
+// against a scripted host: each verb's exact commands in order, the states the store
+// records, what the host's own jls says winning over the store, a failed boot or
+// install put back, and delete removing the zone on the host and here.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Context } from '../../src/core/context.js';
+import { LocalStoreFs } from '../../src/core/store-fs.js';
+import { createZone, deleteZone, listZones, zoneInfo } from '../../src/core/zones.js';
+import { bootZone, haltZone } from '../../src/core/lifecycle.js';
+import { execInZone } from '../../src/core/enter.js';
+import { installZone } from '../../src/core/install.js';
+import { snapshotCreate } from '../../src/core/storage-verbs.js';
+import { FreeBsdBackend } from '../../src/backends/freebsd/backend.js';
+import type { HostOs } from '../../src/hosts/host-os.js';
+import { ScriptedExecutor, type Step } from '../scripted-executor.js';
+import { rejectsZoneError } from './fixtures/expect-error.js';
+import { makeTempDir, removeTempDir } from './fixtures/tmp.js';
+
+const HOST: HostOs = { kind: 'freebsd', release: '14.1-RELEASE', machine: 'amd64' };
+const WRITE = 'umask 022; mkdir -p "${1%/*}" && cat > "$1.tmp" && mv -f "$1.tmp" "$1"';
+const CONF = '/etc/jail.conf.d/web.conf';
+const NONE = '{"__version": "2", "jail-information": {"jail": []}}\n';
+const RUNNING = '{"__version": "2", "jail-information": {"jail": [{"jid": 3, "hostname": "web", "path": "/usr/local/jails/web/root", "name": "web", "state": "ACTIVE", "cpusetid": 4, "ipv4_addrs": ["192.0.2.5"], "ipv6_addrs": []}]}}\n';
+const jls = (stdout: string): Step => ({ argv: ['jls', '--libxo', 'json', '-d', '-v'], stdout });
+
+let dir = '';
+test.before.each(() => {
+  dir = makeTempDir();
+});
+test.after.each(() => removeTempDir(dir));
+
+function context(steps: Step[]): { ctx: Context; ex: ScriptedExecutor } {
+  const ex = new ScriptedExecutor(steps);
+  const ctx = new Context({ root: dir, lockTimeoutMs: 1000 }, { backend: new FreeBsdBackend(ex, HOST), fs: new LocalStoreFs() });
+  return { ctx, ex };
+}
+
+async function install(ctx: Context, name: string, req: { source?: string; release?: string }): Promise<void> {
+  const obs = await installZone(ctx, name, { ...req, mirrors: [] });
+  await new Promise<void>((resolve, reject) => obs.subscribe({ error: reject, complete: resolve }));
+}
+
+const SETS = ['hostname=web', 'ip-type=shared', 'net-address=192.0.2.5', 'net-interface=em0', 'net-subnet=192.0.2.0/24'];
+const configure: Step[] = [
+  { argv: ['rm', '-f', '/etc/jail.conf.d/web.fstab'] },
+  { argv: ['sh', '-c', WRITE, 'sh', CONF], input: (t) => assert.match(t, /^web \{\n\tpath = \/usr\/local\/jails\/web\/root;\n/m) },
+];
+const sourceInstall: Step[] = [
+  { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
+  { argv: ['mkdir', '-p', '-m', '0700', '/usr/local/jails/web'] },
+  { argv: ['mkdir', '-m', '0755', '/usr/local/jails/web/root'] },
+];
+
+test('a jail through its life: create, install, boot, list, exec, halt, delete -F', async () => {
+  const { ctx, ex } = context([
+    ...configure,
+    jls(NONE),
+    ...sourceInstall,
+    { argv: ['tar', '-C', '/usr/local/jails/web/root', '-xpf', '/var/tmp/base.txz'] },
+    jls(NONE),
+    { argv: ['jail', '-f', CONF, '-c', 'web'], stdout: 'web: created\n' },
+    jls(RUNNING),
+    jls(RUNNING),
+    { argv: ['jexec', '-l', 'web', 'hostname'], attach: true, code: 0 },
+    jls(RUNNING),
+    { argv: ['jail', '-f', CONF, '-r', 'web'], stdout: 'web: removed\n' },
+    { argv: ['rctl', '-r', 'jail:web'] },
+    jls(NONE),
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
+    { argv: ['mount', '-p'], stdout: '/dev/ada0p2\t\t/\t\tufs\trw\t1 1\n' },
+    { argv: ['chflags', '-R', '0', '/usr/local/jails/web/root'] },
+    { argv: ['rm', '-rfx', '/usr/local/jails/web/root'] },
+    { argv: ['rmdir', '/usr/local/jails/web'] },
+    { argv: ['rm', '-f', CONF, '/etc/jail.conf.d/web.fstab'] },
+  ]);
+  const v = await createZone(ctx, 'web', 'native', SETS);
+  assert.is(v.zonepath, '/usr/local/jails/web');
+  assert.is(v.state, 'configured');
+  await install(ctx, 'web', { source: '/var/tmp/base.txz' });
+  assert.is((await ctx.store.read('web')).status.state, 'installed');
+  await bootZone(ctx, 'web');
+  assert.is((await ctx.store.read('web')).status.state, 'running');
+  assert.equal((await listZones(ctx)).map((z) => [z.name, z.state]), [['web', 'running']]);
+  assert.is(await execInZone(ctx, 'web', ['hostname'], { env: [], tty: false }), 0);
+  await haltZone(ctx, 'web');
+  assert.is((await ctx.store.read('web')).status.state, 'installed');
+  await deleteZone(ctx, 'web', true);
+  assert.not.ok(existsSync(join(dir, 'zones', 'web')));
+  ex.done();
+});
+
+test('a zone the host no longer runs (jail removed by hand) reads as installed', async () => {
+  const { ctx, ex } = context([...configure, jls(NONE)]);
+  await createZone(ctx, 'web', 'native', SETS);
+  await ctx.store.writeStatus('web', { state: 'running', since: 'x', runtime: 'freebsd' });
+  assert.is((await zoneInfo(ctx, 'web')).state, 'installed');
+  ex.done();
+});
+
+test('a failed boot is taken down again and the zone is installed, the error one line from the host', async () => {
+  const { ctx, ex } = context([
+    ...configure,
+    jls(NONE),
+    { argv: ['jail', '-f', CONF, '-c', 'web'], code: 1, stderr: 'jail: web: mount.devfs: /usr/local/jails/web/root/dev: No such file or directory\n' },
+    { argv: ['jail', '-f', CONF, '-r', 'web'], code: 1, stderr: 'jail: "web" not found\n' },
+    { argv: ['rctl', '-r', 'jail:web'] },
+  ]);
+  await createZone(ctx, 'web', 'native', SETS);
+  await ctx.store.writeStatus('web', { state: 'installed', since: 'x' });
+  const e = await rejectsZoneError(bootZone(ctx, 'web'), 'runtime');
+  assert.match(e.message, /jail -f \/etc\/jail\.conf\.d\/web\.conf -c web failed on ssh:\/\/root@test-host: jail: web: mount\.devfs/);
+  assert.is((await ctx.store.read('web')).status.state, 'installed');
+  ex.done();
+});
+
+test('a failed install is cleaned up on the host and the zone is configured again', async () => {
+  const { ctx, ex } = context([
+    ...configure,
+    jls(NONE),
+    ...sourceInstall,
+    { argv: ['tar', '-C', '/usr/local/jails/web/root', '-xpf', '/var/tmp/nope.txz'], code: 1, stderr: 'tar: Error opening archive: Failed to open \'/var/tmp/nope.txz\'\n' },
+    // The backend undoes what it made; then the engine's uninstall finds nothing left.
+    { argv: ['chflags', '-R', '0', '/usr/local/jails/web/root'] },
+    { argv: ['rm', '-rfx', '/usr/local/jails/web/root'] },
+    { argv: ['rmdir', '/usr/local/jails/web'] },
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
+    { argv: ['mount', '-p'], stdout: '/dev/ada0p2\t\t/\t\tufs\trw\t1 1\n' },
+    { argv: ['chflags', '-R', '0', '/usr/local/jails/web/root'], code: 1, stderr: 'chflags: /usr/local/jails/web/root: No such file or directory\n' },
+    { argv: ['rm', '-rfx', '/usr/local/jails/web/root'] },
+    { argv: ['rmdir', '/usr/local/jails/web'], code: 1, stderr: 'rmdir: /usr/local/jails/web: No such file or directory\n' },
+  ]);
+  await createZone(ctx, 'web', 'native', SETS);
+  const e = await install(ctx, 'web', { source: '/var/tmp/nope.txz' }).then(() => undefined, (x: unknown) => x);
+  assert.ok(e instanceof Error, 'the install failed');
+  assert.match((e as Error).message, /Failed to open/, (e as Error).message);
+  assert.is((await ctx.store.read('web')).status.state, 'configured');
+  ex.done();
+});
+
+test('refused before the host is touched: a brand without a FreeBSD mapping, snapshots', async () => {
+  const { ctx, ex } = context([...configure]);
+  const e = await rejectsZoneError(createZone(ctx, 'old', 'solaris8', []), 'refused');
+  assert.match(e.message, /brand "solaris8" does not run on FreeBSD hosts \(ssh:\/\/root@test-host\)/);
+  assert.equal(await ctx.store.names(), []);
+  await createZone(ctx, 'web', 'native', SETS);
+  await ctx.store.writeStatus('web', { state: 'installed', since: 'x' });
+  await rejectsZoneError(snapshotCreate(ctx, 'web', 's1'), 'refused');
+  ex.done();
+});
+
+test.run();
