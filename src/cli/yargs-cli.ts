@@ -111,10 +111,12 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
         zoneArg(y)
           .option('set', { type: 'string', array: true, default: [], describe: 'KEY=VALUE config setting' })
           .option('unset', { type: 'string', array: true, default: [], describe: 'KEY to reset to its default' })
-          .option('file', { alias: 'f', type: 'string', describe: 'an illumos zonecfg command file (zonecfg -z Z export); makes the zone if it does not exist' })
-          .conflicts('file', ['set', 'unset']),
+          .option('file', { alias: 'f', type: 'string', describe: 'an illumos zonecfg command file (zonecfg -z Z export); makes the zone if it does not exist' }),
       run((a, g) => {
         const file = str(a, 'file');
+        if (file !== undefined && strs(a, 'set').length + strs(a, 'unset').length > 0) {
+          throw new ZoneError('usage', '-f FILE and --set/--unset do not go together', { hint: 'put the settings in the file, or configure twice' });
+        }
         return file === undefined
           ? act.configureAction(g, need(a, 'name'), strs(a, 'set'), strs(a, 'unset'))
           : act.configureFileAction(g, need(a, 'name'), file);

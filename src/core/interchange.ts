@@ -64,7 +64,10 @@ export async function configureFromZonecfg(ctx: Context, name: string, text: str
   }
   // The file's commands run after the zone's current configuration, as zonecfg runs
   // them against the zone it has.
-  const change = (r: ZoneRecord): ZoneRecord => applyImported(r, zonecfgToZone(readZonecfg(`${exportZonecfg(r)}${text}`, file), name));
+  const change = (r: ZoneRecord): ZoneRecord => {
+    const current = { create: { kind: 'blank' as const, force: false }, ...zoneToZonecfg(r, zonecfgBrandOf(r)) };
+    return applyImported(r, zonecfgToZone(readZonecfg(text, file, current), name));
+  };
   if (ctx.managed !== undefined) return managedReconfigure(ctx, name, change);
   return replaceRecord(ctx, name, change);
 }

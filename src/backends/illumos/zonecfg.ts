@@ -55,12 +55,18 @@ interface Scope {
   line: number;
 }
 
+/** Resource types a zone has at most one of. */
+const SINGLETONS = ['capped-cpu', 'capped-memory', 'dedicated-cpu', 'security-flags'];
+
 class Reader {
-  private model: ZonecfgModel = { globals: {}, resources: [] };
+  private model: ZonecfgModel;
   private scope: Scope | undefined;
   private done = false;
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string, initial?: ZonecfgModel) {
+    // A copy: the file's edits must not change the caller's model.
+    this.model = initial === undefined ? { globals: {}, resources: [] } : { globals: { ...initial.globals }, resources: initial.resources.map((r) => ({ type: r.type, props: r.props.map((p) => ({ ...p })) })) };
+  }
 
   private fail(c: Command, reason: string): never {
     throw fileError(this.file, c.line, reason);
@@ -203,7 +209,9 @@ class Reader {
     if (this.scope !== undefined) this.fail(c, 'select inside a resource (missing end)');
     const [t, ...pairs] = c.args;
     if (t === undefined || t.kind !== 'word') this.fail(c, 'select needs a resource type');
-    if (pairs.length === 0) this.fail(c, `select ${t.text} needs PROP=VALUE to pick one resource`);
+    // The resources a zone has at most one of are selected by type alone (zonecfg(8):
+    // `select capped-memory`); the others need PROP=VALUE to pick one.
+    if (pairs.length === 0 && !SINGLETONS.includes(t.text)) this.fail(c, `select ${t.text} needs PROP=VALUE to pick one resource`);
     const hits = this.matching(t.text, this.filters(c, pairs));
     if (hits.length !== 1) this.fail(c, `select ${t.text} matches ${hits.length} resources; it must match exactly one`);
     const index = hits[0] as number;
@@ -284,7 +292,9 @@ class Reader {
   }
 }
 
-/** Reads a zonecfg command file; errors are ZoneError('invalid-file', 'FILE:LINE: reason'). */
-export function readZonecfg(text: string, file: string): ZonecfgModel {
-  return new Reader(file).run(lexCommands(text, file));
+/** Reads a zonecfg command file; errors are ZoneError('invalid-file', 'FILE:LINE: reason').
+ * With `initial`, the file's commands edit that configuration (zonecfg -z Z -f FILE on
+ * an existing zone). */
+export function readZonecfg(text: string, file: string, initial?: ZonecfgModel): ZonecfgModel {
+  return new Reader(file, initial).run(lexCommands(text, file));
 }
