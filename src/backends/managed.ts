@@ -7,6 +7,7 @@ import type { HostOs } from '../hosts/host-os.js';
 import type { Brand } from '../brands/brand.js';
 import type { InstalledUserland, ZoneRecord, ZoneState } from '../core/zone.js';
 import type { ZoneUsage } from './backend.js';
+import type { DoctorCheck } from '../doctor/doctor.js';
 
 export interface InstallRequest {
   /** A URL, or a path on the managed host, of an archive or image to install from. */
@@ -48,4 +49,22 @@ export interface ManagedBackend {
   clone(source: ZoneRecord, target: ZoneRecord, brand: Brand): Promise<void>;
   /** Lines for `brands show` / `info`: what the zone becomes on this host. */
   describe(record: ZoneRecord, brand: Brand): string[];
+  /** ZFS snapshots of the zone's own dataset (the zone is halted); refused in one line,
+   * with the reason, where its zonepath is not a dataset of its own. */
+  snapshotCreate(record: ZoneRecord, name: string): Promise<ManagedSnapshot>;
+  snapshotList(record: ZoneRecord): Promise<ManagedSnapshot[]>;
+  snapshotDestroy(record: ZoneRecord, name: string): Promise<void>;
+  /** The zone's dataset back to the snapshot (newer snapshots are refused by name, as
+   * zfs rollback without -r refuses them). */
+  rollback(record: ZoneRecord, name: string): Promise<void>;
+  /** What this host has and lacks for zones, each lack with the command that fixes it.
+   * `stateRoot` is where the zone store lives there. */
+  doctor(stateRoot: string): Promise<DoctorCheck[]>;
+}
+
+export interface ManagedSnapshot {
+  name: string;
+  createdAt: string;
+  /** What the snapshot holds on its own (zfs `used`). */
+  bytes: number;
 }

@@ -308,7 +308,7 @@ export async function recipesAction(g: Global, action: string, recipe: string | 
 }
 
 export async function doctorAction(g: Global): Promise<number> {
-  return doctorCommand(g.runtime, g.root, modeOf(g));
+  return doctorCommand(g.runtime, g.root, modeOf(g), managedHost?.backend);
 }
 
 /** Boots every installed zone whose autoboot is true: what a host's boot-time unit

@@ -9,7 +9,7 @@ import { isRunningLike } from './states.js';
 import { withZone, type LockedZone } from './transition.js';
 import { validateZoneName, type InstalledUserland, type ZoneRecord, type ZoneState, type ZoneStatus, type ZoneView } from './zone.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
-import type { InstallRequest, ManagedBackend, ProgressSink } from '../backends/managed.js';
+import type { InstallRequest, ManagedBackend, ManagedSnapshot, ProgressSink } from '../backends/managed.js';
 import type { HostKind } from '../hosts/host-os.js';
 import { reconcileManaged } from './managed-reconcile.js';
 
@@ -292,4 +292,30 @@ export async function managedClone(ctx: Context, source: string, target: string)
       throw e;
     }
   });
+}
+
+const SNAPSHOT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+function checkSnapshotName(zone: string, name: string): void {
+  if (!SNAPSHOT_NAME.test(name)) throw new ZoneError('usage', `snapshot name "${name}": letters, digits, '-', '_', '.', at most 64`, { zone });
+}
+
+export function managedSnapshotCreate(ctx: Context, zone: string, name: string): Promise<ManagedSnapshot> {
+  checkSnapshotName(zone, name);
+  return withZone(ctx, zone, 'snapshot', (z) => managedOf(ctx).snapshotCreate(z.record, name));
+}
+
+export async function managedSnapshotList(ctx: Context, zone: string): Promise<ManagedSnapshot[]> {
+  const { record } = await ctx.store.read(zone);
+  return managedOf(ctx).snapshotList(record);
+}
+
+export function managedSnapshotDestroy(ctx: Context, zone: string, name: string): Promise<void> {
+  checkSnapshotName(zone, name);
+  return withZone(ctx, zone, 'snapshot', (z) => managedOf(ctx).snapshotDestroy(z.record, name));
+}
+
+export function managedRollback(ctx: Context, zone: string, name: string): Promise<void> {
+  checkSnapshotName(zone, name);
+  return withZone(ctx, zone, 'rollback', (z) => managedOf(ctx).rollback(z.record, name));
 }

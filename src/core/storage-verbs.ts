@@ -1,7 +1,7 @@
 // clone, snapshot, rollback, and what delete and uninstall must do for layered roots.
 // The overlay driver (src/storage/layers.ts) makes clone and snapshot constant-time;
 // these verbs hold the zones' locks, check states and write the zone records.
-import { managedClone } from './managed-verbs.js';
+import { managedClone, managedRollback, managedSnapshotCreate, managedSnapshotDestroy, managedSnapshotList } from './managed-verbs.js';
 import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from './context.js';
@@ -143,7 +143,7 @@ async function duBytes(dir: string): Promise<number> {
 }
 
 export async function snapshotCreate(ctx: Context, zone: string, name: string): Promise<SnapshotView> {
-  refuseOnManagedHost(ctx, zone);
+  if (ctx.managed !== undefined) return managedSnapshotCreate(ctx, zone, name);
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) throw new ZoneError('usage', `snapshot name "${name}": letters, digits, '-', '_', '.', at most 64`, { zone });
   return withZone(ctx, zone, 'snapshot', async (z) => {
     const p = pathsOf(ctx, z.record);
@@ -163,7 +163,7 @@ export async function snapshotCreate(ctx: Context, zone: string, name: string): 
 }
 
 export async function snapshotList(ctx: Context, zone: string): Promise<SnapshotView[]> {
-  refuseOnManagedHost(ctx, zone);
+  if (ctx.managed !== undefined) return managedSnapshotList(ctx, zone);
   await ctx.store.read(zone);
   const s = await readStorage(ctx.store.dir(zone));
   const out: SnapshotView[] = [];
@@ -189,7 +189,8 @@ async function allZoneDirs(ctx: Context): Promise<string[]> {
 }
 
 export async function snapshotDelete(ctx: Context, zone: string, name: string): Promise<number> {
-  refuseOnManagedHost(ctx, zone);
+  // A ZFS snapshot frees its own space at once; there are no layers to count.
+  if (ctx.managed !== undefined) return managedSnapshotDestroy(ctx, zone, name).then(() => 0);
   return withZone(ctx, zone, 'snapshot', async (z) => {
     const p = pathsOf(ctx, z.record);
     // An interrupted step is finished first: the next journal must not replace it.
@@ -208,7 +209,7 @@ export async function snapshotDelete(ctx: Context, zone: string, name: string): 
 }
 
 export async function rollbackZone(ctx: Context, zone: string, name: string): Promise<void> {
-  refuseOnManagedHost(ctx, zone);
+  if (ctx.managed !== undefined) return managedRollback(ctx, zone, name);
   await withZone(ctx, zone, 'rollback', async (z) => {
     const p = pathsOf(ctx, z.record);
     const s = (await readStorage(p.zoneDir)) === undefined ? undefined : await layered(ctx, z);
@@ -278,12 +279,3 @@ export async function removeLayeredRoot(ctx: Context, record: ZoneRecord): Promi
   await collectLayers(ctx.store.root, await allZoneDirs(ctx));
 }
 
-/** Snapshots of zones on FreeBSD and illumos hosts are the host's ZFS snapshots, which
- * zonectl does not drive yet: said plainly rather than done on the wrong machine. */
-function refuseOnManagedHost(ctx: Context, zone: string): void {
-  if (ctx.managed === undefined) return;
-  throw new ZoneError('refused', `snapshots of zones on ${ctx.managed.executor.target} are not supported by zonectl yet`, {
-    zone,
-    hint: 'take them on the host with zfs snapshot POOL/DATASET@NAME (zonectl clone uses ZFS clones there)',
-  });
-}

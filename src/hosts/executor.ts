@@ -14,6 +14,9 @@ export interface RunRequest {
   /** Bytes written to the command's stdin (then closed); none means /dev/null. */
   input?: string | Buffer;
   timeoutMs?: number;
+  /** Called with each line of output (stdout and stderr) as it arrives, for progress
+   * of long host commands (zoneadm install, fetch); the result still has it all. */
+  onLine?: (line: string) => void;
 }
 
 export interface Executor {
@@ -50,4 +53,21 @@ export async function mustRun(
     });
   }
   return r;
+}
+
+/** Feeds output chunks and calls onLine for each whole line; end() gives the last
+ * unterminated one. One per stream, so stdout and stderr lines never mix. */
+export function lineFeeder(onLine: (line: string) => void): { feed: (chunk: Buffer) => void; end: () => void } {
+  let pending = '';
+  return {
+    feed: (chunk) => {
+      const parts = (pending + chunk.toString('utf8')).split('\n');
+      pending = parts.pop() ?? '';
+      for (const l of parts) onLine(l.replace(/\r$/, ''));
+    },
+    end: () => {
+      if (pending !== '') onLine(pending);
+      pending = '';
+    },
+  };
 }

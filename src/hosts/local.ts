@@ -2,7 +2,7 @@
 // executor; the ssh one (hosts/ssh.ts) answers the same calls on a managed host.
 import { spawn, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
-import type { Executor, RunRequest } from './executor.js';
+import { lineFeeder, type Executor, type RunRequest } from './executor.js';
 
 export interface RunResult {
   code: number;
@@ -16,6 +16,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Written to stdin, then stdin is closed (stdio[0] becomes a pipe). */
   input?: string | Buffer;
+  /** Each output line as it arrives (see Executor's RunRequest). */
+  onLine?: (line: string) => void;
 }
 
 /** Exit status as a shell reports it: the code, or 128 + signal number. */
@@ -35,21 +37,29 @@ export function runCapture(argv: string[], opts: RunOptions = {}): Promise<RunRe
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
-    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    const lines = opts.onLine === undefined ? undefined : [lineFeeder(opts.onLine), lineFeeder(opts.onLine)];
+    child.stdout?.on('data', (b: Buffer) => {
+      out.push(b);
+      lines?.[0]?.feed(b);
+    });
+    child.stderr?.on('data', (b: Buffer) => {
+      err.push(b);
+      lines?.[1]?.feed(b);
+    });
     child.on('error', reject);
     if (opts.input !== undefined) {
       // A command that exits without reading its input must not fail us with EPIPE.
       child.stdin?.on('error', () => undefined);
       child.stdin?.end(opts.input);
     }
-    child.on('close', (code, signal) =>
+    child.on('close', (code, signal) => {
+      for (const l of lines ?? []) l.end();
       resolve({
         code: exitStatus(code, signal),
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    );
+      });
+    });
   });
 }
 
@@ -78,6 +88,7 @@ export class LocalExecutor implements Executor {
     return runCapture(argv, {
       ...(req.input === undefined ? {} : { input: req.input }),
       ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }),
+      ...(req.onLine === undefined ? {} : { onLine: req.onLine }),
     });
   }
 

@@ -13,7 +13,7 @@ import { lstat, mkdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { errnoCode, ZoneError } from '../core/errors.js';
-import type { ExecResult, Executor, RunRequest } from './executor.js';
+import { lineFeeder, type ExecResult, type Executor, type RunRequest } from './executor.js';
 import { formatHostSpec, parseHostSpec, type HostSpec } from './host-spec.js';
 import { exitStatus, runCapture, runInherit } from './local.js';
 import { remoteCommand } from './quote.js';
@@ -198,8 +198,15 @@ function capture(argv: string[], req: RunRequest): Promise<ExecResult & { timedO
             timedOut = true;
             child.kill('SIGTERM');
           }, req.timeoutMs);
-    child.stdout?.on('data', (b: Buffer) => out.push(b));
-    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    const lines = req.onLine === undefined ? undefined : [lineFeeder(req.onLine), lineFeeder(req.onLine)];
+    child.stdout?.on('data', (b: Buffer) => {
+      out.push(b);
+      lines?.[0]?.feed(b);
+    });
+    child.stderr?.on('data', (b: Buffer) => {
+      err.push(b);
+      lines?.[1]?.feed(b);
+    });
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);
@@ -211,6 +218,7 @@ function capture(argv: string[], req: RunRequest): Promise<ExecResult & { timedO
     }
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       clearTimeout(timer);
+      for (const l of lines ?? []) l.end();
       resolve({
         code: exitStatus(code, signal),
         stdout: Buffer.concat(out).toString('utf8'),
