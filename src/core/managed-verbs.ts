@@ -128,11 +128,12 @@ export async function managedInfo(ctx: Context, name: string): Promise<ZoneView>
 }
 
 export async function managedList(ctx: Context, onBroken: (name: string, e: unknown) => void): Promise<ZoneView[]> {
-  const host = await hostStates(ctx);
+  const [host, names] = await Promise.all([hostStates(ctx), ctx.store.names()]);
   const out: ZoneView[] = [];
-  for (const name of await ctx.store.names()) {
+  for (const [i, read] of (await ctx.store.readMany(names)).entries()) {
+    const name = names[i] as string;
     try {
-      const z = await ctx.store.tryRead(name);
+      const z = read();
       if (z !== undefined) out.push(view(z.record, z.status, reconcileManaged(z.status.state, host.get(name))));
     } catch (e) {
       onBroken(name, e);

@@ -11,6 +11,8 @@ import { acquireLock, type ZoneLock } from './lock.js';
 export interface StoreFs {
   /** The file's text, or undefined when it (or its directory) does not exist. */
   readText(path: string): Promise<string | undefined>;
+  /** Several files at once (one round trip on a managed host), in order. */
+  readTexts(paths: string[]): Promise<Array<string | undefined>>;
   /** Replaces the file so a reader sees the old or the new text, durably. */
   writeAtomic(path: string, text: string): Promise<void>;
   /** Entry names of a directory; none when it does not exist. */
@@ -31,6 +33,10 @@ export class LocalStoreFs implements StoreFs {
       if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return undefined;
       throw e;
     }
+  }
+
+  readTexts(paths: string[]): Promise<Array<string | undefined>> {
+    return Promise.all(paths.map((p) => this.readText(p)));
   }
 
   writeAtomic(path: string, text: string): Promise<void> {

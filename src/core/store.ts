@@ -49,11 +49,22 @@ export class ZoneStore {
   async tryRead(name: string): Promise<StoredZone | undefined> {
     // A name that could not have been created cannot exist, and must not reach a path.
     if (!isValidZoneName(name)) return undefined;
-    const dir = this.dir(name);
-    const record = await this.readJson(join(dir, 'zone.json'));
-    if (record === undefined) return undefined;
-    const status = await this.readJson(join(dir, 'state.json'));
-    return { record: asRecord(record, join(dir, 'zone.json')), status: asStatus(status, join(dir, 'state.json')) };
+    const [zone] = await this.readMany([name]);
+    return zone?.();
+  }
+
+  /** Reads the zones' files in one call; each entry, when called, gives the zone (or
+   * undefined if it has no zone.json) or throws for a damaged file, so one broken zone
+   * does not hide the others. */
+  async readMany(names: string[]): Promise<Array<() => StoredZone | undefined>> {
+    const paths = names.flatMap((n) => [join(this.dir(n), 'zone.json'), join(this.dir(n), 'state.json')]);
+    const texts = await this.fs.readTexts(paths);
+    return names.map((n, i) => () => {
+      const [zonePath, statePath] = [paths[2 * i] as string, paths[2 * i + 1] as string];
+      const record = parseJson(texts[2 * i], zonePath);
+      if (record === undefined) return undefined;
+      return { record: asRecord(record, zonePath), status: asStatus(parseJson(texts[2 * i + 1], statePath), statePath) };
+    });
   }
 
   /** Makes the zone's directory whole in one step; refuses a name that exists. */
@@ -88,16 +99,16 @@ export class ZoneStore {
     return this.fs.lock(join(this.dir(name), 'lock'), name, command, timeoutMs);
   }
 
-  private async readJson(path: string): Promise<unknown> {
-    const text = await this.fs.readText(path);
-    if (text === undefined) return undefined;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (e) {
-      throw new ZoneError('invalid-file', `${path}: not valid JSON (${(e as Error).message})`, {
-        hint: 'the zone store was edited or damaged by hand; restore the file or remove the zone directory',
-      });
-    }
+}
+
+function parseJson(text: string | undefined, path: string): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ZoneError('invalid-file', `${path}: not valid JSON (${(e as Error).message})`, {
+      hint: 'the zone store was edited or damaged by hand; restore the file or remove the zone directory',
+    });
   }
 }
 

@@ -102,12 +102,13 @@ export async function zoneInfo(ctx: Context, name: string): Promise<ZoneView> {
 export async function listZones(ctx: Context, onBroken: (name: string, e: unknown) => void = (_, e) => { throw e; }): Promise<ZoneView[]> {
   if (ctx.managed !== undefined) return managed.managedList(ctx, onBroken);
   const zones = [];
-  for (const name of await ctx.store.names()) {
+  const names = await ctx.store.names();
+  for (const [i, read] of (await ctx.store.readMany(names)).entries()) {
     try {
-      const z = await ctx.store.tryRead(name);
+      const z = read();
       if (z !== undefined) zones.push(z);
     } catch (e) {
-      onBroken(name, e);
+      onBroken(names[i] as string, e);
     }
   }
   // One runtime listing per runtime in use, not one call per zone.

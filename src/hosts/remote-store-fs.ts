@@ -4,6 +4,7 @@
 // claimed with mkdir (atomic) and counts once its zone.json is renamed in; a lock is a
 // directory made with mkdir, holding its owner. Every script is fixed text and every
 // path a positional parameter, so no name or path is ever parsed by a shell.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ZoneError } from '../core/errors.js';
@@ -40,6 +41,18 @@ export class RemoteStoreFs implements StoreFs {
   async readText(path: string): Promise<string | undefined> {
     const r = await this.sh('[ -f "$1" ] || exit 3; exec cat -- "$1"', [path]);
     return r.code === MISSING ? undefined : r.stdout;
+  }
+
+  /** One call for many files: each is framed by marker lines holding a random token,
+   * which JSON text (all the store holds) cannot contain by chance. */
+  async readTexts(paths: string[]): Promise<Array<string | undefined>> {
+    if (paths.length === 0) return [];
+    const token = `zonectl-${randomBytes(12).toString('hex')}`;
+    const r = await this.sh(
+      't="$1"; shift; for f in "$@"; do if [ -f "$f" ]; then printf \'%s F\\n\' "$t"; cat -- "$f" || exit 1; printf \'\\n%s E\\n\' "$t"; else printf \'%s M\\n\' "$t"; fi; done',
+      [token, ...paths],
+    );
+    return parseFramed(r.stdout, token, paths.length);
   }
 
   async writeAtomic(path: string, text: string): Promise<void> {
@@ -120,4 +133,24 @@ function parseOwner(text: string | undefined): RemoteOwner | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Splits readTexts' output back into files: `TOKEN F` ... `TOKEN E` around each file
+ * (the newline before `TOKEN E` is ours), `TOKEN M` for a missing one. */
+export function parseFramed(out: string, token: string, count: number): Array<string | undefined> {
+  const files: Array<string | undefined> = [];
+  let rest = out;
+  while (files.length < count) {
+    if (rest.startsWith(`${token} M\n`)) {
+      files.push(undefined);
+      rest = rest.slice(token.length + 3);
+      continue;
+    }
+    const head = `${token} F\n`;
+    const end = rest.indexOf(`\n${token} E\n`);
+    if (!rest.startsWith(head) || end === -1) throw new ZoneError('runtime', 'zone store: the host sent an unreadable listing of its files');
+    files.push(rest.slice(head.length, end));
+    rest = rest.slice(end + token.length + 4);
+  }
+  return files;
 }

@@ -101,6 +101,16 @@ test("a lock held from another machine is not taken over", async () => {
   assert.match(e.message, /pid 1 on laptop-of-someone-else \(zonectl install\)/);
 });
 
+test('many zones are read in one call; a damaged one is named without hiding the others', async () => {
+  for (const n of ['a', 'b', 'c']) await store.create({ ...record(n), config: { hostname: 'h', note: 'é€ "q" $x; y\nF E M' } as Record<string, string> }, status);
+  writeFileSync(join(root, 'zones', 'b', 'state.json'), '{ not json');
+  const reads = await store.readMany(['a', 'b', 'c', 'nope']);
+  assert.is(reads[0]?.()?.record.config.note, 'é€ "q" $x; y\nF E M');
+  assert.throws(() => reads[1]?.(), /state\.json: not valid JSON/);
+  assert.is(reads[2]?.()?.record.name, 'c');
+  assert.is(reads[3]?.(), undefined);
+});
+
 test('locking a zone that does not exist says so', async () => {
   await rejectsZoneError(store.lock('ghost', 'boot', 300), 'not-found');
 });
