@@ -2,7 +2,7 @@
 // illumos): each step names the exact argument vector expected next (and the stdin it
 // must get), and answers with a transcript in the real tool's output format. Anything
 // out of order or unexpected fails the test at once, naming both vectors.
-import type { ExecResult, Executor, RunRequest } from '../src/hosts/executor.js';
+import { lineFeeder, type ExecResult, type Executor, type RunRequest } from '../src/hosts/executor.js';
 
 export interface Step {
   argv: string[];
@@ -43,6 +43,15 @@ export class ScriptedExecutor implements Executor {
       throw new Error(`step ${this.next}: ${JSON.stringify(argv)} expected stdin ${JSON.stringify(step.input)}, got ${JSON.stringify(input)}`);
     }
     if (typeof step.input === 'function') step.input(input ?? '');
+    // As the real executors do: each line to onLine (stdout's, then stderr's), as well
+    // as all of it in the result.
+    if (req.onLine !== undefined) {
+      for (const text of [step.stdout, step.stderr]) {
+        const lines = lineFeeder(req.onLine);
+        lines.feed(Buffer.from(text ?? ''));
+        lines.end();
+      }
+    }
     return { code: step.code ?? 0, stdout: step.stdout ?? '', stderr: step.stderr ?? '' };
   }
 

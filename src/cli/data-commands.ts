@@ -133,8 +133,8 @@ async function loadAll<T>(names: string[], load: (n: string) => Promise<T>): Pro
 export async function brandsCommand(ctx: Context, action: string, name: string | undefined, zone: string | undefined, mode: OutputMode): Promise<number> {
   if (action === 'list') {
     const { items: brands, failed } = await loadAll(brandNames(), loadBrand);
-    if (mode.json) printJson(brands.map((b) => ({ name: b.name, description: b.description })));
-    else process.stdout.write(`${formatTable(['BRAND', 'DESCRIPTION'], brands.map((b) => [b.name, b.description]))}\n`);
+    if (mode.json) printJson(brands.map((b) => ({ name: b.name, description: b.description, hosts: Object.keys(b.hosts) })));
+    else process.stdout.write(`${formatTable(['BRAND', 'HOSTS', 'DESCRIPTION'], brands.map((b) => [b.name, Object.keys(b.hosts).join(','), b.description]))}\n`);
     return failed === 0 ? 0 : 1;
   }
   if (name === undefined) throw new ZoneError('usage', 'brands show needs a brand name', { hint: `brands: ${brandNames().join(', ')}` });
