@@ -76,6 +76,15 @@ t('a bad zone name is refused by the far zonectl, in one line, with its status',
   assert.match(r.stderr, /invalid zone name "bad name; rm -rf \/"/);
 });
 
+t('config values holding spaces, quotes, $ and ; arrive intact', () => {
+  const zonepath = join(base, `zp a b 'q' "d" $HOME; echo x`);
+  remoteOk(['create', 'odd', '--brand', 'native', '--set', `zonepath=${zonepath}`, '--set', 'hostname=odd.example']);
+  const v = json<{ zonepath: string; config: Record<string, string> }>(root, ['info', 'odd']);
+  assert.is(v.zonepath, zonepath);
+  assert.is(v.config.hostname, 'odd.example');
+  remoteOk(['delete', 'odd']);
+});
+
 t('halt and delete over ssh', () => {
   remoteOk(['halt', 'web']);
   remoteOk(['delete', '-F', 'web']);
