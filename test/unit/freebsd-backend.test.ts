@@ -3,7 +3,10 @@
 // against a scripted host, each step's exact argv and the files it writes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JailParam, ZoneRecord } from '../../src/core/zone.js';
 import type { HostOs } from '../../src/hosts/host-os.js';
@@ -14,7 +17,7 @@ import { epairNames, parseIp4Alias } from '../../src/backends/freebsd/jail-net.j
 import { jailToZone, zoneToJailParams, type ImportedJail } from '../../src/backends/freebsd/jail-zone.js';
 import { parseJlsJson } from '../../src/backends/freebsd/jls.js';
 import { parseRctlUsage, rctlRules } from '../../src/backends/freebsd/rctl.js';
-import { manifestSha256 } from '../../src/backends/freebsd/install.js';
+import { FETCH_SCRIPT, fetchProgressLine, manifestSha256 } from '../../src/backends/freebsd/install.js';
 import { ScriptedExecutor, type Step } from '../scripted-executor.js';
 import { assertOneLine, rejectsZoneError, throwsZoneError } from './fixtures/expect-error.js';
 
@@ -524,13 +527,19 @@ test('exec and login enter with jexec -l; a jail has no console', async () => {
 
 const REL = 'https://download.freebsd.org/releases/amd64/amd64/14.1-RELEASE';
 const BASE_SHA = 'a3c5e1b2d4f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
+// fetch(1) off a terminal (stat_start/stat_end in usr.bin/fetch/fetch.c): the file
+// name padded to 46 columns, then a statistics line at each SIGINFO and at the end.
+const FETCH_STDERR =
+  `${'/usr/local/jails/web/base.txz'.padEnd(46)}          51 MB 9857 kBps    13s\n` +
+  '         102 MB 9901 kBps    08s\n' +
+  '         185 MB 9854 kBps    19s\n';
 const releaseStart: Step[] = [
   { argv: ['uname', '-p'], stdout: 'amd64\n' },
   { argv: ['fetch', '-q', '-o', '-', `${REL}/MANIFEST`], stdout: fixture('MANIFEST') },
   { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
   { argv: ['mkdir', '-p', '-m', '0700', '/usr/local/jails/web'] },
   { argv: ['mkdir', '-m', '0755', '/usr/local/jails/web/root'] },
-  { argv: ['fetch', '-q', '-o', '/usr/local/jails/web/base.txz', `${REL}/base.txz`] },
+  { argv: ['sh', '-c', FETCH_SCRIPT, 'sh', '/usr/local/jails/web/base.txz', `${REL}/base.txz`], stderr: FETCH_STDERR },
 ];
 
 test("install of the host's release: MANIFEST, base.txz checked by sha256, unpacked into ZONEPATH/root", async () => {
@@ -544,7 +553,71 @@ test("install of the host's release: MANIFEST, base.txz checked by sha256, unpac
   const u = await b.install(web, NATIVE, {}, (l) => lines.push(l));
   ex.done();
   assert.equal({ ...u, installedAt: '' }, { method: 'source', source: `${REL}/base.txz`, arch: 'x64', installedAt: '' });
-  assert.equal(lines, [`fetching ${REL}/MANIFEST`, `fetching ${REL}/base.txz`, 'unpacking base.txz into /usr/local/jails/web/root']);
+  // fetch's statistics arrive as it prints them, between our own phase lines.
+  assert.equal(lines, [
+    `fetching ${REL}/MANIFEST`,
+    `fetching ${REL}/base.txz`,
+    'base.txz: 51 MB, 9857 kBps, 13s',
+    'base.txz: 102 MB, 9901 kBps, 08s',
+    'base.txz: 185 MB, 9854 kBps, 19s',
+    'unpacking base.txz into /usr/local/jails/web/root',
+  ]);
+});
+
+test('fetch lines: statistics under the file name (bytes, ?? Bps before any rate, longer times), anything else as it is', () => {
+  assert.is(fetchProgressLine('base.txz', `${'/j/base.txz'.padEnd(46)}        1234  B   ?? Bps    00s`), 'base.txz: 1234 B, ?? Bps, 00s');
+  assert.is(fetchProgressLine('base.txz', '        9999 kB  512 kBps 01m40s'), 'base.txz: 9999 kB, 512 kBps, 01m40s');
+  assert.is(fetchProgressLine('x.tar', 'fetch: https://h/x.tar: size of remote file is not known'), 'fetch: https://h/x.tar: size of remote file is not known');
+  assert.is(fetchProgressLine('x.tar', '   '), undefined);
+  assert.is(fetchProgressLine('x.tar', 'odd \u001b[2Jname'), 'odd ?[2Jname');
+});
+
+test('a source URL is fetched in the background with SIGINFO for statistics; tar complaints arrive as they come and fail in one line', async () => {
+  const src = 'https://example.org/rootfs/alpine-minirootfs.tar.gz';
+  const dl = '/usr/local/jails/web/source.download';
+  const { b, ex } = backend([
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
+    { argv: ['mkdir', '-p', '-m', '0700', '/usr/local/jails/web'] },
+    { argv: ['mkdir', '-m', '0755', '/usr/local/jails/web/root'] },
+    { argv: ['sh', '-c', FETCH_SCRIPT, 'sh', dl, src], stderr: `${dl.padEnd(46)}        3280 kB 3280 kBps    01s\n` },
+    {
+      argv: ['tar', '-C', '/usr/local/jails/web/root', '-xpf', dl],
+      code: 1,
+      stderr: "./dev/null: Can't create 'dev/null'\n./dev/zero: Can't create 'dev/zero'\ntar: Error exit delayed from previous errors.\n",
+    },
+    { argv: ['rm', '-f', dl] },
+    { argv: ['chflags', '-R', '0', '/usr/local/jails/web/root'] },
+    { argv: ['rm', '-rfx', '/usr/local/jails/web/root'] },
+    { argv: ['rmdir', '/usr/local/jails/web'] },
+  ]);
+  const lines: string[] = [];
+  const e = await rejectsZoneError(b.install(web, NATIVE, { source: src }, (l) => lines.push(l)), 'runtime');
+  assert.is(e.message, `tar -C /usr/local/jails/web/root -xpf ${dl} failed on ssh://root@test-host: ./dev/null: Can't create 'dev/null' (and 1 more)`);
+  assert.equal(lines, [
+    `fetching ${src}`,
+    'alpine-minirootfs.tar.gz: 3280 kB, 3280 kBps, 01s',
+    `unpacking ${src} into /usr/local/jails/web/root`,
+    "./dev/null: Can't create 'dev/null'",
+    "./dev/zero: Can't create 'dev/zero'",
+    'tar: Error exit delayed from previous errors.',
+  ]);
+  ex.done();
+});
+
+// The fetch script as a shell runs it (here dash, with a stand-in fetch: Linux has no
+// SIGINFO, so only the arguments and the exit status are checked, not the signals).
+test('the fetch script passes file and URL to fetch and ends with its status', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zonectl-fetch-'));
+  try {
+    writeFileSync(join(dir, 'fetch'), '#!/bin/sh\necho "args: $*" >&2\n[ "$3" = https://h/ok ]\n', { mode: 0o755 });
+    const run = (url: string) => spawnSync('sh', ['-c', FETCH_SCRIPT, 'sh', '/z/base.txz', url], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8' });
+    const ok = run('https://h/ok');
+    assert.is(ok.status, 0);
+    assert.is(ok.stderr, 'args: -o /z/base.txz https://h/ok\n');
+    assert.is(run('https://h/missing').status, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a base.txz whose sha256 is not the MANIFEST one is refused, and everything written is removed', async () => {
@@ -627,6 +700,91 @@ test('uninstall of a ZFS clone destroys its dataset and the snapshot it came fro
     { argv: ['zfs', 'destroy', 'zroot/jails/web@clone-web2'] },
   ]);
   await b.uninstall(web2);
+  ex.done();
+});
+
+// An imported jail whose path does not end in /root: zonepath = that path, kept as a
+// native path parameter (the FreeBSD example jail.xxx.conf has path = /vm/xxx).
+const xxx = (path: string, zonepath = '/vm/xxx'): ZoneRecord =>
+  zone('xxx', { 'ip-type': 'exclusive' }, { zonepath, native: { jail: [{ name: 'path', value: [path] }] } });
+
+test("uninstall of an imported jail whose root is its zonepath removes that whole tree, not ZONEPATH/root (its /root home)", async () => {
+  const { b, ex } = backend([
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: 'zroot\t/zroot\nzroot/usr\t/usr\n' },
+    { argv: ['mount', '-p'], stdout: '/dev/ada0p2\t\t/\t\tufs\trw\t1 1\n' },
+    { argv: ['chflags', '-R', '0', '/vm/xxx'] },
+    { argv: ['rm', '-rfx', '/vm/xxx'] },
+  ]);
+  await b.uninstall(xxx('/vm/xxx'));
+  ex.done();
+  // A root further down the zonepath goes, then the zonepath if nothing else is left.
+  const deeper = backend([
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
+    { argv: ['mount', '-p'], stdout: '/dev/ada0p2\t\t/\t\tufs\trw\t1 1\n' },
+    { argv: ['chflags', '-R', '0', '/vm/xxx/fs'] },
+    { argv: ['rm', '-rfx', '/vm/xxx/fs'] },
+    { argv: ['rmdir', '/vm/xxx'], code: 1, stderr: 'rmdir: /vm/xxx: Directory not empty\n' },
+  ]);
+  await deeper.b.uninstall(xxx('/vm/xxx/fs'));
+  deeper.ex.done();
+});
+
+test('uninstall never removes a jail root outside the zonepath: refused while it exists, done once it is gone', async () => {
+  const { b, ex } = backend([
+    { argv: ['test', '-e', '/srv/shared-base'] },
+    { argv: ['test', '-e', '/srv/shared-base'], code: 1 },
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
+    { argv: ['rmdir', '/vm/xxx'] },
+  ]);
+  const e = await rejectsZoneError(b.uninstall(xxx('/srv/shared-base')), 'refused');
+  assert.is(e.message, 'zone "xxx": its jail\'s root /srv/shared-base (a kept path parameter) is outside its zonepath /vm/xxx; nothing removed');
+  assert.is(e.hint, 'remove /srv/shared-base on ssh://root@test-host yourself if nothing else uses it, then uninstall again');
+  assertOneLine(e.message);
+  await b.uninstall(xxx('/srv/shared-base'));
+  ex.done();
+});
+
+test('uninstall refuses a jail root that is a top-level directory, and while something is mounted in it', async () => {
+  const { b, ex } = backend([
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
+    { argv: ['mount', '-p'], stdout: '/dev/ada0p2\t\t/\t\tufs\trw\t1 1\n' },
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
+    { argv: ['mount', '-p'], stdout: 'devfs\t\t/vm/xxx/dev\tdevfs\trw\t0 0\n' },
+  ]);
+  const top = await rejectsZoneError(b.uninstall(xxx('/jails', '/jails')), 'refused');
+  assert.is(top.message, 'zone "xxx": its jail\'s root is /jails, a top-level directory; nothing removed');
+  const busy = await rejectsZoneError(b.uninstall(xxx('/vm/xxx')), 'refused');
+  assert.is(busy.message, 'zone "xxx": /vm/xxx/dev still mounted in its root; nothing removed');
+  ex.done();
+});
+
+test('uninstall of a zone others were cloned from is refused in one line, naming the clones, not forced with -R', async () => {
+  const { b, ex } = backend([
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: 'zroot\t/zroot\nzroot/jails\t/usr/local/jails\nzroot/jails/web\t/usr/local/jails/web\nzroot/jails/web2\t/usr/local/jails/web2\n' },
+    { argv: ['zfs', 'get', '-H', '-o', 'value', 'origin', 'zroot/jails/web'], stdout: '-\n' },
+    {
+      argv: ['zfs', 'destroy', '-r', 'zroot/jails/web'],
+      code: 1,
+      stderr: "cannot destroy 'zroot/jails/web': filesystem has dependent clones\nuse '-R' to destroy the following datasets:\nzroot/jails/web2\n",
+    },
+  ]);
+  const e = await rejectsZoneError(b.uninstall(web), 'refused');
+  assert.is(e.message, "zfs destroy -r zroot/jails/web failed on ssh://root@test-host: cannot destroy 'zroot/jails/web': filesystem has dependent clones; use '-R' to destroy the following datasets: zroot/jails/web2");
+  assert.is(e.hint, 'zones were cloned from this one: uninstall them first, or zfs promote their datasets');
+  ex.done();
+});
+
+test('install and clone refuse a zone that runs from a jail path of its own, before touching the host', async () => {
+  const { b, ex } = backend([]);
+  const e = await rejectsZoneError(b.install(xxx('/vm/xxx'), NATIVE, { source: '/var/tmp/base.txz' }, () => undefined), 'refused');
+  assert.is(e.message, 'zone "xxx" runs from its jail\'s own path /vm/xxx (a kept jail parameter), so install cannot fill /vm/xxx/root');
+  assert.is(e.hint, 'export it (zonectl export xxx --format jail.conf), set its path to /vm/xxx/root, then delete the zone and import that file');
+  // The clone's record carries the source's native path: it would run on the source's files.
+  const target = { ...xxx('/vm/xxx'), name: 'xxx2', zonepath: '/vm/xxx2' };
+  const c = await rejectsZoneError(b.clone(xxx('/vm/xxx'), target), 'refused');
+  assert.match(c.message, /^zone "xxx" runs from its jail's own path \/vm\/xxx/);
+  const t = await rejectsZoneError(b.clone(web, target), 'refused');
+  assert.is(t.message, 'zone "xxx2" runs from its jail\'s own path /vm/xxx (a kept jail parameter), so clone cannot fill /vm/xxx2/root');
   ex.done();
 });
 

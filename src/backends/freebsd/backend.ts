@@ -9,7 +9,9 @@ import type { InstalledUserland, ZoneRecord, ZoneState } from '../../core/zone.j
 import { lastLine, mustRun, type ExecResult, type Executor } from '../../hosts/executor.js';
 import type { HostOs } from '../../hosts/host-os.js';
 import type { ZoneUsage } from '../backend.js';
-import type { InstallRequest, ManagedBackend, ProgressSink } from '../managed.js';
+import type { DoctorCheck } from '../../doctor/doctor.js';
+import type { InstallRequest, ManagedBackend, ManagedSnapshot, ProgressSink } from '../managed.js';
+import { freebsdDoctor, linuxFix, linuxModule, RACCT_FIX } from './doctor.js';
 import { writeHostFile } from './host-files.js';
 import { installJail } from './install.js';
 import { formatJailBlock } from './jail-conf-format.js';
@@ -18,6 +20,7 @@ import { epairNames } from './jail-net.js';
 import { zoneToJailParams } from './jail-zone.js';
 import { jailZoneState, parseJlsJson } from './jls.js';
 import { CAP_KEYS, hasCaps, parseRctlUsage, rctlRules } from './rctl.js';
+import { rollback, snapshotCreate, snapshotDestroy, snapshotList } from './snapshots.js';
 import { cloneZoneFiles, removeZoneFiles } from './storage.js';
 
 /** jail(8) on a jail that does not exist: removal has nothing left to do. */
@@ -74,13 +77,12 @@ export class FreeBsdBackend implements ManagedBackend {
 
   /** The Linuxulator's ELF handler for the host's ABI must be loaded. */
   private async assertLinux(record: ZoneRecord): Promise<void> {
-    const i386 = this.host.machine === 'i386';
-    const module = i386 ? 'linuxelf' : 'linux64elf';
+    const { module } = linuxModule(this.host);
     const r = await this.executor.run(['kldstat', '-q', '-m', module]);
     if (r.code === 0) return;
     throw new ZoneError('host-missing', `zone "${record.name}" is a Linux jail and ${this.executor.target} has not loaded the Linuxulator (kernel module ${module})`, {
       zone: record.name,
-      hint: `kldload ${i386 ? 'linux' : 'linux64'}, or sysrc linux_enable=YES && service linux start`,
+      hint: linuxFix(this.host),
     });
   }
 
@@ -92,7 +94,7 @@ export class FreeBsdBackend implements ManagedBackend {
     const why = r.code === 0 ? 'kern.racct.enable is 0' : 'its kernel has no RACCT (no kern.racct.enable)';
     throw new ZoneError('host-missing', `zone "${record.name}" has ${caps}, which rctl enforces, and on ${this.executor.target} ${why}`, {
       zone: record.name,
-      hint: 'add kern.racct.enable=1 to /boot/loader.conf and reboot the host',
+      hint: RACCT_FIX,
     });
   }
 
@@ -178,6 +180,26 @@ export class FreeBsdBackend implements ManagedBackend {
 
   async clone(source: ZoneRecord, target: ZoneRecord): Promise<void> {
     return cloneZoneFiles(this.executor, source, target);
+  }
+
+  snapshotCreate(record: ZoneRecord, name: string): Promise<ManagedSnapshot> {
+    return snapshotCreate(this.executor, record, name);
+  }
+
+  snapshotList(record: ZoneRecord): Promise<ManagedSnapshot[]> {
+    return snapshotList(this.executor, record);
+  }
+
+  snapshotDestroy(record: ZoneRecord, name: string): Promise<void> {
+    return snapshotDestroy(this.executor, record, name);
+  }
+
+  rollback(record: ZoneRecord, name: string): Promise<void> {
+    return rollback(this.executor, record, name);
+  }
+
+  doctor(stateRoot: string): Promise<DoctorCheck[]> {
+    return freebsdDoctor(this.executor, this.host, stateRoot);
   }
 
   describe(record: ZoneRecord, brand: BrandMapping): string[] {

@@ -1,15 +1,17 @@
 // Filling a jail's root on the host: FreeBSD's base.txz of a release, checked against
 // the release's MANIFEST, or any archive the host's tar (libarchive) reads, from a URL
 // or a path on the host (a Linux userland for lx jails). Downloads go next to the
-// root, never into it; a failure removes everything the install made.
+// root, never into it; a failure removes everything the install made. What fetch and
+// tar print while they work reaches the progress sink line by line.
 import { debianToNode } from '../../core/arch.js';
 import { ZoneError } from '../../core/errors.js';
 import { printable, zoneRoot, type InstalledUserland, type ZoneRecord } from '../../core/zone.js';
-import { lastLine, mustRun, type Executor } from '../../hosts/executor.js';
+import { lastLine, mustRun, type ExecResult, type Executor } from '../../hosts/executor.js';
 import type { HostOs } from '../../hosts/host-os.js';
 import type { InstallRequest, ProgressSink } from '../managed.js';
+import { safeLine } from './host-text.js';
 import type { JailKind } from './jail-kind.js';
-import { listDatasets, makeZonepath, undoMade, type Made } from './storage.js';
+import { assertStandardRoot, listDatasets, makeZonepath, undoMade, type Made } from './storage.js';
 
 export const RELEASES_URL = 'https://download.freebsd.org/releases';
 
@@ -54,10 +56,61 @@ async function fetchText(ex: Executor, url: string, zone: string, hint: string):
   return r.stdout;
 }
 
-async function fetchFile(ex: Executor, url: string, to: string, zone: string, made: Made): Promise<void> {
+// fetch(1) shows its progress meter only on a terminal; elsewhere it prints one
+// statistics line at the end, and another whenever it gets SIGINFO. So it runs in the
+// background, watched every second and sent SIGINFO every fifth (SIGINFO is ignored by
+// default, so one that comes before fetch sets its handler does nothing); the shell
+// reaps it while sleeping, so kill -0 fails once it is done, and the script's status
+// is fetch's. $1 is the file, $2 the URL.
+export const FETCH_SCRIPT =
+  'fetch -o "$1" "$2" & p=$!; n=0; while kill -0 "$p" 2>/dev/null; do sleep 1; n=$((n + 1)); [ $((n % 5)) -ne 0 ] || kill -INFO "$p" 2>/dev/null; done; wait "$p"';
+
+/** fetch's statistics line (stat_end in usr.bin/fetch/fetch.c: bytes, rate, and the
+ * time left or, at the end, taken), after the file name on its first line. */
+const FETCH_STATS = /(\d+ [ kMGTP]B) +(\d+ [ kMGTP]Bps|\?\? Bps) +(\S+)$/;
+
+/** One line of fetch's output as a progress line: its statistics under the file's
+ * name, anything else (a warning) as it is. */
+export function fetchProgressLine(file: string, line: string): string | undefined {
+  const text = line.trimEnd();
+  if (text.trim() === '') return undefined;
+  const m = FETCH_STATS.exec(text);
+  if (m === null) return safeLine(text);
+  const squeeze = (s: string): string => s.trim().replace(/ +/g, ' ');
+  return `${file}: ${squeeze(m[1] as string)}, ${squeeze(m[2] as string)}, ${m[3] as string}`;
+}
+
+async function fetchFile(ex: Executor, url: string, to: string, zone: string, made: Made, progress: ProgressSink): Promise<void> {
   made.download = to;
-  const r = await ex.run(['fetch', '-q', '-o', to, url]);
+  const file = url.slice(url.lastIndexOf('/') + 1) || url;
+  const onLine = (line: string): void => {
+    const p = fetchProgressLine(file, line);
+    if (p !== undefined) progress(p);
+  };
+  const r = await ex.run(['sh', '-c', FETCH_SCRIPT, 'sh', to, url], { onLine });
   if (r.code !== 0) throw failed(zone, `cannot fetch ${url} on ${ex.target}`, lastLine(r));
+}
+
+/** What a failed tar said: its first complaint (bsdtar names each entry it could not
+ * write, then ends with "Error exit delayed from previous errors."), and how many more. */
+export function tarFailure(r: ExecResult): string {
+  const lines = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/Error exit delayed from previous errors/.test(l));
+  const first = lines[0];
+  if (first === undefined) return lastLine(r);
+  return lines.length === 1 ? first : `${first} (and ${lines.length - 1} more)`;
+}
+
+/** tar prints nothing while it works unless something goes wrong: those lines are
+ * passed on as they come. (-v would name every file: tens of thousands of lines.) */
+async function unpack(ex: Executor, archive: string, root: string, zone: string, progress: ProgressSink): Promise<void> {
+  const onLine = (line: string): void => {
+    if (line.trim() !== '') progress(safeLine(line));
+  };
+  const r = await ex.run(['tar', '-C', root, '-xpf', archive], { onLine });
+  if (r.code !== 0) {
+    const where = ex.target === 'local' ? '' : ` on ${ex.target}`;
+    throw new ZoneError('runtime', `tar -C ${root} -xpf ${archive} failed${where}: ${safeLine(tarFailure(r))}`, { zone });
+  }
 }
 
 /** Runs `fill` with the zonepath and root made; on failure removes what was made. */
@@ -85,11 +138,11 @@ async function installRelease(ex: Executor, host: HostOs, record: ZoneRecord, re
   await withNewRoot(ex, record, async (made) => {
     const archive = `${record.zonepath}/base.txz`;
     progress(`fetching ${url}`);
-    await fetchFile(ex, url, archive, zone, made);
+    await fetchFile(ex, url, archive, zone, made, progress);
     const actual = (await mustRun(ex, ['sha256', '-q', archive], { zone })).stdout.trim();
     if (actual !== expected) throw failed(zone, `base.txz from ${url}`, `sha256 ${actual} does not match the MANIFEST's ${expected}`, 'a damaged or tampered download; it was removed, try again');
     progress(`unpacking base.txz into ${zoneRoot(record.zonepath)}`);
-    await mustRun(ex, ['tar', '-C', zoneRoot(record.zonepath), '-xpf', archive], { zone });
+    await unpack(ex, archive, zoneRoot(record.zonepath), zone, progress);
     await mustRun(ex, ['rm', '-f', archive], { zone });
     delete made.download;
   });
@@ -107,10 +160,10 @@ async function installSource(ex: Executor, host: HostOs, record: ZoneRecord, sou
     if (isUrl) {
       archive = `${record.zonepath}/source.download`;
       progress(`fetching ${source}`);
-      await fetchFile(ex, source, archive, zone, made);
+      await fetchFile(ex, source, archive, zone, made, progress);
     }
     progress(`unpacking ${source} into ${zoneRoot(record.zonepath)}`);
-    await mustRun(ex, ['tar', '-C', zoneRoot(record.zonepath), '-xpf', archive], { zone });
+    await unpack(ex, archive, zoneRoot(record.zonepath), zone, progress);
     if (isUrl) {
       await mustRun(ex, ['rm', '-f', archive], { zone });
       delete made.download;
@@ -120,6 +173,7 @@ async function installSource(ex: Executor, host: HostOs, record: ZoneRecord, sou
 }
 
 export async function installJail(ex: Executor, host: HostOs, record: ZoneRecord, kind: JailKind, req: InstallRequest, progress: ProgressSink): Promise<InstalledUserland> {
+  assertStandardRoot(record, 'install');
   if (req.source !== undefined) return installSource(ex, host, record, req.source, progress);
   if (kind === 'linux') {
     throw new ZoneError('usage', `zone "${record.name}" is a Linux jail: install it from a Linux userland archive`, {

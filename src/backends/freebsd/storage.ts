@@ -1,11 +1,12 @@
 // Where a jail's files live on the host: a ZFS dataset per zone when the zonepath's
 // parent directory is a dataset's mountpoint (clones are then zfs clones), a plain
-// 0700 directory otherwise. Removal is guarded: only ZONEPATH/root, never across a
-// mount point, never while something is mounted inside it.
+// 0700 directory otherwise. Removal is guarded: only the jail's root inside the
+// zonepath, never across a mount point, never while something is mounted inside it.
 import { posix } from 'node:path';
 import { ZoneError } from '../../core/errors.js';
 import { printable, zoneRoot, type ZoneRecord } from '../../core/zone.js';
-import { lastLine, mustRun, type Executor } from '../../hosts/executor.js';
+import { mustRun, type Executor } from '../../hosts/executor.js';
+import { mustZfs, zfsMessage } from './zfs.js';
 
 export interface Dataset {
   name: string;
@@ -20,19 +21,50 @@ export interface Made {
   download?: string;
 }
 
-/** `zfs list -H -o name,mountpoint`; none on a host without ZFS. */
+/** `zfs list -H -o name,mountpoint`; none on a host without ZFS. Datasets mounted
+ * nowhere (legacy, none, volumes' -) are kept: they can still be a dataset's children. */
 export async function listDatasets(ex: Executor): Promise<Dataset[]> {
   const r = await ex.run(['zfs', 'list', '-H', '-o', 'name,mountpoint']);
   if (r.code !== 0) return [];
   return r.stdout
     .split('\n')
     .map((l) => l.split('\t'))
-    .filter((f) => f.length === 2 && (f[1] as string).startsWith('/'))
+    .filter((f) => f.length === 2 && f[0] !== '')
     .map(([name, mountpoint]) => ({ name: name as string, mountpoint: mountpoint as string }));
 }
 
 export function datasetAt(datasets: Dataset[], path: string): Dataset | undefined {
-  return datasets.find((d) => d.mountpoint === path);
+  return path.startsWith('/') ? datasets.find((d) => d.mountpoint === path) : undefined;
+}
+
+/** The datasets below `name` (its children and theirs). */
+export function childDatasets(datasets: Dataset[], name: string): string[] {
+  return datasets.filter((d) => d.name.startsWith(`${name}/`)).map((d) => d.name);
+}
+
+/** Where the jail's files are: the path a kept native `path` parameter sets (an
+ * imported jail whose path does not end in /root has zonepath = that path), else
+ * ZONEPATH/root, where zonectl installs. */
+export function jailRoot(record: ZoneRecord): string {
+  const p = record.native?.jail?.find((x) => x.name === 'path');
+  return p !== undefined && Array.isArray(p.value) && p.value.length === 1 ? (p.value[0] as string) : zoneRoot(record.zonepath);
+}
+
+/** `path` is `dir` or lies below it (both normalized). */
+export function within(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(`${dir}/`);
+}
+
+/** Install and clone fill ZONEPATH/root; a zone that runs from a path of its own
+ * (kept from an imported jail) would get its files where the jail never looks. */
+export function assertStandardRoot(record: ZoneRecord, verb: string): void {
+  const root = jailRoot(record);
+  const own = zoneRoot(record.zonepath);
+  if (root === own) return;
+  throw new ZoneError('refused', `zone "${record.name}" runs from its jail's own path ${printable(root)} (a kept jail parameter), so ${verb} cannot fill ${printable(own)}`, {
+    zone: record.name,
+    hint: `export it (zonectl export ${record.name} --format jail.conf), set its path to ${own}, then delete the zone and import that file`,
+  });
 }
 
 /** The dataset a zone gets: its parent directory's dataset plus the zone's directory
@@ -69,12 +101,16 @@ export async function makeZonepath(ex: Executor, record: ZoneRecord, datasets: D
 }
 
 /** chflags first: a FreeBSD base has schg files rm cannot remove. rm -x stays on this
- * file system, so a mount left inside the root is never descended into. */
+ * file system, so a mount left inside the tree is never descended into. */
+async function removeTree(ex: Executor, zone: string, path: string): Promise<void> {
+  assertSafeZonepath(path);
+  await ex.run(['chflags', '-R', '0', path]);
+  await mustRun(ex, ['rm', '-rfx', path], { zone });
+}
+
 export async function removeRoot(ex: Executor, record: ZoneRecord): Promise<void> {
   assertSafeZonepath(record.zonepath);
-  const root = zoneRoot(record.zonepath);
-  await ex.run(['chflags', '-R', '0', root]);
-  await mustRun(ex, ['rm', '-rfx', root], { zone: record.name });
+  await removeTree(ex, record.name, zoneRoot(record.zonepath));
 }
 
 /** Undoes what `made` records, newest first; failures here are not the error to report. */
@@ -97,28 +133,63 @@ export async function mountsBelow(ex: Executor, root: string): Promise<string[]>
     .filter((m): m is string => m !== undefined && (m === root || m.startsWith(`${root}/`)));
 }
 
-/** Removes the zone's files: its dataset (and the snapshot it was cloned from), or
- * ZONEPATH/root and then ZONEPATH if that is left empty. */
+/** Destroys the zone's dataset and the snapshot it was cloned from. A dataset other
+ * zones were cloned from cannot go (zfs would need -R, taking those zones with it). */
+async function destroyDataset(ex: Executor, zone: string, dataset: string): Promise<void> {
+  const origin = (await ex.run(['zfs', 'get', '-H', '-o', 'value', 'origin', dataset])).stdout.trim();
+  const r = await ex.run(['zfs', 'destroy', '-r', dataset]);
+  if (r.code !== 0) {
+    const why = zfsMessage(r);
+    const clones = /dependent clones/.test(why);
+    throw new ZoneError(clones ? 'refused' : 'runtime', `zfs destroy -r ${dataset} failed on ${ex.target}: ${why}`, {
+      zone,
+      ...(clones ? { hint: 'zones were cloned from this one: uninstall them first, or zfs promote their datasets' } : {}),
+    });
+  }
+  if (origin.endsWith(`@clone-${zone}`)) await ex.run(['zfs', 'destroy', origin]);
+}
+
+/** A jail root outside the zonepath is never removed (it may be shared, or /):
+ * uninstall goes on only once it is gone. */
+async function assertRootGone(ex: Executor, record: ZoneRecord, root: string): Promise<void> {
+  if ((await ex.run(['test', '-e', root])).code !== 0) return;
+  throw new ZoneError('refused', `zone "${record.name}": its jail's root ${printable(root)} (a kept path parameter) is outside its zonepath ${printable(record.zonepath)}; nothing removed`, {
+    zone: record.name,
+    hint: `remove ${printable(root)} on ${ex.target} yourself if nothing else uses it, then uninstall again`,
+  });
+}
+
+async function assertNothingMounted(ex: Executor, zone: string, root: string): Promise<void> {
+  const mounted = await mountsBelow(ex, root);
+  if (mounted.length === 0) return;
+  throw new ZoneError('refused', `zone "${zone}": ${mounted.join(', ')} still mounted in its root; nothing removed`, {
+    zone,
+    hint: `halt the zone (zonectl halt ${zone}) or umount them first`,
+  });
+}
+
+/** Removes the zone's files: its dataset (and the snapshot it was cloned from), or the
+ * jail's root (ZONEPATH/root, or the path it keeps when that is inside the zonepath)
+ * and then ZONEPATH if that is left empty. */
 export async function removeZoneFiles(ex: Executor, record: ZoneRecord): Promise<void> {
   assertSafeZonepath(record.zonepath);
   const zone = record.name;
+  const root = jailRoot(record);
+  const inside = within(root, record.zonepath);
+  if (!inside) await assertRootGone(ex, record, root);
   const ds = datasetAt(await listDatasets(ex), record.zonepath);
-  if (ds !== undefined && ds.name.includes('/')) {
-    const origin = (await ex.run(['zfs', 'get', '-H', '-o', 'value', 'origin', ds.name])).stdout.trim();
-    await mustRun(ex, ['zfs', 'destroy', '-r', ds.name], { zone });
-    if (origin.endsWith(`@clone-${zone}`)) await ex.run(['zfs', 'destroy', origin]);
+  if (ds !== undefined && ds.name.includes('/')) return destroyDataset(ex, zone, ds.name);
+  if (!inside) {
+    await ex.run(['rmdir', record.zonepath]);
     return;
   }
-  const root = zoneRoot(record.zonepath);
-  const mounted = await mountsBelow(ex, root);
-  if (mounted.length > 0) {
-    throw new ZoneError('refused', `zone "${zone}": ${mounted.join(', ')} still mounted in its root; nothing removed`, {
-      zone,
-      hint: `halt the zone (zonectl halt ${zone}) or umount them first`,
-    });
+  await assertNothingMounted(ex, zone, root);
+  // A root that is the zonepath itself goes whole, but never a top-level directory.
+  if (root === record.zonepath && posix.dirname(root) === '/') {
+    throw new ZoneError('refused', `zone "${zone}": its jail's root is ${printable(root)}, a top-level directory; nothing removed`, { zone, hint: `remove it on ${ex.target} yourself` });
   }
-  await removeRoot(ex, record);
-  await ex.run(['rmdir', record.zonepath]);
+  await removeTree(ex, zone, root);
+  if (root !== record.zonepath) await ex.run(['rmdir', record.zonepath]);
 }
 
 /** Fills the target's root from the halted source's: a zfs clone of a snapshot where
@@ -126,6 +197,8 @@ export async function removeZoneFiles(ex: Executor, record: ZoneRecord): Promise
 export async function cloneZoneFiles(ex: Executor, source: ZoneRecord, target: ZoneRecord): Promise<void> {
   assertSafeZonepath(source.zonepath);
   assertSafeZonepath(target.zonepath);
+  assertStandardRoot(source, 'clone');
+  assertStandardRoot(target, 'clone');
   const zone = target.name;
   const datasets = await listDatasets(ex);
   const from = datasetAt(datasets, source.zonepath);
@@ -133,11 +206,11 @@ export async function cloneZoneFiles(ex: Executor, source: ZoneRecord, target: Z
   const pool = (name: string): string => name.split('/')[0] as string;
   if (from !== undefined && to !== undefined && pool(from.name) === pool(to)) {
     const snapshot = `${from.name}@clone-${target.name}`;
-    await mustRun(ex, ['zfs', 'snapshot', snapshot], { zone });
+    await mustZfs(ex, ['zfs', 'snapshot', snapshot], zone);
     const r = await ex.run(['zfs', 'clone', snapshot, to]);
     if (r.code !== 0) {
       await ex.run(['zfs', 'destroy', snapshot]);
-      throw new ZoneError('runtime', `zfs clone ${snapshot} ${to} failed on ${ex.target}: ${lastLine(r)}`, { zone });
+      throw new ZoneError('runtime', `zfs clone ${snapshot} ${to} failed on ${ex.target}: ${zfsMessage(r)}`, { zone });
     }
     return;
   }
