@@ -29,6 +29,8 @@ export interface ManagedBackend {
   configure(record: ZoneRecord, brand: Brand): Promise<void>;
   /** Removes the host's own record of the zone (zonecfg delete -F; the conf file). */
   unconfigure(record: ZoneRecord): Promise<void>;
+  /** On failure it undoes what it made, and only that (a root that was there before is
+   * kept), leaving the host's zone configured (zoneadm uninstall -F of an incomplete one). */
   install(record: ZoneRecord, brand: Brand, req: InstallRequest, progress: ProgressSink): Promise<InstalledUserland>;
   uninstall(record: ZoneRecord): Promise<void>;
   ready(record: ZoneRecord, brand: Brand): Promise<void>;

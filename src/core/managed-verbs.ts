@@ -142,8 +142,9 @@ export async function managedList(ctx: Context, onBroken: (name: string, e: unkn
   return out;
 }
 
-/** Installs through the host's tools; a failure is cleaned up on the host and the zone
- * is configured again, as before. */
+/** Installs through the host's tools; on failure the backend has undone what it made
+ * (only it knows what was there before: an existing root is never removed), and the
+ * zone is configured again, as before. */
 export function managedInstall(ctx: Context, name: string, req: InstallRequest, progress: ProgressSink): Promise<InstalledUserland> {
   const m = managedOf(ctx);
   return withZone(ctx, name, 'install', async (z) => {
@@ -153,7 +154,6 @@ export function managedInstall(ctx: Context, name: string, req: InstallRequest, 
     try {
       userland = await m.install(z.record, brand, req, progress);
     } catch (e) {
-      await m.uninstall(z.record).catch(() => undefined);
       await z.moveTo('configured', {}, ['operation', 'userland']);
       throw e;
     }
