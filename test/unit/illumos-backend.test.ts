@@ -14,6 +14,8 @@ import { imageFlagByFileOutput, imageFlagByName, isDatasetName } from '../../src
 import type { Brand, BrandHosts } from '../../src/brands/brand.js';
 import type { HostOs } from '../../src/hosts/host-os.js';
 import type { ZoneRecord } from '../../src/core/zone.js';
+import type { ExecResult, RunRequest } from '../../src/hosts/executor.js';
+import { netPhysicals } from '../../src/backends/illumos/zone-net.js';
 import { ScriptedExecutor, type Step } from '../scripted-executor.js';
 import { assertOneLine, rejectsZoneError, throwsZoneError } from './fixtures/expect-error.js';
 
@@ -237,6 +239,41 @@ test('reconfigure: a configured zone is overwritten with create -F -b; an instal
   installed.ex.done();
 });
 
+// `zonecfg -z ZONE info net` as zonecfg prints a resource (zonecfg.c: a tab, then
+// "prop: value" or "prop not specified"); constructed in that format.
+const INFO_NET = (physical: string): string =>
+  ['net:', '\taddress not specified', '\tallowed-address not specified', '\tdefrouter not specified', '\tglobal-nic: igb0', '\tmac-addr not specified', `\tphysical: ${physical}`, '\tvlan-id not specified', ''].join('\n');
+
+test('VNIC names: zones differing only in "." or "-" would share one; the second is refused at configure, naming the first', async () => {
+  assert.equal(netPhysicals(INFO_NET('web_10')), ['web_10']);
+  assert.equal(netPhysicals('net:\n\tphysical not specified\n'), []);
+  const listed = `${GLOBAL}-:web.1:installed:/zones/web.1::lx:excl:3\n`;
+  const clash = backend(OMNIOS, [
+    { argv: LIST, stdout: listed },
+    { argv: ['zonecfg', '-z', 'web.1', 'info', 'net'], stdout: INFO_NET('web_10') },
+  ]);
+  const e = await rejectsZoneError(clash.b.configure(zone('web-1', WEB_CONFIG), LX), 'invalid-config');
+  assertOneLine(e.message);
+  assert.is(e.message, `zone "web-1" would get VNIC web_10, which zone "web.1" has already: a VNIC name keeps only the letters, digits and '_' of the first 30 characters of the zone's`);
+  assert.match(e.hint ?? '', /differs from "web\.1" in a letter, digit or '_'/);
+  clash.ex.done();
+
+  // The other zone's net is a VNIC of another name (made by hand or by zadm): no clash.
+  const file = WEB_FILE.replace('set zonepath=/zones/web', 'set zonepath=/zones/web-1').replace('set physical=web0', 'set physical=web_10');
+  const fine = backend(OMNIOS, [
+    { argv: LIST, stdout: listed },
+    { argv: ['zonecfg', '-z', 'web.1', 'info', 'net'], stdout: INFO_NET('web1') },
+    ...applySteps('web-1', file).slice(1),
+  ]);
+  await fine.b.configure(zone('web-1', WEB_CONFIG), LX);
+  fine.ex.done();
+
+  // No net-interface, no VNIC: nothing to compare.
+  const none = backend(OMNIOS, applySteps('web-1', 'create -b\nset zonepath=/zones/web-1\nset brand=lx\nset ip-type=exclusive\ncommit\n', listed));
+  await none.b.configure(zone('web-1'), LX);
+  none.ex.done();
+});
+
 test('a failing zonecfg is one runtime error naming the host, and the command file is removed all the same', async () => {
   const { b, ex } = backend(OMNIOS, [
     { argv: LIST, stdout: GLOBAL },
@@ -313,18 +350,86 @@ test('shutdown gives up at the timeout, polling no longer than it', async () => 
   ex.done();
 });
 
-test('install from a URL: fetched onto the host with curl (wget where curl is missing), installed, the download removed', async () => {
+// wget's output as it writes it off a terminal with --progress=dot:giga (a line per
+// 32 MiB); constructed in that format, the numbers made up.
+const WGET_LOG = (url: string, dest: string): string =>
+  [
+    `--2024-05-01 10:00:00--  ${url}`,
+    'Resolving images.example.org... 203.0.113.7',
+    'Connecting to images.example.org|203.0.113.7|:443... connected.',
+    'HTTP request sent, awaiting response... 200 OK',
+    'Length: 71303168 (68M) [application/octet-stream]',
+    `Saving to: '${dest}'`,
+    '',
+    '     0K ........ ........ ........ ........ 47% 11.2M 3s',
+    ' 32768K ........ ........ ........ ........ 94% 11.0M 0s',
+    ' 65536K ....                               100% 11.3M=6.1s',
+    '',
+    `2024-05-01 10:00:06 (11.1 MB/s) - '${dest}' saved [71303168/71303168]`,
+    '',
+  ].join('\n');
+
+test('install from a URL: fetched onto the host with curl (wget where curl is missing), its lines on the progress sink, installed, the download removed', async () => {
   const url = 'https://images.example.org/lx/ubuntu-20.04.zfs.gz';
   const dest = `/var/tmp/zonectl.${RANDOM}.ubuntu-20.04.zfs.gz`;
   const { b, ex } = backend(OMNIOS, [
-    { argv: ['curl', '-fL', '-o', dest, url], code: 127, stderr: 'sh: curl: not found\n' },
-    { argv: ['wget', '-O', dest, url] },
+    { argv: ['curl', '-fsSL', '-o', dest, url], code: 127, stderr: 'sh: curl: not found\n' },
+    { argv: ['wget', '--progress=dot:giga', '-O', dest, url], stderr: WGET_LOG(url, dest) },
     { argv: ['zoneadm', '-z', 'web', 'install', '-s', dest] },
     { argv: ['rm', '-f', dest] },
   ]);
   const progress: string[] = [];
   await b.install(zone('web', WEB_CONFIG), LX, { source: url }, (l) => progress.push(l));
-  assert.equal(progress, [`downloading ${url}`, `zoneadm -z web install -s ${dest}`]);
+  assert.equal(progress, [
+    `downloading ${url}`,
+    // The shell's "not found" of the curl attempt is streamed too: it is what happened.
+    'sh: curl: not found',
+    ...WGET_LOG(url, dest).split('\n').filter((l) => l !== ''),
+    `zoneadm -z web install -s ${dest}`,
+  ]);
+  ex.done();
+});
+
+test('Solaris 10: no curl, no wget on the PATH: /usr/sfw/bin/wget, where Solaris 10 keeps it; a failed download is one line and removed', async () => {
+  const url = 'http://archives.example.org/s8-system.flar';
+  const dest = `/var/tmp/zonectl.${RANDOM}.s8-system.flar`;
+  const s8 = shippedBrand('solaris8');
+  const ok = backend(S10_SPARC, [
+    { argv: ['curl', '-fsSL', '-o', dest, url], code: 127 },
+    { argv: ['wget', '--progress=dot:giga', '-O', dest, url], code: 127 },
+    { argv: ['/usr/sfw/bin/wget', '--progress=dot:giga', '-O', dest, url] },
+    { argv: ['zoneadm', '-z', 's8z', 'install', '-a', dest, '-u'] },
+    { argv: ['rm', '-f', dest] },
+  ]);
+  await ok.b.install(zone('s8z'), s8, { source: url, identity: 'unconfigure' }, () => undefined);
+  ok.ex.done();
+
+  const failed = backend(S10_SPARC, [
+    { argv: ['curl', '-fsSL', '-o', dest, url], code: 127 },
+    { argv: ['wget', '--progress=dot:giga', '-O', dest, url], code: 8, stderr: `--2024-05-01 10:00:00--  ${url}\nHTTP request sent, awaiting response... 404 Not Found\n2024-05-01 10:00:00 ERROR 404: Not Found.\n\n` },
+    { argv: ['rm', '-f', dest] },
+    { argv: ['rm', '-f', dest] },
+  ]);
+  const e = await rejectsZoneError(failed.b.install(zone('s8z'), s8, { source: url, identity: 'unconfigure' }, () => undefined), 'install-failed');
+  assertOneLine(e.message);
+  assert.is(e.message, `cannot download ${url} on ssh://root@test-host: 2024-05-01 10:00:00 ERROR 404: Not Found.`);
+  failed.ex.done();
+});
+
+test("zoneadm install's lines reach the progress sink while it runs, not after it returned", async () => {
+  const progress: string[] = [];
+  // The executor marks the moment run() returns: every line of zoneadm's comes before.
+  class Marking extends ScriptedExecutor {
+    override async run(argv: string[], req?: RunRequest): Promise<ExecResult> {
+      const r = await super.run(argv, req);
+      progress.push(`<${argv[0] as string} returned>`);
+      return r;
+    }
+  }
+  const ex = new Marking([{ argv: ['zoneadm', '-z', 'web', 'install', '-t', '/i/u.tar.gz'], stdout: 'A ZFS file system has been created for this zone.\n\nInstalling zone web\n', stderr: 'gtar: warning\n' }]);
+  const b = new IllumosBackend(ex, OMNIOS, { random: () => RANDOM, now: () => 0 });
+  await b.install(zone('web', WEB_CONFIG), LX, { source: '/i/u.tar.gz' }, (l) => progress.push(l));
+  assert.equal(progress, ['zoneadm -z web install -t /i/u.tar.gz', 'A ZFS file system has been created for this zone.', 'Installing zone web', 'gtar: warning', '<zoneadm returned>']);
   ex.done();
 });
 

@@ -8,14 +8,17 @@ import { configValue } from '../../core/config.js';
 import { printable, type InstalledUserland, type ZoneRecord, type ZoneState } from '../../core/zone.js';
 import { lastLine, mustRun, type Executor } from '../../hosts/executor.js';
 import type { HostOs } from '../../hosts/host-os.js';
-import type { Brand } from '../../brands/brand.js';
+import { brandNames, loadBrand, type Brand } from '../../brands/brand.js';
+import type { DoctorCheck } from '../../doctor/doctor.js';
 import type { ZoneUsage } from '../backend.js';
-import type { InstallRequest, ManagedBackend, ProgressSink } from '../managed.js';
+import type { InstallRequest, ManagedBackend, ManagedSnapshot, ProgressSink } from '../managed.js';
+import { DOCTOR_SCRIPT, doctorChecks, parseDoctorProbe } from './doctor.js';
 import { describeHost, hostZoneBrand, resolveHostBrand, type HostZoneBrand } from './host-brand.js';
 import { downloadPath, fetchOnHost, imageFlagByFileOutput, imageFlagByName, isDatasetName, isUrl, type ImageFlag } from './install-source.js';
 import { parseUsage, usageSelectors } from './kstat-usage.js';
 import { zoneToZonecfg } from './zone-config.js';
-import { vnicName } from './zone-net.js';
+import { netPhysicals, vnicName } from './zone-net.js';
+import { ZoneSnapshots } from './zfs-snapshots.js';
 import { parseZoneList, type ZoneListEntry } from './zoneadm.js';
 import { writeZonecfg, type WriteOptions } from './zonecfg-writer.js';
 
@@ -26,6 +29,8 @@ export interface IllumosBackendOptions {
   /** The random part of temporary file names on the host (tests fix it). */
   random?: () => string;
   pollMs?: number;
+  /** The zonectl brands doctor weighs against the host's (default: every brand file). */
+  brands?: () => Promise<Brand[]>;
 }
 
 /** An argument as the zone's shell reads it: zlogin joins a utility's arguments with
@@ -58,11 +63,38 @@ function clearableGlobals(host: HostOs): string[] {
   return globals;
 }
 
+/** Progress without the blank lines tools print between their steps. */
+function nonEmpty(progress: ProgressSink): (line: string) => void {
+  return (line) => {
+    if (line.trim() !== '') progress(line);
+  };
+}
+
+/** Every brand file that loads; a broken one is left out of doctor's brand check (the
+ * verbs using it say what is wrong with it). */
+async function allBrands(): Promise<Brand[]> {
+  const out: Brand[] = [];
+  for (const name of brandNames()) {
+    try {
+      out.push(await loadBrand(name));
+    } catch {
+      // Left out, as said.
+    }
+  }
+  return out;
+}
+
+function probeFailed(target: string, why: string): DoctorCheck {
+  return { id: 'probe', title: 'host probe', status: 'missing', detail: `the probe script could not run on ${target}: ${why}` };
+}
+
 export class IllumosBackend implements ManagedBackend {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly random: () => string;
   private readonly pollMs: number;
+  private readonly brands: () => Promise<Brand[]>;
+  private readonly snapshots: ZoneSnapshots;
 
   constructor(
     readonly executor: Executor,
@@ -73,6 +105,8 @@ export class IllumosBackend implements ManagedBackend {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? (() => randomBytes(8).toString('hex'));
     this.pollMs = opts.pollMs ?? 500;
+    this.brands = opts.brands ?? allBrands;
+    this.snapshots = new ZoneSnapshots(executor, host);
   }
 
   private zoneadm(zone: string, ...verb: string[]): Promise<unknown> {
@@ -102,7 +136,9 @@ export class IllumosBackend implements ManagedBackend {
   async configure(record: ZoneRecord, brand: Brand): Promise<void> {
     const hb = hostZoneBrand(record, brand, this.host);
     const model = zoneToZonecfg(record, hb.zoneBrand);
-    const current = await this.entry(record.name);
+    const zones = await this.list();
+    await this.refuseVnicClash(record, zones);
+    const current = zones.find((z) => z.name === record.name);
     const opts: WriteOptions =
       current === undefined
         ? { mode: 'new' }
@@ -110,6 +146,23 @@ export class IllumosBackend implements ManagedBackend {
           ? { mode: 'overwrite' }
           : { mode: 'update', removeTypes: removableTypes(this.host), clearGlobals: clearableGlobals(this.host) };
     await this.applyZonecfg(record.name, writeZonecfg(model, opts));
+  }
+
+  /** Two zone names that differ only in '.', '-' or past 30 characters get the same
+   * VNIC; the second zone to be configured with one is refused here, naming the first,
+   * rather than failing at boot on the duplicate link. */
+  private async refuseVnicClash(record: ZoneRecord, zones: ZoneListEntry[]): Promise<void> {
+    if (configValue(record.config, 'ip-type') === 'shared' || record.config['net-interface'] === undefined) return;
+    const vnic = vnicName(record.name);
+    for (const other of zones.filter((z) => z.name !== record.name && vnicName(z.name) === vnic)) {
+      // Only a zone whose net really is that VNIC clashes (it may have no net, or its own name).
+      const r = await this.executor.run(['zonecfg', '-z', other.name, 'info', 'net']);
+      if (r.code === 0 && !netPhysicals(r.stdout).includes(vnic)) continue;
+      throw new ZoneError('invalid-config', `zone "${record.name}" would get VNIC ${vnic}, which zone "${other.name}" has already: a VNIC name keeps only the letters, digits and '_' of the first 30 characters of the zone's`, {
+        zone: record.name,
+        hint: `choose a zone name that differs from "${other.name}" in a letter, digit or '_' within its first 30 characters, or use ip-type shared`,
+      });
+    }
   }
 
   async unconfigure(record: ZoneRecord): Promise<void> {
@@ -132,9 +185,8 @@ export class IllumosBackend implements ManagedBackend {
       const args = await this.installArgs(record, brand, hb, req, progress, cleanup);
       const argv = ['zoneadm', '-z', record.name, 'install', ...args];
       progress(`${argv.join(' ')}`);
-      // run() collects the output; it is handed on line by line once zoneadm is done.
-      const r = await this.executor.run(argv);
-      for (const line of `${r.stdout}\n${r.stderr}`.split('\n')) if (line.trim() !== '') progress(line);
+      // Each line of zoneadm's as it comes: an install runs for minutes.
+      const r = await this.executor.run(argv, { onLine: nonEmpty(progress) });
       if (r.code !== 0) {
         // What zoneadm said last on stderr is the reason; its stdout is progress.
         const said = lastLine(r.stderr.trim() === '' ? r : { ...r, stdout: '' });
@@ -191,7 +243,7 @@ export class IllumosBackend implements ManagedBackend {
       const dest = downloadPath(source, this.random());
       progress(`downloading ${source}`);
       cleanup.push(dest);
-      await fetchOnHost(this.executor, source, dest, zone);
+      await fetchOnHost(this.executor, source, dest, zone, nonEmpty(progress));
       return dest;
     }
     if (!source.startsWith('/')) {
@@ -283,6 +335,35 @@ export class IllumosBackend implements ManagedBackend {
   async clone(source: ZoneRecord, target: ZoneRecord, brand: Brand): Promise<void> {
     await this.configure(target, brand);
     await this.zoneadm(target.name, 'clone', source.name);
+  }
+
+  snapshotCreate(record: ZoneRecord, name: string): Promise<ManagedSnapshot> {
+    return this.snapshots.create(record, name);
+  }
+
+  snapshotList(record: ZoneRecord): Promise<ManagedSnapshot[]> {
+    return this.snapshots.list(record);
+  }
+
+  snapshotDestroy(record: ZoneRecord, name: string): Promise<void> {
+    return this.snapshots.destroy(record, name);
+  }
+
+  rollback(record: ZoneRecord, name: string): Promise<void> {
+    return this.snapshots.rollback(record, name);
+  }
+
+  /** One round trip: the fixed probe script (doctor.ts), its tagged lines read here. */
+  async doctor(stateRoot: string): Promise<DoctorCheck[]> {
+    let out: string;
+    try {
+      const r = await this.executor.run(['sh', '-c', DOCTOR_SCRIPT, 'sh', stateRoot]);
+      if (r.stdout.trim() === '') return [probeFailed(this.executor.target, lastLine(r))];
+      out = r.stdout;
+    } catch (e) {
+      return [probeFailed(this.executor.target, e instanceof Error ? e.message : String(e))];
+    }
+    return doctorChecks(parseDoctorProbe(out), this.host, await this.brands(), stateRoot);
   }
 
   describe(record: ZoneRecord, brand: Brand): string[] {

@@ -40,20 +40,26 @@ export function downloadPath(url: string, random: string): string {
   return `/var/tmp/zonectl.${random}.${base === '' ? 'download' : base}`;
 }
 
-/** Fetches a URL onto the host with curl, or wget where there is no curl. */
-export async function fetchOnHost(ex: Executor, url: string, dest: string, zone: string): Promise<void> {
+/** Fetches a URL onto the host with curl, or wget where there is no curl (Solaris 10
+ * ships wget as /usr/sfw/bin/wget, off the default PATH, and no curl). Output lines go
+ * to onLine as they come: curl's meter redraws one line with carriage returns, which no
+ * line reader sees before the end, so curl runs silent but for errors (-sS); wget, not
+ * on a terminal, prints a line of dots per 32 MiB with the percentage (dot:giga). */
+export async function fetchOnHost(ex: Executor, url: string, dest: string, zone: string, onLine?: (line: string) => void): Promise<void> {
   const tryRun = async (argv: string[]): Promise<{ code: number; said: string }> => {
     try {
-      const r = await ex.run(argv);
+      const r = await ex.run(argv, onLine === undefined ? {} : { onLine });
       return { code: r.code, said: lastLine(r) };
     } catch (e) {
       if (errnoCode(e) === 'ENOENT') return { code: 127, said: `${argv[0] as string}: not found` };
       throw e;
     }
   };
-  let r = await tryRun(['curl', '-fL', '-o', dest, url]);
-  // 127: the shell found no curl (Solaris 10 ships wget in /usr/sfw/bin, not curl).
-  if (r.code === 127) r = await tryRun(['wget', '-O', dest, url]);
+  const wget = (cmd: string): string[] => [cmd, '--progress=dot:giga', '-O', dest, url];
+  let r = await tryRun(['curl', '-fsSL', '-o', dest, url]);
+  // 127: the shell found no such command.
+  if (r.code === 127) r = await tryRun(wget('wget'));
+  if (r.code === 127) r = await tryRun(wget('/usr/sfw/bin/wget'));
   if (r.code !== 0) {
     await ex.run(['rm', '-f', dest]);
     const where = ex.target === 'local' ? '' : ` on ${ex.target}`;

@@ -12,11 +12,19 @@ import { complex, complexPairs, simple, simpleText } from './zonecfg-value.js';
 
 /** The VNIC name for a zone: datalink names are letters, digits and '_', start with a
  * letter, end with a digit, at most 31 characters. Two zone names that differ only in
- * '.', '-' or past 30 characters get the same VNIC (boot then fails on the duplicate). */
+ * '.', '-' or past 30 characters get the same VNIC: configure refuses the second one
+ * (IllumosBackend.refuseVnicClash). A hashed name would avoid the clash, but would rename
+ * the VNICs of zones configured before and be unreadable in dladm show-vnic. */
 export function vnicName(zone: string): string {
   let base = zone.replace(/[^A-Za-z0-9_]/g, '_');
   if (!/^[A-Za-z]/.test(base)) base = `z${base}`;
   return `${base.slice(0, 30)}0`;
+}
+
+/** The physical of each net in `zonecfg -z ZONE info net` output (lines such as
+ * "\tphysical: web0"; an unset one reads "physical not specified"). */
+export function netPhysicals(info: string): string[] {
+  return [...info.matchAll(/^\s*physical:\s*(\S+)\s*$/gm)].map((m) => m[1] as string);
 }
 
 function valid(key: string, value: string): string | undefined {
