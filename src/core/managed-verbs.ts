@@ -3,7 +3,7 @@
 // the ManagedBackend. Each transition is written before the work it announces, and a
 // failed step puts back what it changed, on the host and in the store.
 import type { Context } from './context.js';
-import { checkAssignment, isConfiguredOnly, parseAssignment, assertKnownKey } from './config.js';
+import { applySets } from './config-edit.js';
 import { ZoneError } from './errors.js';
 import { isRunningLike } from './states.js';
 import { withZone, type LockedZone } from './transition.js';
@@ -47,28 +47,6 @@ function view(record: ZoneRecord, status: ZoneStatus, state: ZoneState): ZoneVie
     config: record.config,
     ...(status.userland === undefined ? {} : { userland: status.userland }),
   };
-}
-
-function applySets(record: ZoneRecord, sets: string[], unsets: string[], configured: boolean): ZoneRecord {
-  const next: ZoneRecord = { ...record, config: { ...record.config } };
-  for (const text of sets) {
-    const a = parseAssignment(text);
-    const value = checkAssignment(a, record.name);
-    if (isConfiguredOnly(a.key) && !configured) {
-      throw new ZoneError('wrong-state', `cannot change ${a.key} of zone "${record.name}": it is installed`, {
-        zone: record.name,
-        hint: `${a.key} can change only while the zone is configured (zonectl uninstall -F ${record.name} first)`,
-      });
-    }
-    if (a.key === 'zonepath') next.zonepath = value;
-    else next.config[a.key] = value;
-  }
-  for (const key of unsets) {
-    assertKnownKey(key, record.name);
-    if (key === 'zonepath') throw new ZoneError('invalid-config', 'zonepath cannot be unset', { zone: record.name });
-    delete next.config[key];
-  }
-  return next;
 }
 
 /** Creates the zone in the store and on the host; if the host refuses it, the store

@@ -2,7 +2,7 @@
 import * as managed from './managed-verbs.js';
 import { rm } from 'node:fs/promises';
 import type { Context } from './context.js';
-import { assertKnownKey, checkAssignment, isConfiguredOnly, parseAssignment } from './config.js';
+import { applySets } from './config-edit.js';
 import { ZoneError } from './errors.js';
 import { mayHaveRuntime, reconcile } from './reconcile.js';
 import { isRunningLike } from './states.js';
@@ -23,24 +23,6 @@ export function view(record: ZoneRecord, status: ZoneStatus): ZoneView {
   return v;
 }
 
-/** Applies --set assignments to a config, checking every one before changing any. */
-function applySets(record: ZoneRecord, sets: string[], configured: boolean): ZoneRecord {
-  const next: ZoneRecord = { ...record, config: { ...record.config } };
-  for (const text of sets) {
-    const a = parseAssignment(text);
-    const value = checkAssignment(a, record.name);
-    if (isConfiguredOnly(a.key) && !configured) {
-      throw new ZoneError('wrong-state', `cannot change ${a.key} of zone "${record.name}": it is installed`, {
-        zone: record.name,
-        hint: `${a.key} can change only while the zone is configured (zonectl uninstall -F ${record.name} first)`,
-      });
-    }
-    if (a.key === 'zonepath') next.zonepath = value;
-    else next.config[a.key] = value;
-  }
-  return next;
-}
-
 export async function createZone(ctx: Context, name: string, brandName: string, sets: string[]): Promise<ZoneView> {
   if (ctx.managed !== undefined) return managed.managedCreate(ctx, { name, brand: brandName, config: {} }, sets);
   validateZoneName(name);
@@ -57,7 +39,7 @@ export async function createZone(ctx: Context, name: string, brandName: string, 
     config: {},
     createdAt: new Date().toISOString(),
   };
-  const record = applySets(base, sets, true);
+  const record = applySets(base, sets, [], true);
   const status: ZoneStatus = { state: 'configured', since: record.createdAt };
   await ctx.store.create(record, status);
   return view(record, status);
@@ -66,12 +48,7 @@ export async function createZone(ctx: Context, name: string, brandName: string, 
 export function configureZone(ctx: Context, name: string, sets: string[], unsets: string[]): Promise<ZoneView> {
   if (ctx.managed !== undefined) return managed.managedConfigure(ctx, name, sets, unsets);
   return withZone(ctx, name, 'configure', async (z) => {
-    const next = applySets(z.record, sets, z.status.state === 'configured');
-    for (const key of unsets) {
-      assertKnownKey(key, name);
-      if (key === 'zonepath') throw new ZoneError('invalid-config', 'zonepath cannot be unset', { zone: name });
-      delete next.config[key];
-    }
+    const next = applySets(z.record, sets, unsets, z.status.state === 'configured');
     await ctx.store.writeRecord(next);
     return view(next, z.status);
   });

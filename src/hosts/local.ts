@@ -1,6 +1,6 @@
 // Running host programs: argument vectors only, never a shell string. The local
 // executor; the ssh one (hosts/ssh.ts) answers the same calls on a managed host.
-import { spawn, type StdioOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import { lineFeeder, type Executor, type RunRequest } from './executor.js';
 
@@ -27,6 +27,26 @@ export function exitStatus(code: number | null, signal: NodeJS.Signals | null): 
   return 128 + (n ?? 1);
 }
 
+/** Collects a child's stdout and stderr (and hands each line to onLine as it comes);
+ * the returned function gives the texts once the child is done. */
+export function collectOutput(child: ChildProcess, onLine?: (line: string) => void): () => { stdout: string; stderr: string } {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const lines = onLine === undefined ? undefined : [lineFeeder(onLine), lineFeeder(onLine)];
+  child.stdout?.on('data', (b: Buffer) => {
+    out.push(b);
+    lines?.[0]?.feed(b);
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    err.push(b);
+    lines?.[1]?.feed(b);
+  });
+  return () => {
+    for (const l of lines ?? []) l.end();
+    return { stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+  };
+}
+
 /** Runs a program and collects its output (for short commands that print little). */
 export function runCapture(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
@@ -35,31 +55,14 @@ export function runCapture(argv: string[], opts: RunOptions = {}): Promise<RunRe
       env: opts.env ?? process.env,
       ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const lines = opts.onLine === undefined ? undefined : [lineFeeder(opts.onLine), lineFeeder(opts.onLine)];
-    child.stdout?.on('data', (b: Buffer) => {
-      out.push(b);
-      lines?.[0]?.feed(b);
-    });
-    child.stderr?.on('data', (b: Buffer) => {
-      err.push(b);
-      lines?.[1]?.feed(b);
-    });
+    const output = collectOutput(child, opts.onLine);
     child.on('error', reject);
     if (opts.input !== undefined) {
       // A command that exits without reading its input must not fail us with EPIPE.
       child.stdin?.on('error', () => undefined);
       child.stdin?.end(opts.input);
     }
-    child.on('close', (code, signal) => {
-      for (const l of lines ?? []) l.end();
-      resolve({
-        code: exitStatus(code, signal),
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
+    child.on('close', (code, signal) => resolve({ code: exitStatus(code, signal), ...output() }));
   });
 }
 

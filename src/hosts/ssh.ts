@@ -13,9 +13,9 @@ import { lstat, mkdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { errnoCode, ZoneError } from '../core/errors.js';
-import { lineFeeder, type ExecResult, type Executor, type RunRequest } from './executor.js';
+import type { ExecResult, Executor, RunRequest } from './executor.js';
 import { formatHostSpec, parseHostSpec, type HostSpec } from './host-spec.js';
-import { exitStatus, runCapture, runInherit } from './local.js';
+import { collectOutput, exitStatus, runCapture, runInherit } from './local.js';
 import { remoteCommand } from './quote.js';
 
 export interface SshExecutorOptions {
@@ -186,8 +186,6 @@ async function privateDir(dir: string): Promise<void> {
 function capture(argv: string[], req: RunRequest): Promise<ExecResult & { timedOut: boolean }> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0] as string, argv.slice(1), { stdio: [req.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
     let timedOut = false;
     const timer =
       req.timeoutMs === undefined
@@ -198,15 +196,7 @@ function capture(argv: string[], req: RunRequest): Promise<ExecResult & { timedO
             timedOut = true;
             child.kill('SIGTERM');
           }, req.timeoutMs);
-    const lines = req.onLine === undefined ? undefined : [lineFeeder(req.onLine), lineFeeder(req.onLine)];
-    child.stdout?.on('data', (b: Buffer) => {
-      out.push(b);
-      lines?.[0]?.feed(b);
-    });
-    child.stderr?.on('data', (b: Buffer) => {
-      err.push(b);
-      lines?.[1]?.feed(b);
-    });
+    const output = collectOutput(child, req.onLine);
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);
@@ -218,13 +208,7 @@ function capture(argv: string[], req: RunRequest): Promise<ExecResult & { timedO
     }
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       clearTimeout(timer);
-      for (const l of lines ?? []) l.end();
-      resolve({
-        code: exitStatus(code, signal),
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        timedOut,
-      });
+      resolve({ code: exitStatus(code, signal), ...output(), timedOut });
     };
     child.on('close', finish);
     // The master holds copies of our pipes (ssh passes them over the control socket)
