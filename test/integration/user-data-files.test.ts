@@ -32,7 +32,7 @@ t.after(() => cleanup(root));
 
 t('a user brand and recipe are listed, shown and used', () => {
   const brands = zonectl(root, ['brands'], { env });
-  assert.match(brands.stdout, /^tiny\s+native with busybox init$/m);
+  assert.match(brands.stdout, /^tiny\s+linux,freebsd,illumos,solaris\s+native with busybox init$/m);
   // The broken file beside it is reported, and does not hide the others.
   assert.is(brands.code, 1);
   assert.match(brands.stderr, /broken\.yaml/);
