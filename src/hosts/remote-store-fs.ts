@@ -3,7 +3,8 @@
 // replaced by writing a temp file and renaming it, then `sync`; a zone directory is
 // claimed with mkdir (atomic) and counts once its zone.json is renamed in; a lock is a
 // directory made with mkdir, holding its owner. Every script is fixed text and every
-// path a positional parameter, so no name or path is ever parsed by a shell.
+// path a positional parameter, so no name or path is ever parsed by a shell. The
+// scripts are Bourne shell (no $(...), no ${v%p}): Solaris 10's /bin/sh runs them too.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,7 +67,7 @@ export class RemoteStoreFs implements StoreFs {
   }
 
   async createDir(dir: string, files: Array<[string, string]>): Promise<boolean> {
-    const parent = dir.replace(/\/[^/]+$/, '') || '/';
+    const parent = parentOf(dir);
     const tmp = `${parent}/.new-${dir.split('/').pop() ?? ''}-${process.pid}`;
     // Files go into a private temp dir first, then move in; the last one moved makes it count.
     await this.sh('umask 077; mkdir -p "$1" && rm -rf "$2" && mkdir "$2"', [parent, tmp]);
@@ -99,7 +100,7 @@ export class RemoteStoreFs implements StoreFs {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       // mkdir is the atomic test-and-set; the owner file follows in the same call.
-      const r = await this.sh('[ -d "${1%/*}" ] || exit 3; mkdir "$1" 2>/dev/null || exit 17; cat > "$1/owner"', [lockDir], mine);
+      const r = await this.sh('[ -d "$2" ] || exit 3; mkdir "$1" 2>/dev/null || exit 17; cat > "$1/owner"', [lockDir, parentOf(lockDir)], mine);
       if (r.code === MISSING) throw new ZoneError('not-found', `zone "${zone}" does not exist`, { zone });
       if (r.code === 0) return { release: () => this.unlock(lockDir, mine) };
       const held = await this.readText(`${lockDir}/owner`);
@@ -121,8 +122,12 @@ export class RemoteStoreFs implements StoreFs {
 
   /** Removes the lock only while it still holds this owner text (compare, then move aside). */
   private async unlock(lockDir: string, ownerText: string): Promise<void> {
-    await this.sh('[ "$(cat "$1/owner" 2>/dev/null)" = "$2" ] || exit 0; mv "$1" "$1.gone.$$" && rm -rf "$1.gone.$$"', [lockDir, ownerText]);
+    await this.sh('o=`cat "$1/owner" 2>/dev/null`; [ "$o" = "$2" ] || exit 0; mv "$1" "$1.gone.$$" && rm -rf "$1.gone.$$"', [lockDir, ownerText]);
   }
+}
+
+function parentOf(path: string): string {
+  return path.replace(/\/[^/]+$/, '') || '/';
 }
 
 function parseOwner(text: string | undefined): RemoteOwner | undefined {
