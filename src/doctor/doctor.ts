@@ -330,6 +330,14 @@ async function installToolsCheck(): Promise<DoctorCheck> {
   };
 }
 
+/** The OpenSSH client, for managing other hosts with --host (not needed for local zones). */
+async function sshClientCheck(): Promise<DoctorCheck> {
+  const title = 'ssh client (--host)';
+  const path = await which('ssh');
+  if (path !== undefined) return { id: 'ssh-client', title, status: 'ok', detail: `${path}: --host reaches FreeBSD, illumos and Linux hosts` };
+  return { id: 'ssh-client', title, status: 'warn', detail: 'no ssh on PATH: only this machine can be managed', fix: 'apt-get install openssh-client' };
+}
+
 /** Exact kernel-version for lx zones: the native uname supervisor and seccomp user
  * notification; without them lx zones fall back to UNAME26. */
 async function unameShimCheck(): Promise<DoctorCheck> {
@@ -425,6 +433,7 @@ export async function runDoctor(opts?: { runtime?: string; stateRoot?: string })
     guard('cni', 'CNI plugins (zone networks)', cniCheck, (c) => c),
     guard('storage', 'clone and snapshot storage', () => storageCheck(opts?.stateRoot ?? '/var/lib/zonectl'), (c) => c),
   ]);
+  const ssh = await guard('ssh-client', 'ssh client (--host)', sshClientCheck, (c) => c);
   const ia = ia32Check(isX64, kconfig, cmdline);
   const vs = vsyscallCheck(isX64, maps, cmdline, kconfig?.text);
 
@@ -444,6 +453,7 @@ export async function runDoctor(opts?: { runtime?: string; stateRoot?: string })
     lxcfs,
     cni,
     storage,
+    ssh,
     rootCheck(),
   ];
 

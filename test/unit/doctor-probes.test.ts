@@ -205,7 +205,7 @@ test('runDoctor on this host', async () => {
   const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
   assert.is(report.cgroup, parseCgroupLayout(mountinfo).layout);
   const ids = report.checks.map((c) => c.id);
-  for (const id of ['runtime', 'crun', 'namespaces', 'userns', 'cgroup', 'overlayfs', 'seccomp', 'ia32', 'vsyscall', 'busybox-static', 'install-tools', 'uname-shim', 'lxcfs', 'cni', 'storage', 'root']) {
+  for (const id of ['runtime', 'crun', 'namespaces', 'userns', 'cgroup', 'overlayfs', 'seccomp', 'ia32', 'vsyscall', 'busybox-static', 'install-tools', 'uname-shim', 'lxcfs', 'cni', 'storage', 'ssh-client', 'root']) {
     assert.ok(ids.includes(id), `missing check ${id}`);
   }
   assert.is(report.ok, report.checks.every((c) => c.status !== 'missing'));
