@@ -10,7 +10,7 @@ import { parseHostSpec } from '../hosts/host-spec.js';
 import { LocalExecutor } from '../hosts/local.js';
 import { RemoteStoreFs } from '../hosts/remote-store-fs.js';
 import { SshExecutor } from '../hosts/ssh.js';
-import { LocalStoreFs, type StoreFs } from '../core/store-fs.js';
+import type { StoreFs } from '../core/store-fs.js';
 import type { ManagedBackend } from '../backends/managed.js';
 import { FreeBsdBackend } from '../backends/freebsd/backend.js';
 import { IllumosBackend } from '../backends/illumos/backend.js';
@@ -58,11 +58,13 @@ export function managedBackendFor(ex: Executor, os: HostOs): ManagedBackend {
   throw new Error(`internal: no managed backend for ${os.kind}`);
 }
 
-/** zonectl on a FreeBSD or illumos machine itself: the same backends, run here. */
+/** zonectl on a FreeBSD or illumos machine itself: the same backends, run here, and
+ * the same store protocol (mkdir locks) as clients reaching it with --host, so the two
+ * lock each other out. */
 export async function localManagedHost(platform: NodeJS.Platform): Promise<ManagedHost | undefined> {
   if (platform !== 'freebsd' && platform !== 'sunos') return undefined;
   const ex = new LocalExecutor();
-  return { backend: managedBackendFor(ex, await detectHost(ex)), fs: new LocalStoreFs() };
+  return { backend: managedBackendFor(ex, await detectHost(ex)), fs: new RemoteStoreFs(ex) };
 }
 
 export type HostRoute = { kind: 'managed'; host: ManagedHost } | { kind: 'delegated'; status: number };

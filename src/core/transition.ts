@@ -51,25 +51,34 @@ async function reconcileOnHost(ctx: Context, m: ManagedBackend, name: string, st
 export async function withZone<T>(ctx: Context, name: string, verb: Verb, fn: (z: LockedZone) => Promise<T>, check = true): Promise<T> {
   await ctx.store.read(name); // a clear "does not exist" before waiting on a lock
   const lock = await ctx.store.lock(name, verb, ctx.options.lockTimeoutMs);
+  let result: T;
   try {
-    // Re-read under the lock: another process may have moved the zone meanwhile.
-    const fresh = await ctx.store.read(name);
-    let status = await reconcileLocked(ctx, name, fresh.record, fresh.status);
-    if (check) assertState(name, verb, status.state);
-    const z: LockedZone = {
-      record: fresh.record,
-      get status() {
-        return status;
-      },
-      moveTo: async (state, extra = {}, drop = []) => {
-        const next: ZoneStatus = { ...status, ...extra, state, since: new Date().toISOString() };
-        for (const k of drop) delete next[k];
-        await ctx.store.writeStatus(name, next);
-        status = next;
-      },
-    };
-    return await fn(z);
-  } finally {
-    await lock.release();
+    result = await underLock(ctx, name, verb, fn, check);
+  } catch (e) {
+    // The verb's own error is what the user needs; a failed release must not hide it.
+    await lock.release().catch(() => undefined);
+    throw e;
   }
+  await lock.release();
+  return result;
+}
+
+async function underLock<T>(ctx: Context, name: string, verb: Verb, fn: (z: LockedZone) => Promise<T>, check: boolean): Promise<T> {
+  // Re-read under the lock: another process may have moved the zone meanwhile.
+  const fresh = await ctx.store.read(name);
+  let status = await reconcileLocked(ctx, name, fresh.record, fresh.status);
+  if (check) assertState(name, verb, status.state);
+  const z: LockedZone = {
+    record: fresh.record,
+    get status() {
+      return status;
+    },
+    moveTo: async (state, extra = {}, drop = []) => {
+      const next: ZoneStatus = { ...status, ...extra, state, since: new Date().toISOString() };
+      for (const k of drop) delete next[k];
+      await ctx.store.writeStatus(name, next);
+      status = next;
+    },
+  };
+  return fn(z);
 }

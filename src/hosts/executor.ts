@@ -31,10 +31,17 @@ export interface Executor {
   close(): Promise<void>;
 }
 
-/** The last non-empty line of a failed command's stderr (or stdout): what it said. */
+/** The last non-empty line of a failed command's stderr, else of its stdout: what it
+ * said (a tar listing on stdout must not hide tar's complaint on stderr). */
 export function lastLine(r: ExecResult): string {
-  const lines = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  return lines.at(-1) ?? `exit status ${r.code}`;
+  const last = (text: string): string | undefined => text.split('\n').map((l) => l.trim()).filter((l) => l !== '').at(-1);
+  return last(r.stderr) ?? last(r.stdout) ?? `exit status ${r.code}`;
+}
+
+/** A command as an error message shows it: one line, a script shown by its arguments. */
+export function commandLabel(argv: string[]): string {
+  const shown = argv[1] === '-c' && argv.length >= 3 ? [argv[0] as string, '-c', 'SCRIPT', ...argv.slice(4)] : argv;
+  return shown.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
 }
 
 /** Runs a command that must succeed; a failure becomes one ZoneError naming the
@@ -47,7 +54,7 @@ export async function mustRun(
   const r = await ex.run(argv, what.input === undefined ? {} : { input: what.input });
   if (r.code !== 0) {
     const where = ex.target === 'local' ? '' : ` on ${ex.target}`;
-    throw new ZoneError('runtime', `${argv.join(' ')} failed${where}: ${lastLine(r)}`, {
+    throw new ZoneError('runtime', `${commandLabel(argv)} failed${where}: ${lastLine(r)}`, {
       ...(what.zone === undefined ? {} : { zone: what.zone }),
       ...(what.hint === undefined ? {} : { hint: what.hint }),
     });

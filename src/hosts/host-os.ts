@@ -1,7 +1,7 @@
 // Which OS a host runs, found once per zonectl run from `uname` (and, on SunOS, the
 // release file): it picks the backend, and on illumos the distribution's native brand.
 import { ZoneError } from '../core/errors.js';
-import type { Executor } from './executor.js';
+import { lastLine, type Executor } from './executor.js';
 
 export type HostKind = 'linux' | 'freebsd' | 'illumos' | 'solaris';
 
@@ -50,9 +50,7 @@ export function classifyHost(uname: string, release: string): HostOs {
 /** Asks the host what it is: one round trip. */
 export async function detectHost(ex: Executor): Promise<HostOs> {
   const r = await ex.run(['sh', '-c', 'uname -s -r -m -v; echo ---; head -n 1 /etc/release 2>/dev/null; exit 0']);
-  if (r.code !== 0) {
-    throw new ZoneError('runtime', `cannot tell which OS ${ex.target} runs: uname failed: ${r.stderr.trim() || `exit ${r.code}`}`);
-  }
+  if (r.code !== 0) throw new ZoneError('runtime', `cannot tell which OS ${ex.target} runs: uname failed: ${lastLine(r)}`);
   const [uname = '', rel = ''] = r.stdout.split('---\n');
   return classifyHost(uname, rel.trim());
 }

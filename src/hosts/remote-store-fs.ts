@@ -6,6 +6,7 @@
 // path a positional parameter, so no name or path is ever parsed by a shell. The
 // scripts are Bourne shell (no $(...), no ${v%p}): Solaris 10's /bin/sh runs them too.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ZoneError } from '../core/errors.js';
@@ -29,10 +30,11 @@ interface RemoteOwner {
 export class RemoteStoreFs implements StoreFs {
   constructor(private readonly ex: Executor) {}
 
-  private async sh(script: string, args: string[], input?: string): Promise<{ code: number; stdout: string }> {
+  /** Runs a store script; `what` (a path) names it in errors. */
+  private async sh(script: string, args: string[], input?: string, what: string = args[0] ?? ''): Promise<{ code: number; stdout: string }> {
     const r = await this.ex.run(['/bin/sh', '-c', script, 'zonectl', ...args], input === undefined ? {} : { input });
     if (r.code !== 0 && r.code !== MISSING && r.code !== EXISTS) {
-      throw new ZoneError('runtime', `zone store on ${this.ex.target}: ${args[0] ?? ''}: ${lastLine(r)}`, {
+      throw new ZoneError('runtime', `zone store on ${this.ex.target}: ${what}: ${lastLine(r)}`, {
         hint: 'check the state root (--root) exists and is writable by the ssh user on that host',
       });
     }
@@ -52,6 +54,8 @@ export class RemoteStoreFs implements StoreFs {
     const r = await this.sh(
       't="$1"; shift; for f in "$@"; do if [ -f "$f" ]; then printf \'%s F\\n\' "$t"; cat -- "$f" || exit 1; printf \'\\n%s E\\n\' "$t"; else printf \'%s M\\n\' "$t"; fi; done',
       [token, ...paths],
+      undefined,
+      paths[0],
     );
     return parseFramed(r.stdout, token, paths.length);
   }
@@ -68,16 +72,22 @@ export class RemoteStoreFs implements StoreFs {
 
   async createDir(dir: string, files: Array<[string, string]>): Promise<boolean> {
     const parent = parentOf(dir);
-    const tmp = `${parent}/.new-${dir.split('/').pop() ?? ''}-${process.pid}`;
-    // Files go into a private temp dir first, then move in; the last one moved makes it count.
-    await this.sh('umask 077; mkdir -p "$1" && rm -rf "$2" && mkdir "$2"', [parent, tmp]);
-    for (const [name, text] of files) {
-      await this.sh('umask 077; cat > "$1"', [`${tmp}/${name}`], text);
+    // A random name: two clients (whose pids may be equal) never share a temp dir.
+    const base = `.new-${dir.split('/').pop() ?? ''}-${randomBytes(6).toString('hex')}`;
+    const tmp = `${parent}/${base}`;
+    // Files go into a private temp dir first, which one rename makes the zone's.
+    await this.sh('umask 077; mkdir -p "$1" && mkdir "$2"', [parent, tmp]);
+    try {
+      for (const [name, text] of files) await this.sh('umask 077; cat > "$1"', [`${tmp}/${name}`], text);
+    } catch (e) {
+      await this.sh('rm -rf "$1"', [tmp]).catch(() => undefined);
+      throw e;
     }
-    const names = files.map(([n]) => n);
+    // mv onto an existing directory would move the temp dir into it: refused first,
+    // and undone if another client made the zone between the test and the rename.
     const r = await this.sh(
-      'd="$1"; t="$2"; shift 2; mkdir -m 700 "$d" 2>/dev/null || { rm -rf "$t"; exit 17; }; for f in "$@"; do mv -f "$t/$f" "$d/$f" || exit 1; done; rmdir "$t"; sync',
-      [dir, tmp, ...names],
+      'd="$1"; t="$2"; b="$3"; if [ -e "$d" ]; then rm -rf "$t"; exit 17; fi; mv "$t" "$d" || { rm -rf "$t"; exit 1; }; if [ -d "$d/$b" ]; then rm -rf "$d/$b"; exit 17; fi; sync',
+      [dir, tmp, base],
     );
     return r.code !== EXISTS;
   }
@@ -89,7 +99,7 @@ export class RemoteStoreFs implements StoreFs {
 
   async lock(path: string, zone: string, command: string, timeoutMs: number): Promise<ZoneLock> {
     const me: RemoteOwner = {
-      client: hostname(),
+      client: clientId(),
       pid: process.pid,
       start: processStartTime(process.pid) ?? '',
       command,
@@ -99,14 +109,15 @@ export class RemoteStoreFs implements StoreFs {
     const lockDir = `${path}.d`;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      // mkdir is the atomic test-and-set; the owner file follows in the same call.
-      const r = await this.sh('[ -d "$2" ] || exit 3; mkdir "$1" 2>/dev/null || exit 17; cat > "$1/owner"', [lockDir, parentOf(lockDir)], mine);
+      // mkdir is the atomic test-and-set; the owner file follows in the same call, and a
+      // lock whose owner could not be written is not left behind.
+      const r = await this.sh('[ -d "$2" ] || exit 3; mkdir "$1" 2>/dev/null || exit 17; cat > "$1/owner" || { rm -rf "$1"; exit 1; }', [lockDir, parentOf(lockDir)], mine);
       if (r.code === MISSING) throw new ZoneError('not-found', `zone "${zone}" does not exist`, { zone });
       if (r.code === 0) return { release: () => this.unlock(lockDir, mine) };
       const held = await this.readText(`${lockDir}/owner`);
       const owner = parseOwner(held);
       if (held !== undefined && owner !== undefined && owner.client === me.client && !isOwnerAlive(owner)) {
-        await this.unlock(lockDir, held); // a zonectl of this machine that is gone
+        await this.takeOver(lockDir, held); // a zonectl of this machine that is gone
         continue;
       }
       if (Date.now() >= deadline) {
@@ -120,10 +131,31 @@ export class RemoteStoreFs implements StoreFs {
     }
   }
 
+  /** Removes a stale lock unless someone replaced it meanwhile: the mkdir guard keeps two
+   * takers from removing each other's fresh lock (as core/lock.ts does locally). */
+  private async takeOver(lockDir: string, staleText: string): Promise<void> {
+    await this.sh(
+      'mkdir "$1.takeover" 2>/dev/null || exit 0; o=`cat "$1/owner" 2>/dev/null`; if [ "$o" = "$2" ]; then mv "$1" "$1.gone.$$" && rm -rf "$1.gone.$$"; fi; rmdir "$1.takeover"',
+      [lockDir, staleText],
+    );
+  }
+
   /** Removes the lock only while it still holds this owner text (compare, then move aside). */
   private async unlock(lockDir: string, ownerText: string): Promise<void> {
     await this.sh('o=`cat "$1/owner" 2>/dev/null`; [ "$o" = "$2" ] || exit 0; mv "$1" "$1.gone.$$" && rm -rf "$1.gone.$$"', [lockDir, ownerText]);
   }
+}
+
+/** This client machine: its host name and machine id, so two laptops both called
+ * "ubuntu" do not take each other's locks for their own. */
+export function clientId(): string {
+  let id = '';
+  try {
+    id = readFileSync('/etc/machine-id', 'utf8').trim().slice(0, 12);
+  } catch {
+    // No machine id (not systemd): the host name alone.
+  }
+  return id === '' ? hostname() : `${hostname()}/${id}`;
 }
 
 function parentOf(path: string): string {
