@@ -1,22 +1,26 @@
 // A managed host's zone state against the store's: the host (zoneadm list, jls) is
-// the truth about what runs, the store about what was intended.
+// the truth about what runs, the store about what was intended. illumos reports every
+// zone it knows (configured, incomplete, installed...); FreeBSD only the jails that
+// exist, so a zone missing from its map is simply not running.
 import type { ZoneState } from './zone.js';
 
-/** The store's state against the host's own: the host is the truth about what runs. */
+const UP: readonly ZoneState[] = ['running', 'ready'];
+const DOWN_OR_GONE: readonly ZoneState[] = ['configured', 'incomplete', 'installed'];
+
 export function reconcileManaged(stored: ZoneState, host: ZoneState | undefined): ZoneState {
-  const up = host === 'running' || host === 'ready';
   switch (stored) {
     case 'configured':
     case 'incomplete':
     case 'installed':
-      // Booted with the host's own tools (zoneadm boot, jail -c): it runs.
-      return host === 'running' ? 'running' : stored;
+      // Booted, installed or uninstalled with the host's own tools: its state stands.
+      return host !== undefined && (UP.includes(host) || DOWN_OR_GONE.includes(host)) ? host : stored;
     case 'ready':
     case 'running':
-      return up ? (host as ZoneState) : 'installed';
+      if (host !== undefined && UP.includes(host)) return host;
+      return host === 'configured' || host === 'incomplete' ? host : 'installed';
     case 'shutting_down':
     case 'down':
-      return up || host === 'shutting_down' || host === 'down' ? stored : 'installed';
+      if (host !== undefined && (UP.includes(host) || host === 'shutting_down' || host === 'down')) return stored;
+      return host === 'configured' || host === 'incomplete' ? host : 'installed';
   }
 }
-

@@ -40,10 +40,12 @@ async function reconcileOnHost(ctx: Context, m: ManagedBackend, name: string, st
   const state = reconcileManaged(status.state, (await m.states()).get(name));
   if (state === status.state) return status;
   const next: ZoneStatus = { ...status, state, since: new Date().toISOString() };
-  if (state === 'installed') {
+  if (state === 'installed' || state === 'configured') {
     delete next.operation;
     delete next.runtime;
   }
+  // Uninstalled on the host (or an install it undid): no userland any more.
+  if (state === 'configured') delete next.userland;
   await ctx.store.writeStatus(name, next);
   return next;
 }

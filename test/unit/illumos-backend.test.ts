@@ -457,13 +457,18 @@ test('an image named neither way is typed by file(1); a dataset goes to -s as it
   rel.ex.done();
 });
 
-test('a failed zoneadm install is install-failed, with its output on the progress sink', async () => {
-  const { b, ex } = backend(OMNIOS, [{ argv: ['zoneadm', '-z', 'web', 'install', '-t', '/i/a.tar'], code: 1, stdout: 'Installing\n', stderr: 'ERROR: tarball is corrupt\n' }]);
+test('a failed zoneadm install is install-failed, with its output on the progress sink, and the zone configured again', async () => {
+  const { b, ex } = backend(OMNIOS, [
+    { argv: ['zoneadm', '-z', 'web', 'install', '-t', '/i/a.tar'], code: 1, stdout: 'Installing\n', stderr: 'ERROR: tarball is corrupt\n' },
+    { argv: ['zoneadm', 'list', '-cp'], stdout: '0:global:running:/::ipkg:shared:0\n-:web:incomplete:/zones/web:5b1e:lx:excl:0\n' },
+    { argv: ['zoneadm', '-z', 'web', 'uninstall', '-F'] },
+  ]);
   const progress: string[] = [];
   const e = await rejectsZoneError(b.install(zone('web', WEB_CONFIG), LX, { source: '/i/a.tar' }, (l) => progress.push(l)), 'install-failed');
   assertOneLine(e.message);
   assert.match(e.message, /failed on ssh:\/\/root@test-host: ERROR: tarball is corrupt$/);
   assert.equal(progress, ['zoneadm -z web install -t /i/a.tar', 'Installing', 'ERROR: tarball is corrupt']);
+  assert.is(e.hint, 'the zone is configured again; fix the cause and install again');
   ex.done();
 });
 

@@ -14,6 +14,8 @@ import { execInZone } from '../../src/core/enter.js';
 import { installZone } from '../../src/core/install.js';
 import { FreeBsdBackend } from '../../src/backends/freebsd/backend.js';
 import type { HostOs } from '../../src/hosts/host-os.js';
+import type { ZoneState } from '../../src/core/zone.js';
+import { reconcileManaged } from '../../src/core/managed-reconcile.js';
 import { ScriptedExecutor, type Step } from '../scripted-executor.js';
 import { rejectsZoneError } from './fixtures/expect-error.js';
 import { makeTempDir, removeTempDir } from './fixtures/tmp.js';
@@ -140,6 +142,29 @@ test('refused before the host is touched: a brand without a FreeBSD mapping', as
   assert.match(e.message, /brand "solaris8" does not run on FreeBSD hosts \(ssh:\/\/root@test-host\)/);
   assert.equal(await ctx.store.names(), []);
   ex.done();
+});
+
+test("the host's own state wins: what zoneadm or jls says about each stored state", () => {
+  const cases: Array<[ZoneState, ZoneState | undefined, ZoneState]> = [
+    // FreeBSD: a jail not in jls is not running; the store's state stands otherwise.
+    ['installed', undefined, 'installed'],
+    ['configured', undefined, 'configured'],
+    ['running', undefined, 'installed'],
+    ['ready', undefined, 'installed'],
+    ['down', undefined, 'installed'],
+    ['installed', 'running', 'running'],
+    ['running', 'shutting_down', 'installed'],
+    ['shutting_down', 'shutting_down', 'shutting_down'],
+    // illumos: an interrupted install the host shows configured again, and the reverse.
+    ['incomplete', 'configured', 'configured'],
+    ['configured', 'incomplete', 'incomplete'],
+    ['installed', 'ready', 'ready'],
+    ['installed', 'configured', 'configured'],
+    ['running', 'installed', 'installed'],
+    ['running', 'incomplete', 'incomplete'],
+    ['down', 'running', 'down'],
+  ];
+  for (const [stored, host, want] of cases) assert.is(reconcileManaged(stored, host), want, `${stored} + host ${String(host)}`);
 });
 
 test.run();

@@ -190,9 +190,10 @@ export class IllumosBackend implements ManagedBackend {
       if (r.code !== 0) {
         // What zoneadm said last on stderr is the reason; its stdout is progress.
         const said = lastLine(r.stderr.trim() === '' ? r : { ...r, stdout: '' });
+        const cleared = await this.clearIncomplete(record.name);
         throw new ZoneError('install-failed', `${argv.join(' ')} failed${this.where()}: ${said}`, {
           zone: record.name,
-          hint: 'the zone may be left incomplete: zonectl uninstall clears it (zoneadm uninstall -F)',
+          hint: cleared ? 'the zone is configured again; fix the cause and install again' : `the zone may be left incomplete on the host: zoneadm -z ${record.name} uninstall -F clears it`,
         });
       }
     } finally {
@@ -204,6 +205,16 @@ export class IllumosBackend implements ManagedBackend {
       arch: userlandArch(this.host.machine),
       installedAt: new Date(this.now()).toISOString(),
     };
+  }
+
+  /** A failed zoneadm install leaves the zone incomplete, where zoneadm accepts only
+   * uninstall: clear it so the zone is configured again (the ManagedBackend contract).
+   * True when the zone is configured afterwards. */
+  private async clearIncomplete(zone: string): Promise<boolean> {
+    const state = (await this.entry(zone).catch(() => undefined))?.state;
+    if (state === 'configured') return true;
+    if (state !== 'incomplete') return false;
+    return (await this.executor.run(['zoneadm', '-z', zone, 'uninstall', '-F'])).code === 0;
   }
 
   /** zoneadm install's options for the brand's way of installing. */
