@@ -27,6 +27,9 @@ export interface ManagedBackend {
   /** Makes the host's own record of the zone match ours (zonecfg -f FILE; the jail's
    * conf file). Called at create and at every configure. */
   configure(record: ZoneRecord, brand: Brand): Promise<void>;
+  /** Whether the host already has a zone or jail of this name (made by hand or by another
+   * tool): create and clone refuse it rather than take it over; import adopts jails. */
+  knows(name: string): Promise<boolean>;
   /** Removes the host's own record of the zone (zonecfg delete -F; the conf file). */
   unconfigure(record: ZoneRecord): Promise<void>;
   /** On failure it undoes what it made, and only that (a root that was there before is

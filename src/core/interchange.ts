@@ -12,7 +12,7 @@ import { validateZoneName, type ZoneRecord, type ZoneView } from './zone.js';
 import { readZonecfg } from '../backends/illumos/zonecfg.js';
 import { hostBrandFor, zonecfgToZone, zoneToZonecfg, type ImportedZone } from '../backends/illumos/zone-config.js';
 import { writeZonecfg } from '../backends/illumos/zonecfg-writer.js';
-import { formatJailBlock, parseJailConf } from '../backends/freebsd/jail-conf.js';
+import { formatJailBlock, parseJailConf, type ConfiguredJail } from '../backends/freebsd/jail-conf.js';
 import { jailToZone, zoneToJailParams } from '../backends/freebsd/jail-zone.js';
 import { jailPaths } from '../backends/freebsd/jail-kind.js';
 import { loadBrand } from '../brands/brand.js';
@@ -109,9 +109,25 @@ export interface ImportedView {
   root: string;
 }
 
+/** The text of each fstab file the jails name (mount.fstab), read where the jails live:
+ * on the managed host through its executor, else here (a --dry-run on any machine). */
+async function fstabTexts(ctx: Context, jails: ConfiguredJail[]): Promise<Map<string, string>> {
+  const paths = [...new Set(jails.flatMap((j) => j.params.filter((p) => p.name === 'mount.fstab' && Array.isArray(p.value)).flatMap((p) => p.value as string[])))];
+  const out = new Map<string, string>();
+  for (const path of paths) {
+    if (ctx.managed !== undefined) {
+      const r = await ctx.managed.executor.run(['cat', path]);
+      if (r.code === 0) out.set(path, r.stdout);
+    } else if (existsSync(path)) out.set(path, readFileSync(path, 'utf8'));
+  }
+  return out;
+}
+
 /** `zonectl import --jail-conf FILE [NAME]`: each configured jail (or the one named)
  * becomes a zone on this FreeBSD host; a jail whose root holds a system is installed,
- * one without is configured. With dryRun, only what would be made. */
+ * one without is configured. Everything is checked before anything is made, and a
+ * failure part way removes the zones this import made (their files are left alone).
+ * With dryRun, only what would be made. */
 export async function importJailConf(ctx: Context, text: string, file: string, only: string | undefined, dryRun: boolean): Promise<ImportedView[]> {
   const jails = parseJailConf(text, file);
   const picked = only === undefined ? jails : jails.filter((j) => j.name === only);
@@ -120,28 +136,41 @@ export async function importJailConf(ctx: Context, text: string, file: string, o
       hint: `jails in it: ${jails.map((j) => j.name).join(', ') || 'none'}`,
     });
   }
-  // mount.fstab files are read where they are found (the file was given on this machine).
-  const readFstab = (path: string): string | undefined => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
-  const zones = picked.map((j) => {
-    validateZoneName(j.name);
-    return { jail: j, im: jailToZone(j.name, j.params, readFstab) };
-  });
-  const views = zones.map(({ jail, im }): ImportedView => ({ name: jail.name, brand: im.brand, zonepath: im.zonepath, config: checkedConfig(jail.name, im.config), state: 'configured', root: im.root }));
-  if (dryRun) return views;
   const m = ctx.managed;
-  if (m === undefined || m.host.kind !== 'freebsd') {
+  if (!dryRun && (m === undefined || m.host.kind !== 'freebsd')) {
     throw new ZoneError('refused', 'import makes zones of jails on a FreeBSD host; this is not one', {
       hint: 'run it with --host FREEBSD-HOST, or add --dry-run to see the zones the file describes',
     });
   }
-  for (const [i, { jail, im }] of zones.entries()) {
-    await managedCreate(ctx, { name: jail.name, brand: im.brand, zonepath: im.zonepath, config: checkedConfig(jail.name, im.config), ...(im.fs.length === 0 ? {} : { fs: im.fs }), ...(im.native.length === 0 ? {} : { native: { jail: im.native } }) });
-    // A root that holds a system (its /etc) is an installed zone, ready to boot.
-    if ((await m.executor.run(['test', '-d', `${im.root}/etc`])).code === 0) {
-      const at = new Date().toISOString();
-      await ctx.store.writeStatus(jail.name, { state: 'installed', since: at, userland: { method: 'import', source: im.root, arch: m.host.machine, installedAt: at } });
-      (views[i] as ImportedView).state = 'installed';
+  const fstabs = await fstabTexts(ctx, picked);
+  const zones = picked.map((j) => {
+    validateZoneName(j.name);
+    return { jail: j, im: jailToZone(j.name, j.params, (p) => fstabs.get(p)) };
+  });
+  const views = zones.map(({ jail, im }): ImportedView => ({ name: jail.name, brand: im.brand, zonepath: im.zonepath, config: checkedConfig(jail.name, im.config), state: 'configured', root: im.root }));
+  if (dryRun || m === undefined) return views;
+  for (const { jail } of zones) {
+    if (await ctx.store.exists(jail.name)) throw new ZoneError('exists', `zone "${jail.name}" already exists`, { zone: jail.name, hint: 'import only the others: zonectl import JAIL --jail-conf FILE' });
+  }
+  const made: ZoneRecord[] = [];
+  try {
+    for (const [i, { jail, im }] of zones.entries()) {
+      await managedCreate(ctx, { name: jail.name, brand: im.brand, zonepath: im.zonepath, config: checkedConfig(jail.name, im.config), ...(im.fs.length === 0 ? {} : { fs: im.fs }), ...(im.native.length === 0 ? {} : { native: { jail: im.native } }) }, [], true);
+      made.push((await ctx.store.read(jail.name)).record);
+      // A root that holds a system (its /etc) is an installed zone, ready to boot.
+      if ((await m.executor.run(['test', '-d', `${im.root}/etc`])).code === 0) {
+        const at = new Date().toISOString();
+        await ctx.store.writeStatus(jail.name, { state: 'installed', since: at, userland: { method: 'import', source: im.root, arch: m.host.machine, installedAt: at } });
+        (views[i] as ImportedView).state = 'installed';
+      }
+      ctx.warn(`jail ${jail.name} is now zone ${jail.name}, described by /etc/jail.conf.d/${jail.name}.conf: remove its block from ${file} so the host does not know it twice`);
     }
+  } catch (e) {
+    for (const r of made) {
+      await m.unconfigure(r).catch(() => undefined);
+      await ctx.store.destroy(r.name).catch(() => undefined);
+    }
+    throw e;
   }
   return views;
 }

@@ -51,7 +51,7 @@ function view(record: ZoneRecord, status: ZoneStatus, state: ZoneState): ZoneVie
 
 /** Creates the zone in the store and on the host; if the host refuses it, the store
  * entry goes again, so a refused create leaves nothing. */
-export async function managedCreate(ctx: Context, base: Omit<ZoneRecord, 'createdAt' | 'zonepath'> & { zonepath?: string }, sets: string[] = []): Promise<ZoneView> {
+export async function managedCreate(ctx: Context, base: Omit<ZoneRecord, 'createdAt' | 'zonepath'> & { zonepath?: string }, sets: string[] = [], adopt = false): Promise<ZoneView> {
   const m = managedOf(ctx);
   validateZoneName(base.name);
   const brand = await brandOnHost(m, base.brand);
@@ -62,10 +62,18 @@ export async function managedCreate(ctx: Context, base: Omit<ZoneRecord, 'create
     true,
   );
   const status: ZoneStatus = { state: 'configured', since: record.createdAt };
+  if (!adopt && (await m.knows(record.name))) {
+    throw new ZoneError('exists', `${m.executor.target} already has a ${m.host.kind === 'freebsd' ? 'jail' : 'zone'} named "${record.name}" that zonectl did not make`, {
+      zone: record.name,
+      hint: m.host.kind === 'freebsd' ? 'pick another name, or adopt the jail with zonectl import --jail-conf FILE' : 'pick another name, or remove it on the host first (zonecfg -z NAME delete)',
+    });
+  }
   await ctx.store.create(record, status);
   try {
     await m.configure(record, brand);
   } catch (e) {
+    // What configure wrote on the host (nothing of the name was there: checked above).
+    await m.unconfigure(record).catch(() => undefined);
     await ctx.store.destroy(record.name).catch(() => undefined);
     throw e;
   }

@@ -16,6 +16,7 @@ import { FreeBsdBackend } from '../../src/backends/freebsd/backend.js';
 import type { HostOs } from '../../src/hosts/host-os.js';
 import type { ZoneState } from '../../src/core/zone.js';
 import { reconcileManaged } from '../../src/core/managed-reconcile.js';
+import { importJailConf } from '../../src/core/interchange.js';
 import { ScriptedExecutor, type Step } from '../scripted-executor.js';
 import { rejectsZoneError } from './fixtures/expect-error.js';
 import { makeTempDir, removeTempDir } from './fixtures/tmp.js';
@@ -46,6 +47,9 @@ async function install(ctx: Context, name: string, req: { source?: string; relea
 
 const SETS = ['hostname=web', 'ip-type=shared', 'net-address=192.0.2.5', 'net-interface=em0', 'net-subnet=192.0.2.0/24'];
 const configure: Step[] = [
+  // Nothing of that name on the host yet: no jail file, no jail.
+  { argv: ['test', '-e', CONF], code: 1 },
+  jls(NONE),
   { argv: ['rm', '-f', '/etc/jail.conf.d/web.fstab'] },
   { argv: ['sh', '-c', WRITE, 'sh', CONF], input: (t) => assert.match(t, /^web \{\n\tpath = \/usr\/local\/jails\/web\/root;\n/m) },
 ];
@@ -165,6 +169,67 @@ test("the host's own state wins: what zoneadm or jls says about each stored stat
     ['down', 'running', 'down'],
   ];
   for (const [stored, host, want] of cases) assert.is(reconcileManaged(stored, host), want, `${stored} + host ${String(host)}`);
+});
+
+test('create refuses a name the host already has (a jail made by hand), touching nothing', async () => {
+  const { ctx, ex } = context([{ argv: ['test', '-e', CONF] }]);
+  const e = await rejectsZoneError(createZone(ctx, 'web', 'native', SETS), 'exists');
+  assert.is(e.message, 'ssh://root@test-host already has a jail named "web" that zonectl did not make');
+  assert.match(e.hint ?? '', /zonectl import --jail-conf/);
+  assert.equal(await ctx.store.names(), []);
+  ex.done();
+});
+
+test('a create the host refuses leaves nothing: its files removed, no zone in the store', async () => {
+  const { ctx, ex } = context([
+    { argv: ['test', '-e', CONF], code: 1 },
+    jls(NONE),
+    { argv: ['rm', '-f', '/etc/jail.conf.d/web.fstab'] },
+    { argv: ['sh', '-c', WRITE, 'sh', CONF], code: 1, stderr: 'sh: cannot create /etc/jail.conf.d/web.conf.tmp: Read-only file system\n' },
+    { argv: ['rm', '-f', CONF, '/etc/jail.conf.d/web.fstab'] },
+  ]);
+  const e = await rejectsZoneError(createZone(ctx, 'web', 'native', SETS), 'runtime');
+  assert.match(e.message, /Read-only file system$/);
+  assert.equal(await ctx.store.names(), []);
+  ex.done();
+});
+
+const TWO_JAILS = `exec.start = "/bin/sh /etc/rc";
+path = "/jails/$name/root";
+a { host.hostname = a.example; ip4.addr = "em0|192.0.2.10/24"; }
+b { host.hostname = b.example; ip4.addr = "em0|192.0.2.11/24"; }
+`;
+const anyText = (): void => undefined;
+
+test('import adopts the jails of a file; one failing removes what the import made, and only that', async () => {
+  const { ctx, ex } = context([
+    { argv: ['rm', '-f', '/etc/jail.conf.d/a.fstab'] },
+    { argv: ['sh', '-c', WRITE, 'sh', '/etc/jail.conf.d/a.conf'], input: anyText },
+    { argv: ['test', '-d', '/jails/a/root/etc'] },
+    { argv: ['rm', '-f', '/etc/jail.conf.d/b.fstab'] },
+    { argv: ['sh', '-c', WRITE, 'sh', '/etc/jail.conf.d/b.conf'], input: anyText, code: 1, stderr: 'sh: /etc/jail.conf.d/b.conf.tmp: No space left on device\n' },
+    { argv: ['rm', '-f', '/etc/jail.conf.d/b.conf', '/etc/jail.conf.d/b.fstab'] },
+    { argv: ['rm', '-f', '/etc/jail.conf.d/a.conf', '/etc/jail.conf.d/a.fstab'] },
+  ]);
+  const e = await rejectsZoneError(importJailConf(ctx, TWO_JAILS, 'jail.conf', undefined, false), 'runtime');
+  assert.match(e.message, /No space left on device$/);
+  assert.equal(await ctx.store.names(), []);
+  ex.done();
+});
+
+test('an imported jail whose root holds a system is installed; one without is configured', async () => {
+  const { ctx, ex } = context([
+    { argv: ['rm', '-f', '/etc/jail.conf.d/a.fstab'] },
+    { argv: ['sh', '-c', WRITE, 'sh', '/etc/jail.conf.d/a.conf'], input: (t) => assert.match(t, /\tpath = \/jails\/a\/root;\n/) },
+    { argv: ['test', '-d', '/jails/a/root/etc'] },
+    { argv: ['rm', '-f', '/etc/jail.conf.d/b.fstab'] },
+    { argv: ['sh', '-c', WRITE, 'sh', '/etc/jail.conf.d/b.conf'], input: anyText },
+    { argv: ['test', '-d', '/jails/b/root/etc'], code: 1 },
+  ]);
+  const views = await importJailConf(ctx, TWO_JAILS, 'jail.conf', undefined, false);
+  assert.equal(views.map((v) => [v.name, v.state, v.zonepath, v.config['net-address']]), [['a', 'installed', '/jails/a', '192.0.2.10'], ['b', 'configured', '/jails/b', '192.0.2.11']]);
+  assert.is((await ctx.store.read('a')).status.userland?.method, 'import');
+  ex.done();
 });
 
 test.run();

@@ -53,6 +53,13 @@ export class FreeBsdBackend implements ManagedBackend {
     await writeHostFile(this.executor, paths.conf, files.conf, record.name);
   }
 
+  /** A jail file of that name (ours or the admin's), or a jail of that name that exists. */
+  async knows(name: string): Promise<boolean> {
+    const paths = jailPaths(name);
+    const files = await this.executor.run(['test', '-e', paths.conf]);
+    return files.code === 0 || (await this.states()).has(name);
+  }
+
   async unconfigure(record: ZoneRecord): Promise<void> {
     const paths = jailPaths(record.name);
     await mustRun(this.executor, ['rm', '-f', paths.conf, paths.fstab], { zone: record.name });

@@ -317,6 +317,11 @@ export class IllumosBackend implements ManagedBackend {
     await this.zoneadm(record.name, 'reboot');
   }
 
+  /** zoneadm list -c shows every zone the host has, configured ones included. */
+  async knows(name: string): Promise<boolean> {
+    return (await this.states()).has(name);
+  }
+
   async states(): Promise<Map<string, ZoneState>> {
     return new Map((await this.list()).map((z) => [z.name, z.state]));
   }
