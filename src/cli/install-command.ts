@@ -46,6 +46,11 @@ export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputM
   }
 
   // One-step form: RECIPE names a recipe; check it all before creating anything.
+  if (ctx.managed !== undefined) {
+    throw new ZoneError('usage', `install --brand ${a.brand} RECIPE makes a zone from a recipe, which needs a Linux host`, {
+      hint: `on ${ctx.managed.executor.target}: zonectl create NAME --brand ${a.brand}, then zonectl install NAME --source URL|PATH${ctx.managed.host.kind === 'freebsd' ? ' (or --release)' : ''}`,
+    });
+  }
   const recipeName = a.recipe ?? a.zone;
   if (!recipeName.includes('/') && !recipeExists(recipeName)) {
     throw new ZoneError('not-found', `no zone and no recipe named "${recipeName}"`, {

@@ -15,7 +15,7 @@ import { writeZonecfg } from '../backends/illumos/zonecfg-writer.js';
 import { formatJailBlock, parseJailConf, type ConfiguredJail } from '../backends/freebsd/jail-conf.js';
 import { jailToZone, zoneToJailParams } from '../backends/freebsd/jail-zone.js';
 import { jailPaths } from '../backends/freebsd/jail-kind.js';
-import { loadBrand } from '../brands/brand.js';
+import { asLinuxBrand, loadBrand } from '../brands/brand.js';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ZoneState } from './zone.js';
 
@@ -39,7 +39,8 @@ function checkedConfig(zone: string, config: Record<string, string>): Record<str
 
 function applyImported(base: ZoneRecord, im: ImportedZone): ZoneRecord {
   const next: ZoneRecord = { ...base, brand: im.brand, config: checkedConfig(base.name, im.config) };
-  if (im.zonepath !== undefined) next.zonepath = im.zonepath;
+  // The file's zonepath gets --set's checks: absolute, not /, no '..'.
+  if (im.zonepath !== undefined) next.zonepath = checkAssignment({ key: 'zonepath', value: im.zonepath }, base.name);
   if (im.fs !== undefined) next.fs = im.fs;
   else delete next.fs;
   if (im.native !== undefined) next.native = im.native;
@@ -55,7 +56,8 @@ export async function configureFromZonecfg(ctx: Context, name: string, text: str
   if (existing === undefined) {
     const im = zonecfgToZone(readZonecfg(text, file), name);
     if (ctx.managed !== undefined) {
-      return managedCreate(ctx, { name, brand: im.brand, config: checkedConfig(name, im.config), ...(im.zonepath === undefined ? {} : { zonepath: im.zonepath }), ...(im.fs === undefined ? {} : { fs: im.fs }), ...(im.native === undefined ? {} : { native: im.native }) });
+      const zonepath = im.zonepath === undefined ? undefined : checkAssignment({ key: 'zonepath', value: im.zonepath }, name);
+    return managedCreate(ctx, { name, brand: im.brand, config: checkedConfig(name, im.config), ...(zonepath === undefined ? {} : { zonepath }), ...(im.fs === undefined ? {} : { fs: im.fs }), ...(im.native === undefined ? {} : { native: im.native }) });
     }
     // Checked whole before anything is created: a bad file leaves no zone behind.
     const probe = applyImported({ name, brand: im.brand, zonepath: im.zonepath ?? ctx.store.defaultZonepath(name), config: {}, createdAt: '' }, im);
@@ -75,6 +77,7 @@ export async function configureFromZonecfg(ctx: Context, name: string, text: str
 async function replaceRecord(ctx: Context, name: string, change: (r: ZoneRecord) => ZoneRecord): Promise<ZoneView> {
   return withZone(ctx, name, 'configure', async (z) => {
     const next = change(z.record);
+    asLinuxBrand(await loadBrand(next.brand)); // a file's brand must run here
     if (z.status.state !== 'configured' && (next.zonepath !== z.record.zonepath || next.brand !== z.record.brand)) {
       throw new ZoneError('wrong-state', `cannot change the zonepath or brand of zone "${name}": it is ${z.status.state}`, {
         zone: name,

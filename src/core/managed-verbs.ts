@@ -85,8 +85,11 @@ export function managedReconfigure(ctx: Context, name: string, change: (r: ZoneR
   const m = managedOf(ctx);
   return withZone(ctx, name, 'configure', async (z) => {
     const next = change(z.record, z.status.state === 'configured');
-    if (next.brand !== z.record.brand && z.status.state !== 'configured') {
-      throw new ZoneError('wrong-state', `cannot change the brand of zone "${name}": it is ${z.status.state}`, { zone: name, hint: 'a brand is fixed once the zone is installed' });
+    if ((next.brand !== z.record.brand || next.zonepath !== z.record.zonepath) && z.status.state !== 'configured') {
+      throw new ZoneError('wrong-state', `cannot change the brand or zonepath of zone "${name}": it is ${z.status.state}`, {
+        zone: name,
+        hint: `they can change only while the zone is configured (zonectl uninstall -F ${name} first)`,
+      });
     }
     // The host checks it first (zonecfg verifies); only then is it recorded here.
     await m.configure(next, await brandOnHost(m, next.brand, name));
@@ -160,6 +163,14 @@ export function managedUninstall(ctx: Context, name: string): Promise<void> {
 async function start(ctx: Context, z: LockedZone, readyOnly: boolean): Promise<void> {
   const m = managedOf(ctx);
   const brand = await brandOnHost(m, z.record.brand, z.record.name);
+  // A jail exists only running (jail -c starts exec.start at once): refused before
+  // anything is written or run, not after.
+  if (readyOnly && m.host.kind === 'freebsd') {
+    throw new ZoneError('refused', `zone "${z.record.name}": a FreeBSD jail has no ready state (it exists only while it runs)`, {
+      zone: z.record.name,
+      hint: `zonectl boot ${z.record.name}`,
+    });
+  }
   await z.moveTo('ready', { operation: readyOnly ? 'ready' : 'boot', runtime: m.host.kind });
   try {
     if (readyOnly) await m.ready(z.record, brand);
@@ -262,7 +273,15 @@ export async function managedClone(ctx: Context, source: string, target: string)
     const config = { ...src.record.config };
     if (config.hostname !== undefined) delete config.hostname;
     if (config['net-address'] !== undefined && config['net-address'] !== 'auto') delete config['net-address'];
-    await managedCreate(ctx, { name: target, brand: brand.name, config, ...(src.record.fs === undefined ? {} : { fs: src.record.fs }), ...(src.record.native === undefined ? {} : { native: src.record.native }) });
+    const zonepath = defaultManagedZonepath(m.host.kind, target);
+    // A clone fills a new zonepath; one that is there already is someone's data.
+    if ((await m.executor.run(['test', '-e', zonepath])).code === 0) {
+      throw new ZoneError('exists', `${zonepath} already exists on ${m.executor.target}; zone "${target}" would be cloned into it`, {
+        zone: target,
+        hint: `remove it, or create ${target} with another zonepath and install it`,
+      });
+    }
+    await managedCreate(ctx, { name: target, brand: brand.name, zonepath, config, ...(src.record.fs === undefined ? {} : { fs: src.record.fs }), ...(src.record.native === undefined ? {} : { native: src.record.native }) });
     try {
       await withZone(ctx, target, 'install', async (dst) => {
         await dst.moveTo('incomplete', { operation: 'clone' });

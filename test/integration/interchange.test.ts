@@ -116,6 +116,18 @@ t('a bad zonecfg file is one line naming file and line, and leaves no zone', () 
   assert.equal(json<unknown[]>(root, ['list']), []);
 });
 
+t('a zonepath the file gives gets --set\'s checks: / and .. are refused, no zone made', () => {
+  for (const zp of ['/', '/zones/../etc', 'zones/rel']) {
+    const file = join(root, 'zp.cmd');
+    writeFileSync(file, `create -b\nset zonepath=${zp}\ncommit\n`);
+    const r = zonectl(root, ['configure', 'zp', '-f', file]);
+    assert.is(r.code, 1, zp);
+    assert.ok(oneLine(r.stderr), r.stderr);
+    assert.match(r.stderr, /for zonepath: must/);
+  }
+  assert.equal(json<unknown[]>(root, ['list']), []);
+});
+
 t('the zonecfg man page example (exclusive IP, two nets) reads; what Linux cannot use is kept', () => {
   ok(root, ['configure', 'excl', '-f', join(FIXTURES, 'illumos', 'zonecfg-1m-example3-excl.cmd')]);
   const out = ok(root, ['export', 'excl']).stdout;
