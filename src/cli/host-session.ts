@@ -88,5 +88,16 @@ async function delegate(ex: Executor, rest: string[], env: NodeJS.ProcessEnv): P
     });
   }
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  return ex.attach([...command, ...rest], { tty });
+  return ex.attach([...command, ...forwardedEnv(rest, env), ...rest], { tty });
+}
+
+/** ZONECTL_ROOT and ZONECTL_LOCK_TIMEOUT mean the same on the far side as here: passed
+ * as the options they stand for (ssh does not carry our environment), unless given. */
+export function forwardedEnv(rest: string[], env: NodeJS.ProcessEnv): string[] {
+  const head = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  const given = (flag: string): boolean => head.some((a) => a === flag || a.startsWith(`${flag}=`));
+  const out: string[] = [];
+  if (env.ZONECTL_ROOT !== undefined && env.ZONECTL_ROOT !== '' && !given('--root')) out.push('--root', env.ZONECTL_ROOT);
+  if (env.ZONECTL_LOCK_TIMEOUT !== undefined && env.ZONECTL_LOCK_TIMEOUT !== '' && !given('--lock-timeout')) out.push('--lock-timeout', env.ZONECTL_LOCK_TIMEOUT);
+  return out;
 }

@@ -5,6 +5,7 @@
 // unreachable hosts are one-line errors.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,12 @@ t('config values holding spaces, quotes, $ and ; arrive intact', () => {
   assert.is(v.zonepath, zonepath);
   assert.is(v.config.hostname, 'odd.example');
   remoteOk(['delete', 'odd']);
+});
+
+t('ZONECTL_ROOT here is the state root there (ssh does not carry the environment)', () => {
+  const r = spawnSync(process.execPath, [CLI, '--host', SSHD_ALIAS, 'list', '--json'], { encoding: 'utf8', env: { ...process.env, ...env, ZONECTL_ROOT: root } });
+  assert.is(r.status, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as Array<{ name: string }>).map((z) => z.name), ['web']);
 });
 
 t('halt and delete over ssh', () => {
