@@ -2,7 +2,6 @@
 // rendering. Shared by the yargs command line and the fast path for hot commands.
 import { Context } from '../core/context.js';
 import type { ManagedHost } from './host-session.js';
-import { configureFromZonecfg, exportJailConf, exportZonecfg, importJailConf } from '../core/interchange.js';
 import { managedConsole } from '../core/managed-verbs.js';
 // Our own modules are all imported statically, so the bundle keeps them in one file
 // (each extra ES module costs Node start-up time); only large third-party libraries
@@ -126,6 +125,7 @@ export async function configureFileAction(g: Global, name: string, file: string)
   const text = await readFile(file, 'utf8').catch((e: unknown) => {
     throw new ZoneError('not-found', `cannot read ${file}: ${(e as Error).message}`, { zone: name });
   });
+  const { configureFromZonecfg } = await import('../core/interchange.js');
   const v = await configureFromZonecfg(contextOf(g), name, text, file);
   showZone(g, v, infoText(v));
 }
@@ -144,6 +144,7 @@ export async function consoleAction(g: Global, name: string): Promise<number> {
 
 export async function exportAction(g: Global, name: string, format: string): Promise<void> {
   const { record } = await contextOf(g).store.read(name);
+  const { exportJailConf, exportZonecfg } = await import('../core/interchange.js');
   const text = format === 'jail.conf' ? await exportJailConf(record) : exportZonecfg(record);
   if (g.json) printJson({ name, format, text });
   else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -154,6 +155,7 @@ export async function importAction(g: Global, file: string, name: string | undef
   const text = await readFile(file, 'utf8').catch((e: unknown) => {
     throw new ZoneError('not-found', `cannot read ${file}: ${(e as Error).message}`);
   });
+  const { importJailConf } = await import('../core/interchange.js');
   const zones = await importJailConf(contextOf(g), text, file, name, dryRun);
   if (g.json) printJson(zones);
   else for (const z of zones) say(modeOf(g), `${dryRun ? 'would import' : 'imported'} jail ${z.name} as zone ${z.name} (brand ${z.brand}, zonepath ${z.zonepath}, ${z.state})`);

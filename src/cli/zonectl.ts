@@ -5,7 +5,7 @@ import * as act from './actions.js';
 import { parseFast, type FastCommand } from './fast-argv.js';
 import { renderError } from './render.js';
 import { runYargs } from './yargs-cli.js';
-import { localManagedHost, routeToHost, takeHostOption } from './host-session.js';
+import { takeHostOption } from './host-option.js';
 
 function runFast(c: FastCommand): Promise<number> {
   switch (c.kind) {
@@ -24,12 +24,13 @@ function runFast(c: FastCommand): Promise<number> {
 
 async function main(all: string[]): Promise<number> {
   const { host, rest: argv } = takeHostOption(all, process.env);
+  // The ssh executor and the jail and zone backends load only when a run needs them.
   if (host !== undefined) {
-    const route = await routeToHost(host, argv);
+    const route = await (await import('./host-session.js')).routeToHost(host, argv);
     if (route.kind === 'delegated') return route.status;
     act.useManagedHost(route.host);
-  } else {
-    const local = await localManagedHost(process.platform);
+  } else if (process.platform === 'freebsd' || process.platform === 'sunos') {
+    const local = await (await import('./host-session.js')).localManagedHost(process.platform);
     if (local !== undefined) act.useManagedHost(local);
   }
   const fast = parseFast(argv);
