@@ -5,7 +5,7 @@
 import type { Context } from './context.js';
 import { applySets } from './config-edit.js';
 import { ZoneError } from './errors.js';
-import { isRunningLike } from './states.js';
+import { assertDeletable, isRunningLike } from './states.js';
 import { withZone, type LockedZone } from './transition.js';
 import { validateZoneName, type InstalledUserland, type ZoneRecord, type ZoneState, type ZoneStatus, type ZoneView } from './zone.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
@@ -245,12 +245,7 @@ export async function managedDelete(ctx: Context, name: string, force: boolean):
     'delete',
     async (z) => {
       const state = z.status.state;
-      if (state !== 'configured' && !force) {
-        throw new ZoneError('wrong-state', `cannot delete zone "${name}": it is ${state}; delete needs a configured zone`, {
-          zone: name,
-          hint: `zonectl uninstall -F ${name} first, or zonectl delete -F ${name} to halt, uninstall and delete it`,
-        });
-      }
+      assertDeletable(name, state, force);
       if (isRunningLike(state)) await stop(ctx, z, 'delete');
       if (state !== 'configured') {
         await z.moveTo('incomplete', { operation: 'delete' });

@@ -119,3 +119,12 @@ export function assertState(zone: string, verb: Verb, state: ZoneState): void {
 export function isRunningLike(state: ZoneState): boolean {
   return RUNNING_LIKE.includes(state);
 }
+
+/** delete takes a configured zone; -F takes any (it halts and uninstalls first). */
+export function assertDeletable(zone: string, state: ZoneState, force: boolean): void {
+  if (state === 'configured' || force) return;
+  throw new ZoneError('wrong-state', `cannot delete zone "${zone}": it is ${state}; delete needs a configured zone`, {
+    zone,
+    hint: `zonectl uninstall -F ${zone} first, or zonectl delete -F ${zone} to halt, uninstall and delete it`,
+  });
+}

@@ -5,7 +5,7 @@ import type { Context } from './context.js';
 import { applySets } from './config-edit.js';
 import { ZoneError } from './errors.js';
 import { mayHaveRuntime, reconcile } from './reconcile.js';
-import { isRunningLike } from './states.js';
+import { assertDeletable, isRunningLike } from './states.js';
 import { withZone } from './transition.js';
 import { validateZoneName, zoneRoot, type ZoneRecord, type ZoneStatus, type ZoneView } from './zone.js';
 import { loadBrand } from '../brands/brand.js';
@@ -113,12 +113,7 @@ export async function deleteZone(ctx: Context, name: string, force: boolean, pro
     'delete',
     async (z) => {
       const state = z.status.state;
-      if (state !== 'configured' && !force) {
-        throw new ZoneError('wrong-state', `cannot delete zone "${name}": it is ${state}; delete needs a configured zone`, {
-          zone: name,
-          hint: `zonectl uninstall -F ${name} first, or zonectl delete -F ${name} to halt, uninstall and delete it`,
-        });
-      }
+      assertDeletable(name, state, force);
       await assertNoClones(ctx, name, promoteClones);
       if (isRunningLike(state)) {
         await z.moveTo('down', { operation: 'delete' });
