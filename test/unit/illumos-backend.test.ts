@@ -16,6 +16,8 @@ import type { HostOs } from '../../src/hosts/host-os.js';
 import type { ZoneRecord } from '../../src/core/zone.js';
 import type { ExecResult, RunRequest } from '../../src/hosts/executor.js';
 import { netPhysicals } from '../../src/backends/illumos/zone-net.js';
+import { readZonecfg } from '../../src/backends/illumos/zonecfg.js';
+import { typesToRemove, updateZonecfg } from '../../src/backends/illumos/zonecfg-update.js';
 import { ScriptedExecutor, type Step } from '../scripted-executor.js';
 import { assertOneLine, rejectsZoneError, throwsZoneError } from './fixtures/expect-error.js';
 
@@ -203,40 +205,140 @@ test('configure an lx zone: the command file (VNIC, lx net properties, kernel-ve
   ex.done();
 });
 
-test('reconfigure: a configured zone is overwritten with create -F -b; an installed one is cleared and set again', async () => {
-  const configured = backend(OMNIOS, applySteps('web', WEB_FILE.replace('create -b', 'create -F -b'), `${GLOBAL}-:web:configured:/zones/web::lx:excl:3\n`));
+const EXPORT = (zoneName: string): string[] => ['zonecfg', '-z', zoneName, 'export'];
+const WRITE = ['sh', '-c', 'umask 077; cat > "$1"', 'sh', CMDFILE];
+
+// `zonecfg -z web export` of an installed lx zone, in export_func()'s format (zonecfg.c:
+// capped-cpu is exported as its zone.cpu-cap rctl, aliased globals as rctls); constructed.
+const WEB_EXPORT = [
+  'create -b',
+  'set zonepath=/zones/web',
+  'set brand=lx',
+  'set autoboot=true',
+  'set limitpriv=default,proc_priocntl',
+  'set ip-type=exclusive',
+  'add net',
+  'set physical=web0',
+  'set global-nic=igb0',
+  'add property (name=ips,value="10.0.0.9/24")',
+  'add property (name=primary,value="true")',
+  'end',
+  'add capped-memory',
+  'set physical=512M',
+  'end',
+  'add rctl',
+  'set name=zone.cpu-cap',
+  'add value (priv=privileged,limit=100,action=deny)',
+  'end',
+  'add rctl',
+  'set name=zone.cpu-shares',
+  'add value (priv=privileged,limit=10,action=none)',
+  'end',
+  '',
+].join('\n');
+
+const WEB_UPDATE_BODY = WEB_FILE.split('\n').filter((l) => !['create -b', 'set zonepath=/zones/web', 'set brand=lx'].includes(l));
+
+test('reconfigure a configured zone: create -F -b over it, after saving its export', async () => {
+  const configured = backend(OMNIOS, [
+    { argv: LIST, stdout: `${GLOBAL}-:web:configured:/zones/web::lx:excl:3\n` },
+    { argv: EXPORT('web'), stdout: WEB_EXPORT },
+    ...applySteps('web', WEB_FILE.replace('create -b', 'create -F -b')).slice(1),
+  ]);
   await configured.b.configure(zone('web', WEB_CONFIG), LX);
   configured.ex.done();
+});
 
-  const update = [
-    'remove -F fs',
-    'remove -F net',
-    'remove -F device',
-    'remove -F rctl',
-    'remove -F attr',
-    'remove -F dataset',
-    'remove -F dedicated-cpu',
-    'remove -F capped-cpu',
-    'remove -F capped-memory',
-    'remove -F admin',
-    'remove -F security-flags',
-    'clear bootargs',
-    'clear pool',
-    'clear limitpriv',
-    'clear scheduling-class',
-    'clear cpu-shares',
-    'clear max-lwps',
-    'clear max-shm-memory',
-    'clear max-shm-ids',
-    'clear max-msg-ids',
-    'clear max-sem-ids',
-    'clear hostid',
-    'clear fs-allowed',
-    ...WEB_FILE.split('\n').filter((l) => !['create -b', 'set zonepath=/zones/web', 'set brand=lx'].includes(l)),
-  ].join('\n');
-  const installed = backend(OMNIOS, applySteps('web', update, `${GLOBAL}-:web:installed:/zones/web::lx:excl:3\n`));
+test('reconfigure an installed zone: removes only the resource types its export has (caps before rctl), clears only globals set and not set again', async () => {
+  const update = ['remove -F capped-cpu', 'remove -F capped-memory', 'remove -F rctl', 'remove -F net', 'clear limitpriv', ...WEB_UPDATE_BODY].join('\n');
+  const installed = backend(OMNIOS, [
+    { argv: LIST, stdout: `${GLOBAL}-:web:installed:/zones/web::lx:excl:3\n` },
+    { argv: EXPORT('web'), stdout: WEB_EXPORT },
+    ...applySteps('web', update).slice(1),
+  ]);
   await installed.b.configure(zone('web', WEB_CONFIG), LX);
   installed.ex.done();
+
+  // Only zone.cpu-cap: capped-cpu takes it with it, so no `remove -F rctl` (it would
+  // fail on no rctl left); nothing else to remove, nothing to clear.
+  const capOnly = ['create -b', 'set zonepath=/zones/web', 'set brand=lx', 'set autoboot=false', 'set ip-type=exclusive', 'add rctl', 'set name=zone.cpu-cap', 'add value (priv=privileged,limit=150,action=deny)', 'end', ''].join('\n');
+  const second = backend(OMNIOS, [
+    { argv: LIST, stdout: `${GLOBAL}-:web:installed:/zones/web::lx:excl:3\n` },
+    { argv: EXPORT('web'), stdout: capOnly },
+    ...applySteps('web', ['remove -F capped-cpu', ...WEB_UPDATE_BODY].join('\n')).slice(1),
+  ]);
+  await second.b.configure(zone('web', WEB_CONFIG), LX);
+  second.ex.done();
+});
+
+test('zonecfg update file: aliased globals are not cleared once the rctls are removed; inherit-pkg-dir and uuid left alone', () => {
+  const current = readZonecfg(['create -b', 'set zonepath=/z/a', 'set uuid=1d5b', 'set max-lwps=500', 'set pool=p1', 'add inherit-pkg-dir', 'set dir=/usr', 'end', 'add rctl', 'set name=zone.max-lwps', 'add value (priv=privileged,limit=500,action=deny)', 'end', 'add dedicated-cpu', 'set ncpus=2', 'end', ''].join('\n'), 'export');
+  assert.equal(typesToRemove(current), ['dedicated-cpu', 'rctl']);
+  assert.is(updateZonecfg(current, { globals: { zonepath: '/z/a', uuid: '1d5b', 'ip-type': 'shared' }, resources: [{ type: 'inherit-pkg-dir', props: [{ name: 'dir', value: '/usr' }] }] }), 'remove -F dedicated-cpu\nremove -F rctl\nclear pool\nset ip-type=shared\ncommit\n');
+  // Nothing on the host: nothing removed.
+  assert.equal(typesToRemove(readZonecfg('create -b\nset zonepath=/z/a\n', 'export')), []);
+});
+
+test('a failed update of an installed zone is one line with zonecfg\'s error; the saved export is put back from what the failed file left', async () => {
+  const partial = ['create -b', 'set zonepath=/zones/web', 'set brand=lx', 'set autoboot=false', 'set ip-type=exclusive', ''].join('\n');
+  const restore = [
+    'set autoboot=true',
+    'set limitpriv=default,proc_priocntl',
+    'set ip-type=exclusive',
+    'add net',
+    'set physical=web0',
+    'set global-nic=igb0',
+    'add property (name=ips,value=10.0.0.9/24)',
+    'add property (name=primary,value=true)',
+    'end',
+    'add capped-memory',
+    'set physical=512M',
+    'end',
+    'add rctl',
+    'set name=zone.cpu-cap',
+    'add value (priv=privileged,limit=100,action=deny)',
+    'end',
+    'add rctl',
+    'set name=zone.cpu-shares',
+    'add value (priv=privileged,limit=10,action=none)',
+    'end',
+    'commit',
+    '',
+  ].join('\n');
+  const { b, ex } = backend(OMNIOS, [
+    { argv: LIST, stdout: `${GLOBAL}-:web:installed:/zones/web::lx:excl:3\n` },
+    { argv: EXPORT('web'), stdout: WEB_EXPORT },
+    { argv: WRITE, input: () => undefined },
+    { argv: ['zonecfg', '-z', 'web', '-f', CMDFILE], code: 1, stderr: 'On line 12:\ncapped-cpu: No such resource\n' },
+    { argv: ['rm', '-f', CMDFILE] },
+    { argv: EXPORT('web'), stdout: partial },
+    { argv: WRITE, input: restore },
+    { argv: ['zonecfg', '-z', 'web', '-f', CMDFILE] },
+    { argv: ['rm', '-f', CMDFILE] },
+  ]);
+  const e = await rejectsZoneError(b.configure(zone('web', WEB_CONFIG), LX), 'runtime');
+  assertOneLine(e.message);
+  assert.is(e.message, `zonecfg -z web -f ${CMDFILE} failed on ssh://root@test-host: capped-cpu: No such resource`);
+  assert.is(e.hint, "the zone's previous configuration is back in place");
+  ex.done();
+});
+
+test('a failed overwrite of a configured zone re-applies its saved export with create -F -b', async () => {
+  const saved = 'create -b\nset zonepath=/zones/web\nset brand=lx\nset autoboot=true\nset ip-type=exclusive\n';
+  const { b, ex } = backend(OMNIOS, [
+    { argv: LIST, stdout: `${GLOBAL}-:web:configured:/zones/web::lx:excl:3\n` },
+    { argv: EXPORT('web'), stdout: saved },
+    { argv: WRITE, input: () => undefined },
+    { argv: ['zonecfg', '-z', 'web', '-f', CMDFILE], code: 1, stderr: 'web: Invalid argument\n' },
+    { argv: ['rm', '-f', CMDFILE] },
+    { argv: WRITE, input: 'create -F -b\nset zonepath=/zones/web\nset brand=lx\nset autoboot=true\nset ip-type=exclusive\ncommit\n' },
+    { argv: ['zonecfg', '-z', 'web', '-f', CMDFILE], code: 1, stderr: 'boom\n' },
+    { argv: ['rm', '-f', CMDFILE] },
+  ]);
+  const e = await rejectsZoneError(b.configure(zone('web', WEB_CONFIG), LX), 'runtime');
+  assert.is(e.message, `zonecfg -z web -f ${CMDFILE} failed on ssh://root@test-host: web: Invalid argument`);
+  assert.is(e.hint, 'the previous configuration could not be restored: zonecfg -z web export shows what the host has now');
+  ex.done();
 });
 
 // `zonecfg -z ZONE info net` as zonecfg prints a resource (zonecfg.c: a tab, then
@@ -274,12 +376,14 @@ test('VNIC names: zones differing only in "." or "-" would share one; the second
   none.ex.done();
 });
 
-test('a failing zonecfg is one runtime error naming the host, and the command file is removed all the same', async () => {
+test('a failing zonecfg is one runtime error naming the host, the command file is removed all the same, and a new zone deleted', async () => {
   const { b, ex } = backend(OMNIOS, [
     { argv: LIST, stdout: GLOBAL },
     { argv: ['sh', '-c', 'umask 077; cat > "$1"', 'sh', CMDFILE], input: () => undefined },
     { argv: ['zonecfg', '-z', 'web', '-f', CMDFILE], code: 1, stderr: 'On line 9:\nweb: Invalid argument\n' },
     { argv: ['rm', '-f', CMDFILE] },
+    // What the failed file committed of a new zone is deleted.
+    { argv: ['zonecfg', '-z', 'web', 'delete', '-F'] },
   ]);
   const e = await rejectsZoneError(b.configure(zone('web', WEB_CONFIG), LX), 'runtime');
   assertOneLine(e.message);
@@ -308,6 +412,7 @@ test('install an lx tarball, boot, list, exec, login, console, usage, shutdown, 
       { argv: ['zoneadm', '-z', 'web', 'halt'], code: 1, stderr: "zoneadm: zone 'web': zone is already halted.\n" },
       { argv: LIST, stdout: `${GLOBAL}-:web:installed:/zones/web:5b1e:lx:excl:3\n` },
       { argv: ['zoneadm', '-z', 'web', 'uninstall', '-F'] },
+      { argv: LIST, stdout: `${GLOBAL}-:web:configured:/zones/web:5b1e:lx:excl:3\n` },
       { argv: ['zonecfg', '-z', 'web', 'delete', '-F'] },
     ],
     clock,
@@ -474,6 +579,14 @@ test('a failed zoneadm install is install-failed, with its output on the progres
 
 // --- refusals, before the host is touched --------------------------------------------------
 
+test('dedicated-cpu (native) with capped-cpu is refused before the host is touched: zonecfg takes only one of them', async () => {
+  const { b, ex } = backend(OMNIOS, []);
+  const rec = zone('web', { 'capped-cpu': '1' }, { native: { resources: [{ type: 'dedicated-cpu', props: [{ name: 'ncpus', value: '2' }] }] } });
+  const e = await rejectsZoneError(b.configure(rec, LX), 'invalid-config');
+  assert.is(e.message, 'a zone cannot have both dedicated-cpu and capped-cpu (zonecfg refuses the second)');
+  ex.done();
+});
+
 test('a shared-IP lx zone is refused with one line, nothing run on the host', async () => {
   const { b, ex } = backend(OMNIOS, []);
   const e = await rejectsZoneError(b.configure(zone('web', { 'ip-type': 'shared' }), LX), 'invalid-config');
@@ -558,8 +671,95 @@ test('a packages brand installs with a plain zoneadm install, and refuses a sour
 
 test('clone configures the target, then zoneadm clone from the source', async () => {
   const file = 'create -b\nset zonepath=/zones/b\nset brand=lipkg\nset ip-type=exclusive\ncommit\n';
-  const { b, ex } = backend(OMNIOS, [...applySteps('b', file), { argv: ['zoneadm', '-z', 'b', 'clone', 'a'] }]);
+  const installedA = `${GLOBAL}-:a:installed:/zones/a::lipkg:excl:3\n`;
+  const { b, ex } = backend(OMNIOS, [{ argv: LIST, stdout: installedA }, ...applySteps('b', file, installedA), { argv: ['zoneadm', '-z', 'b', 'clone', 'a'] }]);
   await b.clone(zone('a'), zone('b'), NATIVE);
+  ex.done();
+
+  // A running source is refused before the target is configured.
+  const running = backend(OMNIOS, [{ argv: LIST, stdout: `${GLOBAL}4:a:running:/zones/a::lipkg:excl:3\n` }]);
+  const e = await rejectsZoneError(running.b.clone(zone('a'), zone('b'), NATIVE), 'wrong-state');
+  assertOneLine(e.message);
+  assert.is(e.message, 'zone "a" is running on ssh://root@test-host: zoneadm clones only an installed, halted zone');
+  running.ex.done();
+
+  // A failed clone leaves the target incomplete: uninstalled, its configuration kept.
+  const failed = backend(OMNIOS, [
+    { argv: LIST, stdout: installedA },
+    ...applySteps('b', file, installedA),
+    { argv: ['zoneadm', '-z', 'b', 'clone', 'a'], code: 1, stderr: 'zoneadm: zone b: clone failed\n' },
+    { argv: LIST, stdout: `${installedA}-:b:incomplete:/zones/b::lipkg:excl:3\n` },
+    { argv: ['zoneadm', '-z', 'b', 'uninstall', '-F'] },
+  ]);
+  const f = await rejectsZoneError(failed.b.clone(zone('a'), zone('b'), NATIVE), 'runtime');
+  assert.is(f.message, 'zoneadm -z b clone a failed on ssh://root@test-host: zoneadm: zone b: clone failed');
+  failed.ex.done();
+});
+
+test('unconfigure deletes only a configured zone: an installed one is refused (its root would be orphaned), an absent one is done', async () => {
+  const installed = backend(OMNIOS, [{ argv: LIST, stdout: `${GLOBAL}-:web:installed:/zones/web::lx:excl:3\n` }]);
+  const e = await rejectsZoneError(installed.b.unconfigure(zone('web')), 'wrong-state');
+  assertOneLine(e.message);
+  assert.is(e.message, 'zone "web" is installed on ssh://root@test-host: only a configured zone\'s configuration can be deleted');
+  assert.is(e.hint, 'uninstall it first (zoneadm -z web uninstall -F)');
+  installed.ex.done();
+  const absent = backend(OMNIOS, [{ argv: LIST, stdout: GLOBAL }]);
+  await absent.b.unconfigure(zone('web'));
+  absent.ex.done();
+});
+
+test('Solaris 10 has no zoneadm shutdown: init 0 in the zone by zlogin, then the same polling', async () => {
+  const clock = { t: 0 };
+  const { b, ex } = backend(
+    S10_SPARC,
+    [
+      { argv: LIST, stdout: '0:global:running:/::native:shared\n3:z:running:/zones/z::native:shared\n' },
+      { argv: ['zlogin', 'z', '/usr/sbin/init', '0'] },
+      { argv: LIST, stdout: '0:global:running:/::native:shared\n3:z:shutting_down:/zones/z::native:shared\n' },
+      { argv: LIST, stdout: '0:global:running:/::native:shared\n-:z:installed:/zones/z::native:shared\n' },
+    ],
+    clock,
+  );
+  assert.is(await b.shutdown(zone('z'), 5000), true);
+  ex.done();
+});
+
+test('Solaris 10 and 11: an exclusive-IP network on net-interface is refused up front (no global-nic there); shared IP is configured', async () => {
+  for (const host of [S10_SPARC, S11]) {
+    const { b, ex } = backend(host, []);
+    const e = await rejectsZoneError(b.configure(zone('n', { 'net-interface': 'e1000g0' }), NATIVE), 'invalid-config');
+    assertOneLine(e.message);
+    assert.match(e.message, /^an exclusive-IP network on net-interface cannot be configured on solaris1[01] 5\.1[01] (sun4v|i86pc): zonectl makes its VNIC with zonecfg global-nic, which only illumos \(OmniOS, SmartOS\) has$/);
+    assert.match(e.hint ?? '', /ip-type shared.*configure -f FILE keeps it as a native resource/);
+    ex.done();
+  }
+  const shared = backend(S10_SPARC, applySteps('n', 'create -b\nset zonepath=/zones/n\nset brand=native\nset ip-type=shared\nadd net\nset physical=e1000g0\nset address=10.0.0.5/24\nend\ncommit\n', '0:global:running:/::native:shared\n'));
+  await shared.b.configure(zone('n', { 'ip-type': 'shared', 'net-interface': 'e1000g0', 'net-address': '10.0.0.5', 'net-subnet': '10.0.0.0/24' }), NATIVE);
+  shared.ex.done();
+});
+
+test('SmartOS: native (joyent) and lx installs are refused, naming imgadm/vmadm; describe says so', async () => {
+  for (const br of [NATIVE, LX]) {
+    const { b, ex } = backend(SMARTOS, []);
+    const e = await rejectsZoneError(b.install(zone('n', WEB_CONFIG), br, { source: '/images/u.tar.gz' }, () => undefined), 'usage');
+    assertOneLine(e.message);
+    assert.match(e.message, /^zonectl cannot install (joyent|lx) zones on SmartOS: zoneadm install there takes an image imported with imgadm \(-t\), which vmadm manages$/);
+    assert.is(e.hint, 'use imgadm import and vmadm create on the SmartOS host');
+    ex.done();
+  }
+  const { b } = backend(SMARTOS, []);
+  assert.is(b.describe(zone('web', WEB_CONFIG), LX)[2], 'install: not available: zonectl cannot install lx zones on SmartOS: zoneadm install there takes an image imported with imgadm (-t), which vmadm manages');
+});
+
+test('-s takes .zfs and .zfs.gz only: .zfs.bz2 and .zfs.xz are refused before the host is touched, with a hint to decompress', async () => {
+  assert.is(imageFlagByName('/images/u.zfs.bz2'), undefined);
+  const { b, ex } = backend(OMNIOS, []);
+  for (const [src, tool] of [['/images/u.zfs.bz2', 'bunzip2'], ['https://x.org/u.zfs.xz', 'xz -d']] as const) {
+    const e = await rejectsZoneError(b.install(zone('web', WEB_CONFIG), LX, { source: src }, () => undefined), 'usage');
+    assertOneLine(e.message);
+    assert.match(e.message, /: zoneadm install -s takes a ZFS stream plain \(\.zfs\) or gzipped \(\.zfs\.gz\), not (bz2|xz)$/);
+    assert.ok((e.hint ?? '').startsWith(`decompress it first (${tool} FILE`));
+  }
   ex.done();
 });
 

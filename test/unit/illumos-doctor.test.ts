@@ -150,8 +150,8 @@ test('a Solaris 10 SPARC host: native and solaris8 usable, solaris9 not installe
     },
     {
       id: 'vnic', title: 'VNICs (exclusive-IP networks)', status: 'warn',
-      detail: "Solaris 10 has no VNICs: an exclusive-IP zone needs a NIC of its own; shared-IP zones use the host's",
-      fix: 'set ip-type shared, or give each exclusive-IP zone a NIC of its own',
+      detail: 'Solaris 10 has no VNICs and no zonecfg global-nic: zonectl refuses net-interface with exclusive IP here (such a zone needs a NIC of its own, without defrouter)',
+      fix: 'set ip-type shared, or give the zone its own net resource in a zonecfg file (zonectl configure -f)',
     },
     {
       id: 'zfs', title: 'ZFS (datasets, snapshots, clones)', status: 'warn',

@@ -14,13 +14,15 @@ import type { ZoneUsage } from '../backend.js';
 import type { InstallRequest, ManagedBackend, ManagedSnapshot, ProgressSink } from '../managed.js';
 import { DOCTOR_SCRIPT, doctorChecks, parseDoctorProbe } from './doctor.js';
 import { describeHost, hostZoneBrand, resolveHostBrand, type HostZoneBrand } from './host-brand.js';
-import { downloadPath, fetchOnHost, imageFlagByFileOutput, imageFlagByName, isDatasetName, isUrl, type ImageFlag } from './install-source.js';
+import { downloadPath, fetchOnHost, imageFlagByFileOutput, imageFlagByName, isDatasetName, isUrl, refuseCompressedStream, type ImageFlag } from './install-source.js';
 import { parseUsage, usageSelectors } from './kstat-usage.js';
 import { zoneToZonecfg } from './zone-config.js';
 import { netPhysicals, vnicName } from './zone-net.js';
 import { ZoneSnapshots } from './zfs-snapshots.js';
 import { parseZoneList, type ZoneListEntry } from './zoneadm.js';
-import { writeZonecfg, type WriteOptions } from './zonecfg-writer.js';
+import { readZonecfg, type ZonecfgModel } from './zonecfg.js';
+import { updateZonecfg } from './zonecfg-update.js';
+import { writeZonecfg } from './zonecfg-writer.js';
 
 export interface IllumosBackendOptions {
   /** Waits between state polls (tests pass one that returns at once). */
@@ -46,21 +48,14 @@ function userlandArch(machine: string): string {
   return machine;
 }
 
-// Resource types and globals an installed zone's configuration is cleared of before it
-// is set again (create is refused once a zone is installed). Each host knows only some:
-// an unknown name fails the whole command file.
-function removableTypes(host: HostOs): string[] {
-  const types = ['fs', 'net', 'device', 'rctl', 'attr', 'dataset', 'dedicated-cpu', 'capped-cpu', 'capped-memory'];
-  if (host.distro !== 'solaris10') types.push('admin');
-  if (host.kind === 'illumos') types.push('security-flags');
-  if (host.distro === 'solaris11') types.push('anet');
-  return types;
-}
+// SmartOS zone brands whose install wants an imported image (jinstall -t TEMPLATE
+// dataset; lx -t IMAGE-UUID, cloned from zones/UUID@final), which imgadm manages.
+const SMARTOS_IMAGE_BRANDS = ['joyent', 'joyent-minimal', 'lx'];
 
-function clearableGlobals(host: HostOs): string[] {
-  const globals = ['autoboot', 'bootargs', 'pool', 'limitpriv', 'scheduling-class', 'cpu-shares', 'max-lwps', 'max-shm-memory', 'max-shm-ids', 'max-msg-ids', 'max-sem-ids'];
-  if (host.distro !== 'solaris10') globals.push('hostid', 'fs-allowed', 'max-processes');
-  return globals;
+/** Why zonectl cannot install this zone brand on this host, or undefined. */
+function smartosImageOnly(host: HostOs, hb: HostZoneBrand): string | undefined {
+  if (host.distro !== 'smartos' || !SMARTOS_IMAGE_BRANDS.includes(hb.zoneBrand)) return undefined;
+  return `zonectl cannot install ${hb.zoneBrand} zones on SmartOS: zoneadm install there takes an image imported with imgadm (-t), which vmadm manages`;
 }
 
 /** Progress without the blank lines tools print between their steps. */
@@ -136,16 +131,61 @@ export class IllumosBackend implements ManagedBackend {
   async configure(record: ZoneRecord, brand: Brand): Promise<void> {
     const hb = hostZoneBrand(record, brand, this.host);
     const model = zoneToZonecfg(record, hb.zoneBrand);
+    this.refuseGlobalNic(record);
     const zones = await this.list();
     await this.refuseVnicClash(record, zones);
-    const current = zones.find((z) => z.name === record.name);
-    const opts: WriteOptions =
-      current === undefined
-        ? { mode: 'new' }
-        : current.state === 'configured' || current.state === 'incomplete'
-          ? { mode: 'overwrite' }
-          : { mode: 'update', removeTypes: removableTypes(this.host), clearGlobals: clearableGlobals(this.host) };
-    await this.applyZonecfg(record.name, writeZonecfg(model, opts));
+    const zone = record.name;
+    const current = zones.find((z) => z.name === zone);
+    if (current === undefined) {
+      // A failed file may have committed part of a zone that did not exist: delete it.
+      return this.applyOrRestore(zone, writeZonecfg(model, { mode: 'new' }), async () => {
+        await this.executor.run(['zonecfg', '-z', zone, 'delete', '-F']);
+      });
+    }
+    const saved = await this.exportConfig(zone);
+    if (current.state === 'configured' || current.state === 'incomplete') {
+      return this.applyOrRestore(zone, writeZonecfg(model, { mode: 'overwrite' }), () => this.applyZonecfg(zone, writeZonecfg(saved, { mode: 'overwrite' })));
+    }
+    // Installed: edit in place from what the host has; on failure the same way back to
+    // the saved configuration, from what the failed file left.
+    return this.applyOrRestore(zone, updateZonecfg(saved, model), async () => this.applyZonecfg(zone, updateZonecfg(await this.exportConfig(zone), saved)));
+  }
+
+  /** The zone's configuration as the host has it now. */
+  private async exportConfig(zone: string): Promise<ZonecfgModel> {
+    const argv = ['zonecfg', '-z', zone, 'export'];
+    const r = await mustRun(this.executor, argv, { zone });
+    return readZonecfg(r.stdout, argv.join(' '));
+  }
+
+  /** Applies a command file; when it fails, runs restore (best effort: its own failure
+   * is only told in the hint) and throws zonecfg's error. */
+  private async applyOrRestore(zone: string, text: string, restore: () => Promise<void>): Promise<void> {
+    try {
+      await this.applyZonecfg(zone, text);
+    } catch (e) {
+      if (!(e instanceof ZoneError)) throw e;
+      let hint = 'the zone\'s previous configuration is back in place';
+      try {
+        await restore();
+      } catch {
+        hint = `the previous configuration could not be restored: zonecfg -z ${zone} export shows what the host has now`;
+      }
+      throw new ZoneError(e.code, e.message, { zone, hint });
+    }
+  }
+
+  /** Solaris 10 and 11 zonecfg have no global-nic, which zonectl's exclusive-IP network
+   * (a VNIC made at boot over net-interface) needs: refused before the host is touched. */
+  private refuseGlobalNic(record: ZoneRecord): void {
+    if (this.host.kind !== 'solaris' || record.config['net-interface'] === undefined) return;
+    if ((configValue(record.config, 'ip-type') ?? 'exclusive') === 'shared') return;
+    throw new ZoneError('invalid-config', `an exclusive-IP network on net-interface cannot be configured on ${describeHost(this.host)}: zonectl makes its VNIC with zonecfg global-nic, which only illumos (OmniOS, SmartOS) has`, {
+      zone: record.name,
+      hint: this.host.distro === 'solaris10'
+        ? 'set ip-type shared, or give the zone a NIC of its own with a net resource (no defrouter) in a zonecfg file: zonectl configure -f FILE keeps it as a native resource'
+        : 'set ip-type shared, or write an anet resource in a zonecfg file: zonectl configure -f FILE keeps it as a native resource',
+    });
   }
 
   /** Two zone names that differ only in '.', '-' or past 30 characters get the same
@@ -166,11 +206,21 @@ export class IllumosBackend implements ManagedBackend {
   }
 
   async unconfigure(record: ZoneRecord): Promise<void> {
-    const argv = ['zonecfg', '-z', record.name, 'delete', '-F'];
-    const r = await this.executor.run(argv);
+    const zone = record.name;
+    const state = (await this.entry(zone))?.state;
     // Already gone from the host is what was asked for.
-    if (r.code !== 0 && (await this.entry(record.name)) !== undefined) {
-      throw new ZoneError('runtime', `${argv.join(' ')} failed${this.where()}: ${lastLine(r)}`, { zone: record.name });
+    if (state === undefined) return;
+    // Deleting an installed zone's configuration would orphan its root and dataset.
+    if (state !== 'configured') {
+      throw new ZoneError('wrong-state', `zone "${zone}" is ${state}${this.where()}: only a configured zone's configuration can be deleted`, {
+        zone,
+        hint: `uninstall it first (zoneadm -z ${zone} uninstall -F)`,
+      });
+    }
+    const argv = ['zonecfg', '-z', zone, 'delete', '-F'];
+    const r = await this.executor.run(argv);
+    if (r.code !== 0 && (await this.entry(zone)) !== undefined) {
+      throw new ZoneError('runtime', `${argv.join(' ')} failed${this.where()}: ${lastLine(r)}`, { zone });
     }
   }
 
@@ -180,6 +230,8 @@ export class IllumosBackend implements ManagedBackend {
 
   async install(record: ZoneRecord, brand: Brand, req: InstallRequest, progress: ProgressSink): Promise<InstalledUserland> {
     const hb = hostZoneBrand(record, brand, this.host);
+    const smartos = smartosImageOnly(this.host, hb);
+    if (smartos !== undefined) throw new ZoneError('usage', smartos, { zone: record.name, hint: 'use imgadm import and vmadm create on the SmartOS host' });
     const cleanup: string[] = [];
     try {
       const args = await this.installArgs(record, brand, hb, req, progress, cleanup);
@@ -241,6 +293,7 @@ export class IllumosBackend implements ManagedBackend {
       const path = await this.hostPath(req.source, zone, progress, cleanup);
       return ['-a', path, req.identity === 'unconfigure' ? '-u' : '-p'];
     }
+    refuseCompressedStream(req.source, zone);
     const byName = imageFlagByName(req.source);
     // pool/ds[@snap]: -s clones it (OmniOS lx); images/x.tar.gz is a relative path instead.
     if (byName === undefined && isDatasetName(req.source)) return ['-s', req.source];
@@ -302,7 +355,7 @@ export class IllumosBackend implements ManagedBackend {
     if (before === 'installed' || before === 'configured' || before === undefined) return true;
     // A ready zone runs nothing to shut down cleanly: the caller halts it.
     if (before === 'ready') return false;
-    if (before === 'running') await this.zoneadm(record.name, 'shutdown');
+    if (before === 'running') await this.startShutdown(record.name);
     const deadline = this.now() + timeoutMs;
     for (;;) {
       const state = (await this.entry(record.name))?.state;
@@ -311,6 +364,14 @@ export class IllumosBackend implements ManagedBackend {
       if (left <= 0) return false;
       await this.sleep(Math.min(this.pollMs, left));
     }
+  }
+
+  /** zoneadm shutdown, or on Solaris 10, which has none, what it does: init 0 in the
+   * zone (Oracle: "equivalent to running /usr/sbin/init 0 in the zone"). zlogin's status
+   * is not trusted (the zone going down may cut it off): the polling decides. */
+  private async startShutdown(zone: string): Promise<void> {
+    if (this.host.distro === 'solaris10') await this.executor.run(['zlogin', zone, '/usr/sbin/init', '0']);
+    else await this.zoneadm(zone, 'shutdown');
   }
 
   async reboot(record: ZoneRecord): Promise<void> {
@@ -349,8 +410,25 @@ export class IllumosBackend implements ManagedBackend {
   }
 
   async clone(source: ZoneRecord, target: ZoneRecord, brand: Brand): Promise<void> {
+    // zoneadm clones only an installed (halted) source: said before the target exists.
+    const state = (await this.entry(source.name))?.state;
+    if (state !== 'installed') {
+      throw new ZoneError('wrong-state', `zone "${source.name}" is ${state ?? 'not on the host'}${this.where()}: zoneadm clones only an installed, halted zone`, {
+        zone: source.name,
+        ...(state === 'running' || state === 'ready' ? { hint: `halt it first (zonectl stop ${source.name})` } : {}),
+      });
+    }
     await this.configure(target, brand);
-    await this.zoneadm(target.name, 'clone', source.name);
+    const argv = ['zoneadm', '-z', target.name, 'clone', source.name];
+    const r = await this.executor.run(argv);
+    if (r.code === 0) return;
+    // A clone cut short leaves the target incomplete; its configuration is the
+    // caller's to remove (the core unconfigures it).
+    const cleared = await this.clearIncomplete(target.name);
+    throw new ZoneError('runtime', `${argv.join(' ')} failed${this.where()}: ${lastLine(r)}`, {
+      zone: target.name,
+      ...(cleared ? {} : { hint: `the zone may be left incomplete on the host: zoneadm -z ${target.name} uninstall -F clears it` }),
+    });
   }
 
   snapshotCreate(record: ZoneRecord, name: string): Promise<ManagedSnapshot> {
@@ -387,8 +465,11 @@ export class IllumosBackend implements ManagedBackend {
     const hb = resolveHostBrand(record, brand, this.host);
     if (hb instanceof ZoneError) return [...lines, `not available: ${hb.message}`];
     lines.push(`zone brand: ${hb.zoneBrand}`);
+    const smartos = smartosImageOnly(this.host, hb);
     lines.push(
-      hb.install === 'image'
+      smartos !== undefined
+        ? `install: not available: ${smartos}`
+        : hb.install === 'image'
         ? 'install: zoneadm install -s STREAM (.zfs, .zfs.gz, pool/dataset) or -t TARBALL (.tar, .tar.gz), from a path on the host or a URL'
         : hb.install === 'archive'
           ? 'install: zoneadm install -a ARCHIVE with -u (sys-unconfig) or -p (preserve identity), from a path on the host or a URL'
@@ -397,7 +478,9 @@ export class IllumosBackend implements ManagedBackend {
     const nic = record.config['net-interface'];
     const shared = configValue(record.config, 'ip-type') === 'shared';
     lines.push(
-      shared
+      this.host.kind === 'solaris' && !shared && nic !== undefined
+        ? `network: not available: exclusive IP on ${nic} needs zonecfg global-nic, which Solaris has not (use ip-type shared, or your own net/anet via configure -f)`
+        : shared
         ? `network: shared IP${nic === undefined ? '' : ` on ${nic}`}`
         : `network: exclusive IP${nic === undefined ? ', no interface (set net-interface)' : `, VNIC ${vnicName(record.name)} on ${nic}`}`,
     );

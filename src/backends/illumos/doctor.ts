@@ -187,10 +187,10 @@ function brandsCheck(f: HostFacts, host: HostOs, brands: Brand[]): DoctorCheck {
 function vnicCheck(f: HostFacts, host: HostOs): DoctorCheck {
   const title = 'VNICs (exclusive-IP networks)';
   if (host.distro === 'solaris10') {
-    return { id: 'vnic', title, status: 'warn', detail: 'Solaris 10 has no VNICs: an exclusive-IP zone needs a NIC of its own; shared-IP zones use the host\'s', fix: 'set ip-type shared, or give each exclusive-IP zone a NIC of its own' };
+    return { id: 'vnic', title, status: 'warn', detail: 'Solaris 10 has no VNICs and no zonecfg global-nic: zonectl refuses net-interface with exclusive IP here (such a zone needs a NIC of its own, without defrouter)', fix: 'set ip-type shared, or give the zone its own net resource in a zonecfg file (zonectl configure -f)' };
   }
   if (host.distro === 'solaris11') {
-    return { id: 'vnic', title, status: 'warn', detail: 'Solaris 11 makes a zone\'s VNIC from an anet resource, which zonectl does not write: net-interface gives such zones no network', fix: 'add an anet resource with zonectl configure -f, or use ip-type shared' };
+    return { id: 'vnic', title, status: 'warn', detail: 'Solaris 11 makes a zone\'s VNIC from an anet resource and has no zonecfg global-nic: zonectl refuses net-interface with exclusive IP here', fix: 'set ip-type shared, or give the zone its own anet resource in a zonecfg file (zonectl configure -f)' };
   }
   if (!f.tools.has('dladm')) {
     return { id: 'vnic', title, status: 'warn', detail: 'no dladm on the PATH: zones with net-interface cannot get their VNIC', fix: 'put /usr/sbin on the PATH zonectl\'s ssh sessions get' };

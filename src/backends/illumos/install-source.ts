@@ -16,9 +16,21 @@ export function isUrl(source: string): boolean {
 /** -s or -t from a file name, when it says. */
 export function imageFlagByName(name: string): ImageFlag | undefined {
   const base = name.replace(/[?#].*$/, '').split('/').pop() ?? '';
-  if (/\.zfs(\.(gz|bz2|xz))?$/i.test(base)) return '-s';
+  if (/\.zfs(\.gz)?$/i.test(base)) return '-s';
   if (/\.(tar|tgz|tbz2?|txz)$|\.tar\.(gz|bz2|xz|z)$/i.test(base)) return '-t';
   return undefined;
+}
+
+/** lx_install reads a ZFS stream plain or gzipped only (it asks `file -b` which it
+ * is): a .zfs.bz2 or .zfs.xz is refused here rather than half-way through zoneadm. */
+export function refuseCompressedStream(source: string, zone: string): void {
+  const base = source.replace(/[?#].*$/, '').split('/').pop() ?? '';
+  const m = /\.zfs\.(bz2|xz)$/i.exec(base);
+  if (m === null) return;
+  throw new ZoneError('usage', `${printable(base)}: zoneadm install -s takes a ZFS stream plain (.zfs) or gzipped (.zfs.gz), not ${(m[1] as string).toLowerCase()}`, {
+    zone,
+    hint: `decompress it first (${m[1]?.toLowerCase() === 'xz' ? 'xz -d' : 'bunzip2'} FILE, optionally gzip the .zfs) and install from that`,
+  });
 }
 
 /** A ZFS dataset or snapshot name (pool/ds, pool/ds@snap), which -s also takes. */

@@ -240,5 +240,9 @@ export function zoneToZonecfg(record: ZoneRecord, hostZoneBrand?: string): { glo
     else merged.set(rest, whole);
   }
   resources.push(...native.map((r) => merged.get(r) ?? r));
+  // zonecfg refuses the second of these (add_resource(): "already exists").
+  if (resources.some((r) => r.type === 'dedicated-cpu') && resources.some((r) => r.type === 'capped-cpu')) {
+    refuse(record.name, 'a zone cannot have both dedicated-cpu and capped-cpu (zonecfg refuses the second)');
+  }
   return { globals, resources };
 }

@@ -11,14 +11,16 @@ export interface WriteOptions {
   /** new: `create -b`; overwrite: `create -F -b` (a zone that is only configured);
    * update: no create at all (an installed zone, where zonecfg refuses create): the
    * resource types in removeTypes are removed first and clearGlobals cleared, then
-   * everything is set again. */
+   * everything is set again. Both lists must name only what the zone has: zonecfg
+   * fails on the others (zonecfg-update.ts computes them from the zone's export). */
   mode?: 'new' | 'overwrite' | 'update';
   removeTypes?: string[];
   clearGlobals?: string[];
 }
 
-// zonecfg refuses to change these once the zone is installed, even to the same value.
-const FIXED_AFTER_INSTALL = ['zonepath', 'brand'];
+// zonecfg refuses to change these once the zone is installed, even to the same value;
+// SmartOS's uuid is the zone's identity, not a setting to write back.
+const FIXED_AFTER_INSTALL = ['zonepath', 'brand', 'uuid'];
 
 // Property and resource names are words: anything else (a newline above all) could
 // smuggle a command into the file.
