@@ -18,6 +18,8 @@ import { jailToZone, zoneToJailParams, type ImportedJail } from '../../src/backe
 import { parseJlsJson } from '../../src/backends/freebsd/jls.js';
 import { parseRctlUsage, rctlRules } from '../../src/backends/freebsd/rctl.js';
 import { FETCH_SCRIPT, fetchProgressLine, manifestSha256 } from '../../src/backends/freebsd/install.js';
+import { DEVFS_SCRIPT } from '../../src/backends/freebsd/devfs.js';
+import { DESTROY_IF_SCRIPT, MOUNTPOINTS_SCRIPT, timedStopArgv } from '../../src/backends/freebsd/jail-run.js';
 import { ScriptedExecutor, type Step } from '../scripted-executor.js';
 import { assertOneLine, rejectsZoneError, throwsZoneError } from './fixtures/expect-error.js';
 
@@ -112,8 +114,10 @@ test("a Bastille Linux jail is lx (Linux /proc in its fstab); its devfs line wit
     root: '/usr/local/bastille/jails/noble/root',
     config: { 'ip-type': 'shared', 'net-address': '10.17.89.20', 'net-interface': 'bastille0' },
     fs: [{ dir: '/tmp', special: '/tmp' }],
+    // Its ruleset 4 (zonectl's lx zones get 5140, which unhides /dev/shm) stays its own.
     native: [
       { name: 'mount', value: [devfs] },
+      { name: 'devfs_ruleset', value: ['4'] },
       { name: 'ip6', value: ['disable'] },
     ],
   });
@@ -231,12 +235,14 @@ test('an exclusive-IP zone: vnet, an epair made in exec.prestart, joined to the 
       name: 'exec.prestart',
       value: [
         'if ifconfig zcwebbr81a >/dev/null 2>&1; then ifconfig zcwebbr81a destroy; fi',
-        'ifconfig zonectl0 >/dev/null 2>&1 || { b=$(ifconfig bridge create) && ifconfig "$b" up name zonectl0; }',
+        // A rename lost to a concurrent boot destroys the stray bridge and uses theirs.
+        'ifconfig zonectl0 >/dev/null 2>&1 || { b=$(ifconfig bridge create) && { ifconfig "$b" up name zonectl0 || { ifconfig "$b" destroy; ifconfig zonectl0 >/dev/null 2>&1; }; }; }',
         'e=$(ifconfig epair create) && ifconfig "$e" up name zcwebbr81a && ifconfig "${e%a}b" up name zcwebbr81b',
         'ifconfig zonectl0 addm zcwebbr81a',
       ],
     },
-    { name: 'exec.poststop', value: ['ifconfig zcwebbr81a destroy'] },
+    // Idempotent: a pair already gone does not fail the stop.
+    { name: 'exec.poststop', value: ['if ifconfig zcwebbr81a >/dev/null 2>&1; then ifconfig zcwebbr81a destroy; fi'] },
     { name: 'mount.fstab', value: ['/etc/jail.conf.d/web.fstab'] },
   ]);
   assert.is(gen.fstab, '/tank/data\t/usr/local/jails/web/root/data\tnullfs\tro\t0\t0\n');
@@ -266,7 +272,7 @@ test('an lx zone: linux=new, linux.osrelease by illumos rules (2.6 = 2.6.18), th
     { name: 'exec.start', value: ['/bin/true'] },
     { name: 'exec.stop', value: ['/bin/true'] },
     { name: 'persist', value: true },
-    { name: 'devfs_ruleset', value: ['4'] },
+    { name: 'devfs_ruleset', value: ['5140'] },
     { name: 'enforce_statfs', value: ['1'] },
     { name: 'allow.mount', value: true },
     { name: 'allow.mount.devfs', value: true },
@@ -279,7 +285,8 @@ test('an lx zone: linux=new, linux.osrelease by illumos rules (2.6 = 2.6.18), th
   assert.is(
     gen.fstab,
     [
-      `devfs\t${root}/dev\tdevfs\trw,ruleset=4\t0\t0`,
+      // zonectl's ruleset: devfsrules_jail plus /dev/shm (4 hides it: the tmpfs could not mount).
+      `devfs\t${root}/dev\tdevfs\trw,ruleset=5140\t0\t0`,
       `tmpfs\t${root}/dev/shm\ttmpfs\trw,size=1g,mode=1777\t0\t0`,
       `fdescfs\t${root}/dev/fd\tfdescfs\trw,linrdlnk\t0\t0`,
       `linprocfs\t${root}/proc\tlinprocfs\trw\t0\t0`,
@@ -290,7 +297,13 @@ test('an lx zone: linux=new, linux.osrelease by illumos rules (2.6 = 2.6.18), th
   // An lx vnet zone is addressed from the host: a Linux userland has no FreeBSD ifconfig.
   const vnet = zoneToJailParams({ ...record, config: { 'net-address': '10.88.0.7', 'net-gateway': '10.88.0.1' } }, LX, jailPaths('deb'));
   const { jail } = epairNames('deb');
-  assert.equal(vnet.params.find((p) => p.name === 'exec.poststart'), { name: 'exec.poststart', value: [`ifconfig -j deb ${jail} inet 10.88.0.7/16 up`, 'route -j deb add default 10.88.0.1'] });
+  // Its loopback too: no Linux rc brings lo0 up.
+  assert.equal(vnet.params.find((p) => p.name === 'exec.poststart'), {
+    name: 'exec.poststart',
+    value: ['ifconfig -j deb lo0 inet 127.0.0.1/8 up', `ifconfig -j deb ${jail} inet 10.88.0.7/16 up`, 'route -j deb add default 10.88.0.1'],
+  });
+  const bare = zoneToJailParams({ ...record, config: {} }, LX, jailPaths('deb'));
+  assert.equal(bare.params.find((p) => p.name === 'exec.poststart'), { name: 'exec.poststart', value: ['ifconfig -j deb lo0 inet 127.0.0.1/8 up'] });
 });
 
 test("native.jail parameters come last and replace zonectl's of the same name, 'no' spellings included", () => {
@@ -403,19 +416,34 @@ test('configure refuses a dotted zone name (jail(8) would read a parent jail) be
   ex.done();
 });
 
-test('unconfigure removes both files', async () => {
+test('unconfigure removes both files, and an exclusive-IP zone the host end of an epair a failed start left', async () => {
   const { b, ex } = backend([{ argv: ['rm', '-f', '/etc/jail.conf.d/web.conf', '/etc/jail.conf.d/web.fstab'] }]);
   await b.unconfigure(web);
   ex.done();
+  const vnet = backend([
+    { argv: ['rm', '-f', '/etc/jail.conf.d/web.conf', '/etc/jail.conf.d/web.fstab'] },
+    { argv: ['sh', '-c', DESTROY_IF_SCRIPT, 'sh', 'zcwebbr81a'] },
+  ]);
+  await vnet.b.unconfigure(zone('web', { 'ip-type': 'exclusive' }));
+  vnet.ex.done();
 });
 
-test('boot with caps: RACCT checked, jail -c, then one rctl rule per cap', async () => {
+const RUN_CONF = '/var/run/zonectl/web.conf';
+const FROZEN_WEB = WEB_CONF.replace(' (brand native): rewritten at every zonectl configure.', ': the copy it was booted with (jail -r removes it with this).').replace('\texec.stop = "/bin/sh /etc/rc.shutdown";\n', '');
+/** Boot's frozen copy of a zone without fs: no fstab, the conf without exec.stop. */
+const FREEZE_WEB: Step[] = [
+  { argv: ['rm', '-f', '/var/run/zonectl/web.fstab'] },
+  { argv: ['sh', '-c', WRITE, 'sh', RUN_CONF], input: FROZEN_WEB },
+];
+
+test('boot with caps: RACCT checked, the frozen copy written, one rctl rule per cap, then jail -c from the copy', async () => {
   const { b, ex } = backend([
     { argv: ['sysctl', '-n', 'kern.racct.enable'], stdout: '1\n' },
-    { argv: ['jail', '-f', '/etc/jail.conf.d/web.conf', '-c', 'web'], stdout: 'web: created\n' },
+    ...FREEZE_WEB,
     { argv: ['rctl', '-a', 'jail:web:memoryuse:deny=536870912'] },
     { argv: ['rctl', '-a', 'jail:web:maxproc:deny=200'] },
     { argv: ['rctl', '-a', 'jail:web:pcpu:deny=150'] },
+    { argv: ['jail', '-f', RUN_CONF, '-c', 'web'], stdout: 'web: created\n' },
   ]);
   await b.boot(capped, NATIVE);
   ex.done();
@@ -433,7 +461,9 @@ test('boot with caps on a host without RACCT is refused before anything starts',
   none.ex.done();
 });
 
-test('a Linux jail is refused without linux64elf, naming the module and how to load it', async () => {
+const DEVFS_STEP = { argv: ['sh', '-c', DEVFS_SCRIPT, 'sh', '5140', '100 include 4\n200 path shm unhide\n300 path shm/* unhide'] };
+
+test('a Linux jail is refused without linux64elf; with it, devfs ruleset 5140 is loaded before jail -c', async () => {
   const deb = zone('deb', { 'ip-type': 'shared' }, { brand: 'lx' });
   const { b, ex } = backend([{ argv: ['kldstat', '-q', '-m', 'linux64elf'], code: 1 }]);
   const e = await rejectsZoneError(b.boot(deb, LX), 'host-missing');
@@ -442,19 +472,103 @@ test('a Linux jail is refused without linux64elf, naming the module and how to l
   ex.done();
   const ok = backend([
     { argv: ['kldstat', '-q', '-m', 'linux64elf'] },
-    { argv: ['jail', '-f', '/etc/jail.conf.d/deb.conf', '-c', 'deb'], stdout: 'deb: created\n' },
+    DEVFS_STEP,
+    { argv: ['sh', '-c', WRITE, 'sh', '/var/run/zonectl/deb.fstab'], input: (t) => assert.match(t, /^devfs\t\/usr\/local\/jails\/deb\/root\/dev\tdevfs\trw,ruleset=5140\t0\t0\ntmpfs\t/) },
+    { argv: ['sh', '-c', WRITE, 'sh', '/var/run/zonectl/deb.conf'], input: (t) => assert.match(t, /\n\tdevfs_ruleset = 5140;\n[^]*\n\tmount\.fstab = \/var\/run\/zonectl\/deb\.fstab;\n\}\n$/) },
+    { argv: ['jail', '-f', '/var/run/zonectl/deb.conf', '-c', 'deb'], stdout: 'deb: created\n' },
   ]);
   await ok.b.boot(deb, LX);
   ok.ex.done();
+  // Someone else's rules in 5140: refused in one line, nothing started.
+  const taken = backend([{ argv: ['kldstat', '-q', '-m', 'linux64elf'] }, { ...DEVFS_STEP, code: 3, stderr: 'devfs ruleset 5140 holds rules zonectl did not add\n' }]);
+  const e3 = await rejectsZoneError(taken.b.boot(deb, LX), 'refused');
+  assertOneLine(e3.message);
+  assert.match(e3.message, /^zone "deb": devfs ruleset 5140 \(zonectl's for Linux zones\) cannot be loaded on ssh:\/\/root@test-host: devfs ruleset 5140 holds rules zonectl did not add$/);
+  taken.ex.done();
 });
 
-test('a cap rctl refuses takes the jail down again and removes the rules', async () => {
+test('the devfs script adds only missing rules, never deletes, and refuses foreign ones (run on a stand-in devfs)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zc-devfs-'));
+  try {
+    // A devfs(8) stand-in keeping one ruleset's "show" lines in a file; add refuses a taken number.
+    writeFileSync(join(dir, 'devfs'), '#!/bin/sh\nf="$DEVFS_STATE"; shift 3\ncase "$1" in show) cat "$f";; add) shift; n=$1; shift; grep -q "^$n " "$f" && exit 1; echo "$n $*" >> "$f"; sort -n -o "$f" "$f";; esac\n', { mode: 0o755 });
+    const state = join(dir, 'rules');
+    const run = (): number => spawnSync('/bin/sh', DEVFS_STEP.argv.slice(1), { env: { PATH: `${dir}:/usr/bin:/bin`, DEVFS_STATE: state }, cwd: dir }).status ?? -1;
+    // A shm/a in the working directory: "shm/*" must reach devfs unexpanded.
+    spawnSync('mkdir', [join(dir, 'shm')]);
+    writeFileSync(join(dir, 'shm', 'a'), '');
+    writeFileSync(state, '200 path shm unhide\n');
+    assert.is(run(), 0);
+    assert.is(readFileSync(state, 'utf8'), '100 include 4\n200 path shm unhide\n300 path shm/* unhide\n');
+    assert.is(run(), 0);
+    assert.is(readFileSync(state, 'utf8'), '100 include 4\n200 path shm unhide\n300 path shm/* unhide\n');
+    writeFileSync(state, '100 path bpf* unhide\n');
+    assert.is(run(), 3);
+    assert.is(readFileSync(state, 'utf8'), '100 path bpf* unhide\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const withFs = { ...web, fs: [{ dir: '/srv/data', special: '/tank/srv' }] };
+
+test('boot makes the fs mount points under the root first; a symbolic link on the way is refused in one line', async () => {
+  const { b, ex } = backend([
+    { argv: ['sh', '-c', MOUNTPOINTS_SCRIPT, 'sh', '/usr/local/jails/web/root', '/srv/data'] },
+    { argv: ['sh', '-c', WRITE, 'sh', '/var/run/zonectl/web.fstab'], input: '/tank/srv\t/usr/local/jails/web/root/srv/data\tnullfs\trw\t0\t0\n' },
+    { argv: ['sh', '-c', WRITE, 'sh', RUN_CONF], input: (t) => assert.match(t, /\n\tmount\.fstab = \/var\/run\/zonectl\/web\.fstab;\n\}\n$/) },
+    { argv: ['jail', '-f', RUN_CONF, '-c', 'web'] },
+  ]);
+  await b.boot(withFs, NATIVE);
+  ex.done();
+  const link = backend([{ argv: ['sh', '-c', MOUNTPOINTS_SCRIPT, 'sh', '/usr/local/jails/web/root', '/srv/data'], code: 3, stderr: '/usr/local/jails/web/root/srv is a symbolic link\n' }]);
+  const e = await rejectsZoneError(link.b.boot(withFs, NATIVE), 'refused');
+  assertOneLine(e.message);
+  assert.is(e.message, 'zone "web": cannot make its fs mount points on ssh://root@test-host: /usr/local/jails/web/root/srv is a symbolic link');
+  link.ex.done();
+});
+
+test('the mount point script makes each component, and stops at a symbolic link without following it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zc-mp-'));
+  try {
+    const root = join(dir, 'root');
+    const outside = join(dir, 'outside');
+    spawnSync('mkdir', ['-p', root, outside]);
+    const ok = spawnSync('/bin/sh', ['-c', MOUNTPOINTS_SCRIPT, 'sh', root, '/srv/data', '/opt']);
+    assert.is(ok.status, 0);
+    assert.ok(spawnSync('test', ['-d', join(root, 'srv/data')]).status === 0 && spawnSync('test', ['-d', join(root, 'opt')]).status === 0);
+    spawnSync('ln', ['-s', outside, join(root, 'evil')]);
+    const bad = spawnSync('/bin/sh', ['-c', MOUNTPOINTS_SCRIPT, 'sh', root, '/evil/x'], { encoding: 'utf8' });
+    assert.is(bad.status, 3);
+    assert.is(bad.stderr, `${root}/evil is a symbolic link\n`);
+    assert.is(spawnSync('test', ['-e', join(outside, 'x')]).status, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a failed jail -c of a vnet zone removes the rules it added and the epair jail(8) leaves', async () => {
+  const vz = zone('web', { 'ip-type': 'exclusive', 'capped-memory': '512M' });
   const { b, ex } = backend([
     { argv: ['sysctl', '-n', 'kern.racct.enable'], stdout: '1\n' },
-    { argv: ['jail', '-f', '/etc/jail.conf.d/web.conf', '-c', 'web'], stdout: 'web: created\n' },
+    { argv: ['rm', '-f', '/var/run/zonectl/web.fstab'] },
+    { argv: ['sh', '-c', WRITE, 'sh', RUN_CONF], input: (t) => assert.match(t, /\n\tvnet;\n/) },
+    { argv: ['rctl', '-a', 'jail:web:memoryuse:deny=536870912'] },
+    { argv: ['jail', '-f', RUN_CONF, '-c', 'web'], code: 1, stderr: 'jail: web: exec.start: /bin/sh: not found\n' },
+    { argv: ['rctl', '-r', 'jail:web'] },
+    { argv: ['sh', '-c', DESTROY_IF_SCRIPT, 'sh', 'zcwebbr81a'] },
+  ]);
+  const e = await rejectsZoneError(b.boot(vz, NATIVE), 'runtime');
+  assert.match(e.message, /^jail -f \/var\/run\/zonectl\/web\.conf -c web failed/);
+  ex.done();
+});
+
+test('a cap rctl refuses: the rules added go, the jail was never started', async () => {
+  const { b, ex } = backend([
+    { argv: ['sysctl', '-n', 'kern.racct.enable'], stdout: '1\n' },
+    ...FREEZE_WEB,
     { argv: ['rctl', '-a', 'jail:web:memoryuse:deny=536870912'] },
     { argv: ['rctl', '-a', 'jail:web:maxproc:deny=200'], code: 1, stderr: "rctl: failed to add rule 'jail:web:maxproc:deny=200': Invalid argument\n" },
-    { argv: ['jail', '-f', '/etc/jail.conf.d/web.conf', '-r', 'web'], stdout: 'web: removed\n' },
     { argv: ['rctl', '-r', 'jail:web'] },
   ]);
   const e = await rejectsZoneError(b.boot(capped, NATIVE), 'runtime');
@@ -462,27 +576,56 @@ test('a cap rctl refuses takes the jail down again and removes the rules', async
   ex.done();
 });
 
-test('halt: jail -r, then the rules go; a jail that is not there and no rules left are fine', async () => {
+test('halt: the rules go first, then jail -r with the frozen copy (the configured file without one); gone is fine', async () => {
   const { b, ex } = backend([
-    { argv: ['jail', '-f', '/etc/jail.conf.d/web.conf', '-r', 'web'], stdout: 'web: removed\n' },
     { argv: ['rctl', '-r', 'jail:web'] },
-    { argv: ['jail', '-f', '/etc/jail.conf.d/web.conf', '-r', 'web'], code: 1, stderr: 'jail: "web" not found\n' },
+    { argv: ['test', '-e', RUN_CONF] },
+    { argv: ['jail', '-f', RUN_CONF, '-r', 'web'], stdout: 'web: removed\n' },
     { argv: ['rctl', '-r', 'jail:web'], code: 1, stderr: "rctl: failed to remove rule 'jail:web': No such process\n" },
+    { argv: ['test', '-e', RUN_CONF], code: 1 },
+    { argv: ['jail', '-f', '/etc/jail.conf.d/web.conf', '-r', 'web'], code: 1, stderr: 'jail: "web" not found\n' },
   ]);
   await b.halt(capped);
   await b.halt(capped);
   ex.done();
-  const bad = backend([{ argv: ['jail', '-f', '/etc/jail.conf.d/web.conf', '-r', 'web'], code: 1, stderr: 'jail: web: umount /usr/local/jails/web/root/dev: Device busy\n' }]);
+  const bad = backend([
+    { argv: ['rctl', '-r', 'jail:web'] },
+    { argv: ['test', '-e', RUN_CONF] },
+    { argv: ['jail', '-f', RUN_CONF, '-r', 'web'], code: 1, stderr: 'jail: web: umount /usr/local/jails/web/root/dev: Device busy\n' },
+  ]);
   const e = await rejectsZoneError(bad.b.halt(web), 'runtime');
   assert.is(e.message, 'jail -r web failed on ssh://root@test-host: jail: web: umount /usr/local/jails/web/root/dev: Device busy');
   bad.ex.done();
 });
 
-test('shutdown is the same removal, its exec.stop bounded; not done in time is false', async () => {
+test('configure of a running zone rewrites only /etc/jail.conf.d: halt still removes it with the frozen copy', async () => {
   const { b, ex } = backend([
-    { argv: ['jail', '-f', '/etc/jail.conf.d/web.conf', '-r', 'web'], stdout: 'web: removed\n' },
+    ...FREEZE_WEB,
+    { argv: ['jail', '-f', RUN_CONF, '-c', 'web'] },
+    { argv: ['sh', '-c', WRITE, 'sh', '/etc/jail.conf.d/web.fstab'], input: '/tank/srv\t/usr/local/jails/web/root/srv/data\tnullfs\trw\t0\t0\n' },
+    { argv: ['sh', '-c', WRITE, 'sh', '/etc/jail.conf.d/web.conf'], input: (t) => assert.match(t, /mount\.fstab = \/etc\/jail\.conf\.d\/web\.fstab;/) },
     { argv: ['rctl', '-r', 'jail:web'] },
-    { argv: ['jail', '-f', '/etc/jail.conf.d/web.conf', '-r', 'web'], code: 143 },
+    { argv: ['test', '-e', RUN_CONF] },
+    { argv: ['jail', '-f', RUN_CONF, '-r', 'web'] },
+  ]);
+  await b.boot(web, NATIVE);
+  await b.configure(withFs, NATIVE);
+  await b.halt(withFs);
+  ex.done();
+});
+
+test('shutdown: rules off, exec.stop inside under timeout(1), then jail -r untimed; a stop not done in time is false', async () => {
+  const stop = timedStopArgv('web', 30, '/bin/sh /etc/rc.shutdown');
+  assert.equal(stop, ['timeout', '30', 'jexec', '-l', 'web', '/bin/sh', '-c', '/bin/sh /etc/rc.shutdown']);
+  const { b, ex } = backend([
+    { argv: ['cat', '/etc/jail.conf.d/web.conf'], stdout: WEB_CONF },
+    { argv: ['rctl', '-r', 'jail:web'] },
+    { argv: stop },
+    { argv: ['test', '-e', RUN_CONF] },
+    { argv: ['jail', '-f', RUN_CONF, '-r', 'web'], stdout: 'web: removed\n' },
+    { argv: ['cat', '/etc/jail.conf.d/web.conf'], stdout: WEB_CONF },
+    { argv: ['rctl', '-r', 'jail:web'] },
+    { argv: timedStopArgv('web', 1, '/bin/sh /etc/rc.shutdown'), code: 124 },
   ]);
   assert.is(await b.shutdown(web, 30_000), true);
   assert.is(await b.shutdown(web, 10), false);
@@ -502,10 +645,11 @@ test('states: every jail jls knows, by name; a dying one is shutting down', asyn
   ex.done();
 });
 
-test('usage from rctl -u; none when the jail is gone', async () => {
+test('usage from rctl -u; none when jls has no such jail (rctl -u of an absent jail prints zeros, it does not fail)', async () => {
   const { b, ex } = backend([
+    { argv: ['jls', '-j', 'web', 'jid'], stdout: '3\n' },
     { argv: ['rctl', '-u', 'jail:web'], stdout: 'cputime=21\ndatasize=69632\nmemoryuse=4136960\nmaxproc=1\n' },
-    { argv: ['rctl', '-u', 'jail:web'], code: 1, stderr: "rctl: failed to show resource consumption for 'jail:web': No such process\n" },
+    { argv: ['jls', '-j', 'web', 'jid'], code: 1, stderr: 'jls: jail "web" not found\n' },
   ]);
   assert.equal(await b.usage(web), { memoryBytes: 4136960, processes: 1, cpuSeconds: 21 });
   assert.is(await b.usage(web), undefined);

@@ -17,7 +17,8 @@ import { ScriptedExecutor } from '../scripted-executor.js';
 
 const HOST: HostOs = { kind: 'freebsd', release: '14.1-RELEASE-p5', machine: 'amd64' };
 const ROOT = '/var/db/zonectl';
-const ARGV = ['sh', '-c', DOCTOR_SCRIPT, 'sh', ROOT, 'linux64elf', 'linux64'];
+const LX_RULES = '100 include 4\n200 path shm unhide\n300 path shm/* unhide';
+const ARGV = ['sh', '-c', DOCTOR_SCRIPT, 'sh', ROOT, 'linux64elf', 'linux64', '5140', LX_RULES];
 
 const EQUIPPED = [
   'tool jail /usr/sbin/jail',
@@ -32,6 +33,7 @@ const EQUIPPED = [
   'kmod linux loaded',
   'zfs ok 7',
   'state ok',
+  'devfs 5 ours',
   '',
 ].join('\n');
 
@@ -50,6 +52,7 @@ const BARE = [
   'kmod linux loadable',
   'zfs - internal error: failed to initialize ZFS library',
   'state - mkdir: /var/db/zonectl: Permission denied',
+  'devfs 0 empty',
   '',
 ].join('\n');
 
@@ -69,6 +72,7 @@ test('a fully equipped host: every check ok', async () => {
     { id: 'vimage', title: 'VIMAGE (exclusive-IP zones)', status: 'ok', detail: 'kern.features.vimage=1: exclusive-IP zones get a network stack of their own (vnet)' },
     { id: 'bridge-epair', title: 'if_bridge and if_epair (exclusive-IP zones)', status: 'ok', detail: 'if_bridge loaded, if_epair loadable (ifconfig loads it at first use)' },
     { id: 'linux', title: 'Linuxulator (lx zones)', status: 'ok', detail: 'linux64elf loaded: lx zones can boot' },
+    { id: 'devfs-lx', title: "devfs ruleset 5140 (lx zones' /dev)", status: 'ok', detail: 'loaded: devfsrules_jail plus /dev/shm' },
     { id: 'zfs', title: 'ZFS (clones and snapshots)', status: 'ok', detail: "zfs list works (7 datasets): zones under a dataset's mountpoint get ZFS clones and snapshots" },
     { id: 'fetch', title: 'fetch (release installs)', status: 'ok', detail: '/usr/bin/fetch: downloads base.txz and --source URLs' },
     { id: 'state-root', title: 'zone store', status: 'ok', detail: '/var/db/zonectl is writable' },
@@ -95,6 +99,10 @@ test('a bare host: what it lacks, each with its fix', async () => {
       fix: 'build the kernel with device if_bridge and device epair, or install their modules in /boot/kernel',
     },
     { id: 'linux', title: 'Linuxulator (lx zones)', status: 'warn', detail: 'linux64.ko is not loaded: lx zones will not boot until it is', fix: 'kldload linux64, or sysrc linux_enable=YES && service linux start' },
+    {
+      id: 'devfs-lx', title: "devfs ruleset 5140 (lx zones' /dev)", status: 'warn', detail: 'devfs ruleset 4 (devfsrules_jail) is not loaded: jails would see every device',
+      fix: 'service devfs restart (it loads /etc/defaults/devfs.rules)',
+    },
     { id: 'zfs', title: 'ZFS (clones and snapshots)', status: 'warn', detail: 'zfs list failed (internal error: failed to initialize ZFS library): clones are copies, no snapshots', fix: ZFS_FIX },
     {
       id: 'fetch', title: 'fetch (release installs)', status: 'warn', detail: 'fetch not found on PATH: release installs and --source URLs cannot download; archives on the host still install',
@@ -115,12 +123,19 @@ test('the other answers: RACCT not in the kernel, ZFS without a pool, no Linuxul
   assert.equal(got.get('zfs'), { id: 'zfs', title: 'ZFS (clones and snapshots)', status: 'warn', detail: 'zfs list works but there are no datasets: clones are copies, no snapshots', fix: ZFS_FIX });
   assert.equal(got.get('linux'), { id: 'linux', title: 'Linuxulator (lx zones)', status: 'warn', detail: 'no linux.ko in /boot/kernel: lx zones cannot boot', fix: 'kldload linux, or sysrc linux_enable=YES && service linux start' });
   assert.is(got.get('bridge-epair')?.detail, 'if_epair: neither in the kernel nor in /boot/kernel; exclusive-IP zones cannot get their epair');
-  assert.equal(doctorArgv(ROOT, i386).slice(-2), ['linuxelf', 'linux']);
+  assert.equal(doctorArgv(ROOT, i386).slice(-4, -2), ['linuxelf', 'linux']);
+  // Ruleset 5140 not loaded yet is fine (the first lx boot loads it); someone else's rules in it are not.
+  const devfs = (v: string): DoctorCheck | undefined => doctorChecks(`devfs ${v}\n`, 'x', HOST, ROOT).find((c) => c.id === 'devfs-lx');
+  assert.is(devfs('5 empty')?.status, 'ok');
+  assert.equal(devfs('5 other'), {
+    id: 'devfs-lx', title: "devfs ruleset 5140 (lx zones' /dev)", status: 'warn', detail: 'ruleset 5140 holds rules zonectl did not add: lx zones will not boot',
+    fix: 'see devfs rule -s 5140 show; if nothing else uses it, devfs rule -s 5140 delset',
+  });
 });
 
 test('a script that fails, or cannot be run at all: every check a warn saying why, no exception', async () => {
   const failed = await doctor([{ argv: ARGV, code: 127, stderr: 'sh: not found\n' }]);
-  assert.is(failed.length, 9);
+  assert.is(failed.length, 10);
   for (const c of failed) {
     assert.is(c.status, 'warn');
     assert.is(c.detail, 'not probed: the probe script failed on ssh://root@test-host: sh: not found');
@@ -128,11 +143,11 @@ test('a script that fails, or cannot be run at all: every check a warn saying wh
   }
   // The scripted host has nothing to answer with: its run throws.
   const thrown = await doctor([]);
-  assert.equal(thrown.map((c) => c.status), Array(9).fill('warn'));
+  assert.equal(thrown.map((c) => c.status), Array(10).fill('warn'));
   assert.match(thrown[0]?.detail ?? '', /^not probed: cannot run the probe script on ssh:\/\/root@test-host: unexpected run /);
   // Half an answer: what came is used, the rest says it was not probed.
   const half = await doctor([{ argv: ARGV, stdout: EQUIPPED.split('\n').slice(0, 5).join('\n') }]);
-  assert.equal(half.map((c) => c.status), ['ok', 'ok', 'warn', 'warn', 'warn', 'warn', 'warn', 'ok', 'warn']);
+  assert.equal(half.map((c) => c.status), ['ok', 'ok', 'warn', 'warn', 'warn', 'warn', 'warn', 'warn', 'ok', 'warn']);
   assert.is(half[2]?.detail, 'not probed: ssh://root@test-host gave no answer for it');
 });
 
@@ -162,6 +177,8 @@ function standIns(dir: string, equipped: boolean): string {
     stub(bin, 'sysctl', '[ "$1" = -n ] && echo 1');
     stub(bin, 'kldstat', '[ "$1 $2" = "-q -m" ] && case "$3" in if_bridge|if_epair|linux64elf) exit 0;; esac; exit 1');
     stub(bin, 'zfs', 'printf "zroot\\nzroot/ROOT\\nzroot/jails\\n"');
+    // Ruleset 4 of base (5 rules) and zonectl's, loaded.
+    stub(bin, 'devfs', '[ "$3" = 4 ] && printf "100 include 1\\n200 include 2\\n300 include 3\\n400 path fuse unhide\\n500 path zfs unhide\\n" || printf "100 include 4\\n200 path shm unhide\\n300 path shm/* unhide\\n"');
   } else {
     stub(bin, 'sysctl', 'echo "sysctl: unknown oid \'$2\'" >&2; exit 1');
     stub(bin, 'kldstat', 'echo "kldstat: can\'t find module $3: No such file or directory" >&2; exit 1');
@@ -171,7 +188,7 @@ function standIns(dir: string, equipped: boolean): string {
 }
 
 function runScript(bin: string, stateRoot: string): string {
-  const r = spawnSync('/bin/sh', ['-c', DOCTOR_SCRIPT, 'sh', stateRoot, 'linux64elf', 'linux64'], { env: { PATH: bin }, encoding: 'utf8' });
+  const r = spawnSync('/bin/sh', ['-c', DOCTOR_SCRIPT, 'sh', stateRoot, 'linux64elf', 'linux64', '5140', LX_RULES], { env: { PATH: bin }, encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   return r.stdout;
 }
@@ -183,9 +200,9 @@ test('the script on stand-ins of an equipped host prints the lines the parser re
     const out = runScript(bin, join(dir, 'state', 'zonectl'));
     assert.is(out, [
       `tool jail ${bin}/jail`, `tool jls ${bin}/jls`, `tool jexec ${bin}/jexec`, `tool fetch ${bin}/fetch`,
-      'uid 0', 'racct 1', 'vimage 1', 'kmod bridge loaded', 'kmod epair loaded', 'kmod linux loaded', 'zfs ok 3', 'state ok', '',
+      'uid 0', 'racct 1', 'vimage 1', 'kmod bridge loaded', 'kmod epair loaded', 'kmod linux loaded', 'zfs ok 3', 'state ok', 'devfs 5 ours', '',
     ].join('\n'));
-    assert.equal(doctorChecks(out, 'x', HOST, '/s').map((c) => c.status), Array(9).fill('ok'));
+    assert.equal(doctorChecks(out, 'x', HOST, '/s').map((c) => c.status), Array(10).fill('ok'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

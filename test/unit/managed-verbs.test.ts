@@ -53,6 +53,12 @@ const configure: Step[] = [
   { argv: ['rm', '-f', '/etc/jail.conf.d/web.fstab'] },
   { argv: ['sh', '-c', WRITE, 'sh', CONF], input: (t) => assert.match(t, /^web \{\n\tpath = \/usr\/local\/jails\/web\/root;\n/m) },
 ];
+// Boot freezes a copy of the jail file (no fstab: nothing to mount) and starts from it.
+const RUN = '/var/run/zonectl/web.conf';
+const freeze: Step[] = [
+  { argv: ['rm', '-f', '/var/run/zonectl/web.fstab'] },
+  { argv: ['sh', '-c', WRITE, 'sh', RUN], input: (t) => assert.match(t, /^web \{\n\tpath = \/usr\/local\/jails\/web\/root;\n/m) },
+];
 const sourceInstall: Step[] = [
   { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
   { argv: ['mkdir', '-p', '-m', '0700', '/usr/local/jails/web'] },
@@ -66,13 +72,16 @@ test('a jail through its life: create, install, boot, list, exec, halt, delete -
     ...sourceInstall,
     { argv: ['tar', '-C', '/usr/local/jails/web/root', '-xpf', '/var/tmp/base.txz'] },
     jls(NONE),
-    { argv: ['jail', '-f', CONF, '-c', 'web'], stdout: 'web: created\n' },
+    ...freeze,
+    { argv: ['jail', '-f', RUN, '-c', 'web'], stdout: 'web: created\n' },
     jls(RUNNING),
     jls(RUNNING),
     { argv: ['jexec', '-l', 'web', 'hostname'], attach: true, code: 0 },
     jls(RUNNING),
-    { argv: ['jail', '-f', CONF, '-r', 'web'], stdout: 'web: removed\n' },
+    // Halt: the rules first, then the removal with the copy it was booted from.
     { argv: ['rctl', '-r', 'jail:web'] },
+    { argv: ['test', '-e', RUN] },
+    { argv: ['jail', '-f', RUN, '-r', 'web'], stdout: 'web: removed\n' },
     jls(NONE),
     { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
     { argv: ['mount', '-p'], stdout: '/dev/ada0p2\t\t/\t\tufs\trw\t1 1\n' },
@@ -109,14 +118,16 @@ test('a failed boot is taken down again and the zone is installed, the error one
   const { ctx, ex } = context([
     ...configure,
     jls(NONE),
-    { argv: ['jail', '-f', CONF, '-c', 'web'], code: 1, stderr: 'jail: web: mount.devfs: /usr/local/jails/web/root/dev: No such file or directory\n' },
-    { argv: ['jail', '-f', CONF, '-r', 'web'], code: 1, stderr: 'jail: "web" not found\n' },
+    ...freeze,
+    { argv: ['jail', '-f', RUN, '-c', 'web'], code: 1, stderr: 'jail: web: mount.devfs: /usr/local/jails/web/root/dev: No such file or directory\n' },
     { argv: ['rctl', '-r', 'jail:web'] },
+    { argv: ['test', '-e', RUN] },
+    { argv: ['jail', '-f', RUN, '-r', 'web'], code: 1, stderr: 'jail: "web" not found\n' },
   ]);
   await createZone(ctx, 'web', 'native', SETS);
   await ctx.store.writeStatus('web', { state: 'installed', since: 'x' });
   const e = await rejectsZoneError(bootZone(ctx, 'web'), 'runtime');
-  assert.match(e.message, /jail -f \/etc\/jail\.conf\.d\/web\.conf -c web failed on ssh:\/\/root@test-host: jail: web: mount\.devfs/);
+  assert.match(e.message, /jail -f \/var\/run\/zonectl\/web\.conf -c web failed on ssh:\/\/root@test-host: jail: web: mount\.devfs/);
   assert.is((await ctx.store.read('web')).status.state, 'installed');
   ex.done();
 });

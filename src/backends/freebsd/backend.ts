@@ -1,9 +1,11 @@
 // FreeBSD jails as zones. Each zone is one jail.conf(5) file of its own,
-// /etc/jail.conf.d/NAME.conf (and its fstab), that jail(8) reads at every start and
-// stop: `jail -f FILE -c NAME` runs its mounts, network commands and exec.start;
-// `jail -f FILE -r NAME` its exec.stop, kills what is left and undoes the rest. Caps
-// are rctl(8) rules by jail name. Everything runs through the Executor, here or on a
-// host reached over ssh.
+// /etc/jail.conf.d/NAME.conf (and its fstab), that configure writes. Boot freezes a
+// copy of both in /var/run/zonectl (without exec.stop) and `jail -f COPY -c NAME` runs
+// its mounts, network commands and exec.start; halt's `jail -f COPY -r NAME` kills
+// what is left and undoes the same mounts and network, whatever configure changed
+// since. Shutdown first runs exec.stop inside, under timeout(1). Caps are rctl(8)
+// rules by jail name, there before the jail starts and gone before it stops.
+// Everything runs through the Executor, here or on a host reached over ssh.
 import { ZoneError } from '../../core/errors.js';
 import type { InstalledUserland, ZoneRecord, ZoneState } from '../../core/zone.js';
 import { lastLine, mustRun, type ExecResult, type Executor } from '../../hosts/executor.js';
@@ -15,9 +17,13 @@ import { freebsdDoctor, linuxFix, linuxModule, RACCT_FIX } from './doctor.js';
 import { writeHostFile } from './host-files.js';
 import { installJail } from './install.js';
 import { formatJailBlock } from './jail-conf-format.js';
-import { assertJailName, jailKind, jailPaths, type BrandMapping, type JailKind } from './jail-kind.js';
+import { configValue } from '../../core/config.js';
+import { devfsArgv, LX_DEVFS_RULESET } from './devfs.js';
+import { parseJailConf } from './jail-conf.js';
+import { assertJailName, jailKind, jailPaths, runPaths, type BrandMapping, type JailKind, type JailPaths } from './jail-kind.js';
 import { epairNames } from './jail-net.js';
-import { zoneToJailParams } from './jail-zone.js';
+import { destroyIfArgv, frozenParams, mountpointsArgv, stopCommands, timedStopArgv } from './jail-run.js';
+import { jailRoot, zoneToJailParams } from './jail-zone.js';
 import { jailZoneState, parseJlsJson } from './jls.js';
 import { CAP_KEYS, hasCaps, parseRctlUsage, rctlRules } from './rctl.js';
 import { rollback, snapshotCreate, snapshotDestroy, snapshotList } from './snapshots.js';
@@ -44,13 +50,23 @@ export class FreeBsdBackend implements ManagedBackend {
     return { conf: header + formatJailBlock(record.name, gen.params), fstab: gen.fstab };
   }
 
+  /** The frozen copy boot starts the jail from: its fstab there too, no exec.stop. */
+  frozenFile(record: ZoneRecord, brand: BrandMapping): { conf: string; fstab: string } {
+    assertJailName(record.name);
+    const gen = zoneToJailParams(record, brand, runPaths(record.name));
+    const header = `# zonectl zone ${record.name}: the copy it was booted with (jail -r removes it with this).\n`;
+    return { conf: header + formatJailBlock(record.name, frozenParams(gen.params)), fstab: gen.fstab };
+  }
+
+  /** The fstab first: a conf that names it must never point at a missing one. */
+  private async writeFiles(zone: string, paths: JailPaths, files: { conf: string; fstab: string }): Promise<void> {
+    if (files.fstab === '') await mustRun(this.executor, ['rm', '-f', paths.fstab], { zone });
+    else await writeHostFile(this.executor, paths.fstab, files.fstab, zone);
+    await writeHostFile(this.executor, paths.conf, files.conf, zone);
+  }
+
   async configure(record: ZoneRecord, brand: BrandMapping): Promise<void> {
-    const files = this.jailFile(record, brand);
-    const paths = jailPaths(record.name);
-    // The fstab first: the conf that names it must never point at a missing one.
-    if (files.fstab === '') await mustRun(this.executor, ['rm', '-f', paths.fstab], { zone: record.name });
-    else await writeHostFile(this.executor, paths.fstab, files.fstab, record.name);
-    await writeHostFile(this.executor, paths.conf, files.conf, record.name);
+    await this.writeFiles(record.name, jailPaths(record.name), this.jailFile(record, brand));
   }
 
   /** A jail file of that name (ours or the admin's), or a jail of that name that exists. */
@@ -63,6 +79,14 @@ export class FreeBsdBackend implements ManagedBackend {
   async unconfigure(record: ZoneRecord): Promise<void> {
     const paths = jailPaths(record.name);
     await mustRun(this.executor, ['rm', '-f', paths.conf, paths.fstab], { zone: record.name });
+    await this.dropEpair(record);
+  }
+
+  /** Best effort: the host end of an exclusive-IP zone's epair, if one was left behind
+   * (a failed jail -c runs no exec.poststop). Destroying it takes the jail end too. */
+  private async dropEpair(record: ZoneRecord): Promise<void> {
+    if (configValue(record.config, 'ip-type') === 'shared') return;
+    await this.executor.run(destroyIfArgv(epairNames(record.name).host)).catch(() => undefined);
   }
 
   async install(record: ZoneRecord, brand: BrandMapping, req: InstallRequest, progress: ProgressSink): Promise<InstalledUserland> {
@@ -70,7 +94,8 @@ export class FreeBsdBackend implements ManagedBackend {
   }
 
   async uninstall(record: ZoneRecord): Promise<void> {
-    return removeZoneFiles(this.executor, record);
+    await removeZoneFiles(this.executor, record);
+    await this.dropEpair(record);
   }
 
   /** A jail exists only with processes in it or `persist`, and jail -c runs exec.start:
@@ -105,19 +130,48 @@ export class FreeBsdBackend implements ManagedBackend {
     });
   }
 
-  /** Checks the host, starts the jail, then applies the caps; a failing cap takes the
-   * jail down again. (rctl rules name the jail, so they outlive a restart: halt removes them.) */
+  /** zonectl's devfs ruleset for Linux jails (jail + /dev/shm), loaded if missing. */
+  private async loadDevfsRules(record: ZoneRecord): Promise<void> {
+    const r = await this.executor.run(devfsArgv());
+    if (r.code === 0) return;
+    const why = `devfs ruleset ${LX_DEVFS_RULESET} (zonectl's for Linux zones) cannot be loaded on ${this.executor.target}: ${lastLine(r)}`;
+    throw new ZoneError(r.code === 3 ? 'refused' : 'runtime', `zone "${record.name}": ${why}`, {
+      zone: record.name,
+      hint: `zonectl doctor checks it; ruleset ${LX_DEVFS_RULESET} must hold only zonectl's rules (devfs rule -s ${LX_DEVFS_RULESET} show)`,
+    });
+  }
+
+  /** The fs mount points under the root, made before jail(8) mounts there; refused when
+   * the guest made any part of one a symbolic link. */
+  private async makeMountpoints(record: ZoneRecord): Promise<void> {
+    const dirs = (record.fs ?? []).map((f) => f.dir);
+    if (dirs.length === 0) return;
+    const r = await this.executor.run(mountpointsArgv(jailRoot(record), dirs));
+    if (r.code === 0) return;
+    const kind = r.code === 3 ? 'refused' : 'runtime';
+    throw new ZoneError(kind, `zone "${record.name}": cannot make its fs mount points on ${this.executor.target}: ${lastLine(r)}`, { zone: record.name });
+  }
+
+  /** Checks and readies the host (modules, RACCT, devfs rules, mount points, the frozen
+   * copy, the caps: rctl subjects resolve by jail name, so rules added first bind the
+   * jail from its first process), then starts it. A failure takes the rules and a
+   * leftover epair away again. */
   async boot(record: ZoneRecord, brand: BrandMapping): Promise<void> {
     const kind: JailKind = jailKind(brand);
+    const frozen = this.frozenFile(record, brand);
     if (kind === 'linux') await this.assertLinux(record);
     const rules = rctlRules(record);
     if (hasCaps(record)) await this.assertRacct(record);
-    const conf = jailPaths(record.name).conf;
-    await mustRun(this.executor, ['jail', '-f', conf, '-c', record.name], { zone: record.name });
+    if (kind === 'linux') await this.loadDevfsRules(record);
+    await this.makeMountpoints(record);
+    const run = runPaths(record.name);
+    await this.writeFiles(record.name, run, frozen);
     try {
       for (const rule of rules) await mustRun(this.executor, ['rctl', '-a', rule], { zone: record.name });
+      await mustRun(this.executor, ['jail', '-f', run.conf, '-c', record.name], { zone: record.name });
     } catch (e) {
-      await this.halt(record).catch(() => undefined);
+      if (rules.length > 0) await this.removeRules(record).catch(() => undefined);
+      await this.dropEpair(record);
       throw e;
     }
   }
@@ -129,24 +183,54 @@ export class FreeBsdBackend implements ManagedBackend {
     }
   }
 
-  /** jail -r: jail(8) runs exec.stop whenever it removes a jail through its conf (only
-   * -R skips it, and -R also skips the unmounts and exec.poststop, leaving mounts and
-   * the epair behind), so halt is the conf's removal, bounded by stop.timeout. */
+  /** The frozen copy the jail was booted with; the configured file for a jail started
+   * without one (by rc.d/jail, or an older zonectl). */
+  private async stopConf(record: ZoneRecord): Promise<string> {
+    const run = runPaths(record.name).conf;
+    return (await this.executor.run(['test', '-e', run])).code === 0 ? run : jailPaths(record.name).conf;
+  }
+
+  private async remove(record: ZoneRecord): Promise<ExecResult> {
+    return this.executor.run(['jail', '-f', await this.stopConf(record), '-r', record.name]);
+  }
+
+  /** The rules go first (a maxproc cap must not stop the stop), then `jail -r` with the
+   * frozen copy: no exec.stop there, so no shutdown scripts; SIGTERM, stop.timeout,
+   * SIGKILL, then its exec.poststop and unmounts. */
   async halt(record: ZoneRecord): Promise<void> {
-    const r = await this.executor.run(['jail', '-f', jailPaths(record.name).conf, '-r', record.name]);
+    await this.removeRules(record);
+    const r = await this.remove(record);
     if (r.code !== 0 && !notRunning(r)) {
       throw new ZoneError('runtime', `jail -r ${record.name} failed on ${this.executor.target}: ${lastLine(r)}`, { zone: record.name });
     }
-    await this.removeRules(record);
   }
 
-  /** The same removal, its exec.stop (rc.shutdown) given `timeoutMs`; false when it
-   * did not finish in time or failed (the engine then halts). */
+  /** The configured exec.stop commands (rc.shutdown; /bin/true for Linux jails). */
+  private async stopCommandsOf(record: ZoneRecord): Promise<string[] | undefined> {
+    const conf = jailPaths(record.name).conf;
+    const r = await this.executor.run(['cat', conf]);
+    if (r.code !== 0) return undefined;
+    try {
+      return stopCommands(parseJailConf(r.stdout, conf).find((j) => j.name === record.name)?.params ?? []);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** exec.stop inside the jail under timeout(1), so only the guest's part is bounded,
+   * then `jail -r` untimed (jail(8) itself must never be killed halfway through its
+   * unmounts). False when the stop did not finish in time or failed: the engine halts. */
   async shutdown(record: ZoneRecord, timeoutMs: number): Promise<boolean> {
-    const r = await this.executor.run(['jail', '-f', jailPaths(record.name).conf, '-r', record.name], { timeoutMs });
-    if (r.code !== 0 && !notRunning(r)) return false;
+    const commands = await this.stopCommandsOf(record);
+    if (commands === undefined) return false;
     await this.removeRules(record);
-    return true;
+    const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+    for (const command of commands) {
+      const r = await this.executor.run(timedStopArgv(record.name, seconds, command), { timeoutMs: timeoutMs + 30_000 });
+      if (r.code !== 0 && !notRunning(r)) return false;
+    }
+    const r = await this.remove(record);
+    return r.code === 0 || notRunning(r);
   }
 
   async reboot(record: ZoneRecord, brand: BrandMapping): Promise<void> {
@@ -179,8 +263,10 @@ export class FreeBsdBackend implements ManagedBackend {
   }
 
   /** rctl -u (exact numbers; -h would round to three digits). Undefined when the jail
-   * is not running or the host has no RACCT. */
+   * is not running (rctl -u of an absent jail prints zeros: jls asks first) or the
+   * host has no RACCT. */
   async usage(record: ZoneRecord): Promise<ZoneUsage | undefined> {
+    if ((await this.executor.run(['jls', '-j', record.name, 'jid'])).code !== 0) return undefined;
     const r = await this.executor.run(['rctl', '-u', `jail:${record.name}`]);
     return r.code === 0 ? parseRctlUsage(r.stdout) : undefined;
   }

@@ -7,6 +7,7 @@ import type { CheckStatus, DoctorCheck } from '../../doctor/doctor.js';
 import { lastLine, type Executor } from '../../hosts/executor.js';
 import type { HostOs } from '../../hosts/host-os.js';
 import { safeLine } from './host-text.js';
+import { LX_DEVFS_RULES, LX_DEVFS_RULESET } from './devfs.js';
 
 /** What turns RACCT on (GENERIC kernels have it compiled in but off). */
 export const RACCT_FIX = 'add kern.racct.enable=1 to /boot/loader.conf and reboot the host';
@@ -22,7 +23,8 @@ export function linuxFix(host: HostOs): string {
 
 // $1 the state root, $2 the Linuxulator's module name, $3 its file (without .ko).
 // Lines: "tool NAME PATH|-", "uid N", "racct V|-", "vimage V|-",
-// "kmod TAG loaded|loadable|-", "zfs ok N" or "zfs - MESSAGE", "state ok" or "state - MESSAGE".
+// "kmod TAG loaded|loadable|-", "zfs ok N" or "zfs - MESSAGE", "state ok" or "state - MESSAGE",
+// "devfs N ours|empty|other" ($4 zonectl's ruleset, $5 its rules; N rules in ruleset 4).
 export const DOCTOR_SCRIPT = [
   'for c in jail jls jexec fetch; do if p=$(command -v "$c"); then echo "tool $c $p"; else echo "tool $c -"; fi; done',
   'echo "uid $(id -u)"',
@@ -34,11 +36,13 @@ export const DOCTOR_SCRIPT = [
   'kmod linux "$2" "$3"',
   'if z=$(zfs list -H -o name 2>&1); then echo "zfs ok $(printf \'%s\\n\' "$z" | grep -c \'^[^ ][^ ]*$\')"; else echo "zfs - $(printf \'%s\\n\' "$z" | tail -n 1)"; fi',
   'if e=$(mkdir -p "$1" 2>&1) && [ -w "$1" ]; then echo "state ok"; else echo "state - $e"; fi',
+  'z=$(devfs rule -s "$4" show 2>/dev/null); if [ -z "$z" ]; then s=empty; elif [ "$z" = "$5" ]; then s=ours; else s=other; fi',
+  'echo "devfs $(devfs rule -s 4 show 2>/dev/null | grep -c .) $s"',
 ].join('\n');
 
 export function doctorArgv(stateRoot: string, host: HostOs): string[] {
   const linux = linuxModule(host);
-  return ['sh', '-c', DOCTOR_SCRIPT, 'sh', stateRoot, linux.module, linux.file];
+  return ['sh', '-c', DOCTOR_SCRIPT, 'sh', stateRoot, linux.module, linux.file, String(LX_DEVFS_RULESET), LX_DEVFS_RULES.join('\n')];
 }
 
 /** The script's lines by key: "tool jail", "kmod linux" (two words), else the tag. */
@@ -152,7 +156,19 @@ const state = needing('state-root', 'zone store', ['state'], ([v], a) => {
   return check('state-root', title, 'missing', `${a.stateRoot} is not writable${why === '' ? '' : `: ${why}`}`, 'run zonectl as root there, or give it a writable --root');
 });
 
-const CHECKS: Check[] = [jailTools, root, racct, vimage, bridge, linux, zfs, fetchTool, state];
+const devfs = needing('devfs-lx', `devfs ruleset ${LX_DEVFS_RULESET} (lx zones' /dev)`, ['devfs'], ([v]) => {
+  const title = `devfs ruleset ${LX_DEVFS_RULESET} (lx zones' /dev)`;
+  const [jail = '0', ours = ''] = (v as string).split(' ');
+  if (jail === '0') {
+    return check('devfs-lx', title, 'warn', 'devfs ruleset 4 (devfsrules_jail) is not loaded: jails would see every device', 'service devfs restart (it loads /etc/defaults/devfs.rules)');
+  }
+  if (ours === 'ours') return check('devfs-lx', title, 'ok', `loaded: devfsrules_jail plus /dev/shm`);
+  if (ours === 'empty') return check('devfs-lx', title, 'ok', 'not loaded yet: the first lx boot loads it (devfsrules_jail plus /dev/shm)');
+  return check('devfs-lx', title, 'warn', `ruleset ${LX_DEVFS_RULESET} holds rules zonectl did not add: lx zones will not boot`,
+    `see devfs rule -s ${LX_DEVFS_RULESET} show; if nothing else uses it, devfs rule -s ${LX_DEVFS_RULESET} delset`);
+});
+
+const CHECKS: Check[] = [jailTools, root, racct, vimage, bridge, linux, devfs, zfs, fetchTool, state];
 
 /** The checks from the script's output (`why` explains lines that are missing). */
 export function doctorChecks(output: string, why: string, host: HostOs, stateRoot: string): DoctorCheck[] {

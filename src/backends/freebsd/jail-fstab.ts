@@ -4,6 +4,7 @@
 import { posix } from 'node:path';
 import { ZoneError } from '../../core/errors.js';
 import { printable, type ZoneFs } from '../../core/zone.js';
+import { LX_DEVFS_RULESET } from './devfs.js';
 
 export interface FstabEntry {
   special: string;
@@ -31,11 +32,12 @@ export function sameFstabLine(a: string, b: string): boolean {
   return a.trim().split(/\s+/).join(' ') === b.trim().split(/\s+/).join(' ');
 }
 
-/** The Linux jail mount set, under `root`: devfs with the jail ruleset, /dev/shm,
+/** The Linux jail mount set, under `root`: devfs with zonectl's Linux ruleset (the jail
+ * one plus /dev/shm, which the tmpfs needs), /dev/shm,
  * /dev/fd with linrdlnk, and the Linux /proc and /sys. */
 export function linuxMounts(root: string): FstabEntry[] {
   return [
-    { special: 'devfs', file: `${root}/dev`, type: 'devfs', options: 'rw,ruleset=4' },
+    { special: 'devfs', file: `${root}/dev`, type: 'devfs', options: `rw,ruleset=${LX_DEVFS_RULESET}` },
     { special: 'tmpfs', file: `${root}/dev/shm`, type: 'tmpfs', options: 'rw,size=1g,mode=1777' },
     { special: 'fdescfs', file: `${root}/dev/fd`, type: 'fdescfs', options: 'rw,linrdlnk' },
     { special: 'linprocfs', file: `${root}/proc`, type: 'linprocfs', options: 'rw' },

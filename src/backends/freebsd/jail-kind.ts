@@ -37,3 +37,10 @@ export interface JailPaths {
 export function jailPaths(zone: string): JailPaths {
   return { conf: `/etc/jail.conf.d/${zone}.conf`, fstab: `/etc/jail.conf.d/${zone}.fstab` };
 }
+
+/** The frozen copy boot writes and starts the jail from, and halt removes it with, so a
+ * configure while it runs cannot change what `jail -r` undoes. /var/run is emptied at
+ * host boot (rc.d/cleanvar), when no jail is left either. */
+export function runPaths(zone: string): JailPaths {
+  return { conf: `/var/run/zonectl/${zone}.conf`, fstab: `/var/run/zonectl/${zone}.fstab` };
+}

@@ -104,16 +104,20 @@ function exclusive(record: ZoneRecord, kind: JailKind): JailNetwork {
       value: [
         // A pair left behind by a host crash would make the rename below fail.
         `if ifconfig ${host} >/dev/null 2>&1; then ifconfig ${host} destroy; fi`,
-        `ifconfig ${bridge} >/dev/null 2>&1 || { b=$(ifconfig bridge create) && ifconfig "$b" up name ${bridge}; }`,
+        // A concurrent boot may name its bridge first: then ours goes and theirs is used.
+        `ifconfig ${bridge} >/dev/null 2>&1 || { b=$(ifconfig bridge create) && { ifconfig "$b" up name ${bridge} || { ifconfig "$b" destroy; ifconfig ${bridge} >/dev/null 2>&1; }; }; }`,
         `e=$(ifconfig epair create) && ifconfig "$e" up name ${host} && ifconfig "\${e%a}b" up name ${jail}`,
         `ifconfig ${bridge} addm ${host}`,
       ],
     },
-    { name: 'exec.poststop', value: [`ifconfig ${host} destroy`] },
+    // Idempotent: a pair already gone (destroyed by hand, or by a failed start) is fine.
+    { name: 'exec.poststop', value: [`if ifconfig ${host} >/dev/null 2>&1; then ifconfig ${host} destroy; fi`] },
   ];
   const address = record.config['net-address'];
   if (address === 'auto') refuseAuto(record);
-  if (address === undefined) return { params, start: [], poststart: [] };
+  // A Linux userland has no rc to bring its loopback up: the host does (ifconfig -j).
+  const lo = kind === 'linux' ? [`ifconfig -j ${shellWord(record, 'zone name', record.name)} lo0 inet 127.0.0.1/8 up`] : [];
+  if (address === undefined) return { params, start: [], poststart: lo };
   shellWord(record, 'net-address', address);
   const subnet = configValue(record.config, 'net-subnet') as string;
   const prefix = prefixOf(subnet);
@@ -129,7 +133,7 @@ function exclusive(record: ZoneRecord, kind: JailKind): JailNetwork {
   }
   // ifconfig -j / route -j (FreeBSD 13.3 and 14.0 on) configure a vnet from the host.
   const name = shellWord(record, 'zone name', record.name);
-  const poststart = [`ifconfig -j ${name} ${jail} inet ${address}/${prefix} up`];
+  const poststart = [...lo, `ifconfig -j ${name} ${jail} inet ${address}/${prefix} up`];
   if (gateway !== undefined) poststart.push(`route -j ${name} add default ${gateway}`);
   return { params, start: [], poststart };
 }

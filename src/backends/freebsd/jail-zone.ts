@@ -11,6 +11,7 @@ import { fsToFstab, fstabToFs, formatFstabLine, linuxMounts, parseFstabLine, sam
 import { jailKind, jailPaths, type BrandMapping, type JailKind, type JailPaths } from './jail-kind.js';
 import { jailNetwork, networkOf, parseIp4Alias } from './jail-net.js';
 import { sameParam } from './jail-param-names.js';
+import { LX_DEVFS_RULESET } from './devfs.js';
 
 type JailValue = JailParam['value'];
 
@@ -72,7 +73,8 @@ function generate(model: Model, kind: JailKind, paths: JailPaths, taken: Taken, 
       { name: 'exec.start', value: ['/bin/true'] },
       { name: 'exec.stop', value: ['/bin/true'] },
       { name: 'persist', value: true },
-      { name: 'devfs_ruleset', value: ['4'] },
+      // The ruleset devfs mounts inside the jail get too: the one of its /dev.
+      { name: 'devfs_ruleset', value: [String(LX_DEVFS_RULESET)] },
       // Below 2 so the jail sees the Linux mounts under its root; allow.mount as Bastille.
       { name: 'enforce_statfs', value: ['1'] },
       { name: 'allow.mount', value: true },
@@ -87,6 +89,11 @@ function generate(model: Model, kind: JailKind, paths: JailPaths, taken: Taken, 
   return { params: p, fstab: lines.length === 0 ? '' : `${lines.join('\n')}\n` };
 }
 
+/** Where the jail's root is: ZONEPATH/root, or the path a native `path` parameter sets. */
+export function jailRoot(record: ZoneRecord): string {
+  return single((record.native?.jail ?? []).find((p) => p.name === 'path')) ?? zoneRoot(record.zonepath);
+}
+
 function takenBy(native: JailParam[]): Taken {
   const lines = native.find((p) => p.name === 'mount')?.value;
   const points = Array.isArray(lines) ? lines.map((l) => parseFstabLine(l)?.file).filter((f): f is string => f !== undefined) : [];
@@ -97,7 +104,7 @@ function takenBy(native: JailParam[]): Taken {
  * native parameter replaces zonectl's of the same name). */
 export function zoneToJailParams(record: ZoneRecord, brand: BrandMapping, paths: JailPaths): GeneratedJail {
   const native = record.native?.jail ?? [];
-  const root = single(native.find((p) => p.name === 'path')) ?? zoneRoot(record.zonepath);
+  const root = jailRoot(record);
   const taken = takenBy(native);
   if (taken.ownFstab && (record.fs ?? []).length > 0) {
     // Its own mount.fstab would replace the one that holds the fs: they would not mount.
