@@ -50,22 +50,23 @@ export type HostRoute = { kind: 'managed'; host: ManagedHost } | { kind: 'delega
  * zonectl (Linux) or returns the backend this run should use. */
 export async function routeToHost(host: string, rest: string[], env: NodeJS.ProcessEnv = process.env): Promise<HostRoute> {
   const ex = sshExecutor(host, env);
-  const os = await detectHost(ex);
+  const command = remoteCommandOf(env);
+  // One round trip says what the host is and, for a Linux one, whether its zonectl is there.
+  const { hasProgram, ...os } = await detectHost(ex, command[0]);
   if (os.kind !== 'linux') return { kind: 'managed', host: { backend: managedBackendFor(ex, os), fs: new RemoteStoreFs(ex) } };
-  return { kind: 'delegated', status: await delegate(ex, rest, env) };
-}
-
-/** The remote zonectl: ZONECTL_REMOTE_COMMAND (e.g. "node /opt/zonectl/dist/zonectl.mjs"), else zonectl on its PATH. */
-async function delegate(ex: Executor, rest: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const command = (env.ZONECTL_REMOTE_COMMAND ?? 'zonectl').split(/\s+/).filter((s) => s !== '');
-  const probe = await ex.run(['sh', '-c', 'command -v "$1" >/dev/null', 'sh', command[0] as string]);
-  if (probe.code !== 0) {
+  if (!hasProgram) {
     throw new ZoneError('host-missing', `${ex.target} is a Linux host without ${command[0] as string} on its PATH`, {
       hint: 'Linux hosts run their own zonectl: install it there (npm install -g zonectl), or set ZONECTL_REMOTE_COMMAND to how it is started',
     });
   }
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  return ex.attach([...command, ...forwardedEnv(rest, env), ...rest], { tty });
+  return { kind: 'delegated', status: await ex.attach([...command, ...forwardedEnv(rest, env), ...rest], { tty }) };
+}
+
+/** The remote zonectl: ZONECTL_REMOTE_COMMAND (e.g. "node /opt/zonectl/dist/zonectl.mjs"), else zonectl on its PATH. */
+function remoteCommandOf(env: NodeJS.ProcessEnv): [string, ...string[]] {
+  const words = (env.ZONECTL_REMOTE_COMMAND ?? 'zonectl').split(/\s+/).filter((s) => s !== '');
+  return words.length === 0 ? ['zonectl'] : (words as [string, ...string[]]);
 }
 
 /** ZONECTL_ROOT and ZONECTL_LOCK_TIMEOUT mean the same on the far side as here: passed

@@ -47,10 +47,11 @@ export function classifyHost(uname: string, release: string): HostOs {
   }
 }
 
-/** Asks the host what it is: one round trip. */
-export async function detectHost(ex: Executor): Promise<HostOs> {
-  const r = await ex.run(['sh', '-c', 'uname -s -r -m -v; echo ---; head -n 1 /etc/release 2>/dev/null; exit 0']);
+/** Asks the host what it is, and whether it has `program` on its PATH (the zonectl a
+ * Linux host runs itself): one round trip. */
+export async function detectHost(ex: Executor, program = 'true'): Promise<HostOs & { hasProgram: boolean }> {
+  const r = await ex.run(['sh', '-c', 'uname -s -r -m -v; echo ---; head -n 1 /etc/release 2>/dev/null; echo ---; command -v "$1" >/dev/null 2>&1 && echo yes; exit 0', 'sh', program]);
   if (r.code !== 0) throw new ZoneError('runtime', `cannot tell which OS ${ex.target} runs: uname failed: ${lastLine(r)}`);
-  const [uname = '', rel = ''] = r.stdout.split('---\n');
-  return classifyHost(uname, rel.trim());
+  const [uname = '', rel = '', has = ''] = r.stdout.split('---\n');
+  return { ...classifyHost(uname, rel.trim()), hasProgram: has.trim() === 'yes' };
 }

@@ -105,6 +105,13 @@ t('a --host that ssh would read as an option is refused before anything runs', (
   assert.match(r.stderr, /--host "-oProxyCommand=touch \/tmp\/pwned"/);
 });
 
+t('a Linux host without zonectl is one line saying how to fix it', () => {
+  const r = zonectl(root, ['--host', SSHD_ALIAS, 'list'], { env: { ...env, ZONECTL_REMOTE_COMMAND: '/nonexistent/zonectl' } });
+  assert.is(r.code, 1);
+  assert.ok(oneLine(r.stderr), r.stderr);
+  assert.match(r.stderr, /is a Linux host without \/nonexistent\/zonectl on its PATH; Linux hosts run their own zonectl/);
+});
+
 t('an unreachable host is one line naming it', () => {
   const r = zonectl(root, ['--host', 'root@127.0.0.1:1', 'list'], { env: { ...env, ZONECTL_SSH_OPTIONS: '' } });
   assert.is(r.code, 1);
