@@ -120,11 +120,16 @@ export async function configureAction(g: Global, name: string, sets: string[], u
   showZone(g, v, infoText(v));
 }
 
-export async function configureFileAction(g: Global, name: string, file: string): Promise<void> {
+/** A file the user names (a zonecfg or jail.conf file), read here; one line if it cannot be. */
+async function readUserFile(file: string, zone?: string): Promise<string> {
   const { readFile } = await import('node:fs/promises');
-  const text = await readFile(file, 'utf8').catch((e: unknown) => {
-    throw new ZoneError('not-found', `cannot read ${file}: ${(e as Error).message}`, { zone: name });
+  return readFile(file, 'utf8').catch((e: unknown) => {
+    throw new ZoneError('not-found', `cannot read ${file}: ${(e as Error).message}`, zone === undefined ? {} : { zone });
   });
+}
+
+export async function configureFileAction(g: Global, name: string, file: string): Promise<void> {
+  const text = await readUserFile(file, name);
   const { configureFromZonecfg } = await import('../core/interchange.js');
   const v = await configureFromZonecfg(contextOf(g), name, text, file);
   showZone(g, v, infoText(v));
@@ -151,10 +156,7 @@ export async function exportAction(g: Global, name: string, format: string): Pro
 }
 
 export async function importAction(g: Global, file: string, name: string | undefined, dryRun: boolean): Promise<void> {
-  const { readFile } = await import('node:fs/promises');
-  const text = await readFile(file, 'utf8').catch((e: unknown) => {
-    throw new ZoneError('not-found', `cannot read ${file}: ${(e as Error).message}`);
-  });
+  const text = await readUserFile(file);
   const { importJailConf } = await import('../core/interchange.js');
   const zones = await importJailConf(contextOf(g), text, file, name, dryRun);
   if (g.json) printJson(zones);

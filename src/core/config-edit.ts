@@ -2,7 +2,17 @@
 // any is applied, zonepath only while the zone is configured. One place for every host.
 import { assertKnownKey, checkAssignment, isConfiguredOnly, parseAssignment } from './config.js';
 import { ZoneError } from './errors.js';
-import type { ZoneRecord } from './zone.js';
+import type { ZoneRecord, ZoneState } from './zone.js';
+
+/** A whole new configuration (a zonecfg file) may not move an installed zone's files
+ * or change what it is: zonepath and brand change only while it is configured. */
+export function assertFixedOnceInstalled(before: ZoneRecord, after: ZoneRecord, state: ZoneState): void {
+  if (state === 'configured' || (after.zonepath === before.zonepath && after.brand === before.brand)) return;
+  throw new ZoneError('wrong-state', `cannot change the zonepath or brand of zone "${before.name}": it is ${state}`, {
+    zone: before.name,
+    hint: `they can change only while the zone is configured (zonectl uninstall -F ${before.name} first)`,
+  });
+}
 
 export function applySets(record: ZoneRecord, sets: string[], unsets: string[], configured: boolean): ZoneRecord {
   const next: ZoneRecord = { ...record, config: { ...record.config } };

@@ -186,6 +186,13 @@ export function checkAssignment(a: Assignment, zone?: string): string {
   return r.ok;
 }
 
+/** The value a key would store (normalized), or undefined when the key refuses it:
+ * for readers of other tools' files, which keep a refused value as it was. */
+export function acceptedValue(key: string, value: string): string | undefined {
+  const r = CONFIG_KEYS[key]?.check(value);
+  return r === undefined || 'bad' in r ? undefined : r.ok;
+}
+
 export function isConfiguredOnly(key: string): boolean {
   return CONFIG_KEYS[key]?.configuredOnly === true;
 }

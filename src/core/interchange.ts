@@ -4,11 +4,12 @@
 // lands in config and fs; the rest is kept in native and written back unchanged.
 import type { Context } from './context.js';
 import { checkAssignment } from './config.js';
+import { assertFixedOnceInstalled } from './config-edit.js';
 import { ZoneError } from './errors.js';
 import { managedCreate, managedReconfigure } from './managed-verbs.js';
 import { createZone } from './zones.js';
 import { withZone } from './transition.js';
-import { validateZoneName, type ZoneRecord, type ZoneView } from './zone.js';
+import { validateZoneName, zoneView, type ZoneRecord, type ZoneView } from './zone.js';
 import { readZonecfg } from '../backends/illumos/zonecfg.js';
 import { hostBrandFor, zonecfgToZone, zoneToZonecfg, type ImportedZone } from '../backends/illumos/zone-config.js';
 import { writeZonecfg } from '../backends/illumos/zonecfg-writer.js';
@@ -78,14 +79,9 @@ async function replaceRecord(ctx: Context, name: string, change: (r: ZoneRecord)
   return withZone(ctx, name, 'configure', async (z) => {
     const next = change(z.record);
     asLinuxBrand(await loadBrand(next.brand)); // a file's brand must run here
-    if (z.status.state !== 'configured' && (next.zonepath !== z.record.zonepath || next.brand !== z.record.brand)) {
-      throw new ZoneError('wrong-state', `cannot change the zonepath or brand of zone "${name}": it is ${z.status.state}`, {
-        zone: name,
-        hint: `they can change only while the zone is configured (zonectl uninstall -F ${name} first)`,
-      });
-    }
+    assertFixedOnceInstalled(z.record, next, z.status.state);
     await ctx.store.writeRecord(next);
-    return { name, brand: next.brand, state: z.status.state, zonepath: next.zonepath, config: next.config };
+    return zoneView(next, z.status);
   });
 }
 

@@ -3,11 +3,11 @@
 // the ManagedBackend. Each transition is written before the work it announces, and a
 // failed step puts back what it changed, on the host and in the store.
 import type { Context } from './context.js';
-import { applySets } from './config-edit.js';
+import { applySets, assertFixedOnceInstalled } from './config-edit.js';
 import { ZoneError } from './errors.js';
 import { assertDeletable, isRunningLike } from './states.js';
 import { withZone, type LockedZone } from './transition.js';
-import { validateZoneName, type InstalledUserland, type ZoneRecord, type ZoneState, type ZoneStatus, type ZoneView } from './zone.js';
+import { validateZoneName, zoneView, type InstalledUserland, type ZoneRecord, type ZoneState, type ZoneStatus, type ZoneView } from './zone.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
 import type { InstallRequest, ManagedBackend, ManagedSnapshot, ProgressSink } from '../backends/managed.js';
 import type { HostKind } from '../hosts/host-os.js';
@@ -38,17 +38,6 @@ export async function brandOnHost(m: ManagedBackend, name: string, zone?: string
   return brand;
 }
 
-function view(record: ZoneRecord, status: ZoneStatus, state: ZoneState): ZoneView {
-  return {
-    name: record.name,
-    brand: record.brand,
-    state,
-    zonepath: record.zonepath,
-    config: record.config,
-    ...(status.userland === undefined ? {} : { userland: status.userland }),
-  };
-}
-
 /** Creates the zone in the store and on the host; if the host refuses it, the store
  * entry goes again, so a refused create leaves nothing. */
 export async function managedCreate(ctx: Context, base: Omit<ZoneRecord, 'createdAt' | 'zonepath'> & { zonepath?: string }, sets: string[] = [], adopt = false): Promise<ZoneView> {
@@ -77,7 +66,7 @@ export async function managedCreate(ctx: Context, base: Omit<ZoneRecord, 'create
     await ctx.store.destroy(record.name).catch(() => undefined);
     throw e;
   }
-  return view(record, status, 'configured');
+  return zoneView(record, status);
 }
 
 /** Replaces a zone's configuration (configure --set, or a whole command file). */
@@ -85,16 +74,11 @@ export function managedReconfigure(ctx: Context, name: string, change: (r: ZoneR
   const m = managedOf(ctx);
   return withZone(ctx, name, 'configure', async (z) => {
     const next = change(z.record, z.status.state === 'configured');
-    if ((next.brand !== z.record.brand || next.zonepath !== z.record.zonepath) && z.status.state !== 'configured') {
-      throw new ZoneError('wrong-state', `cannot change the brand or zonepath of zone "${name}": it is ${z.status.state}`, {
-        zone: name,
-        hint: `they can change only while the zone is configured (zonectl uninstall -F ${name} first)`,
-      });
-    }
+    assertFixedOnceInstalled(z.record, next, z.status.state);
     // The host checks it first (zonecfg verifies); only then is it recorded here.
     await m.configure(next, await brandOnHost(m, next.brand, name));
     await ctx.store.writeRecord(next);
-    return view(next, z.status, z.status.state);
+    return zoneView(next, z.status);
   });
 }
 
@@ -110,7 +94,7 @@ export async function managedInfo(ctx: Context, name: string): Promise<ZoneView>
   const m = managedOf(ctx);
   const { record, status } = await ctx.store.read(name);
   const state = reconcileManaged(status.state, (await hostStates(ctx)).get(name));
-  const v = view(record, status, state);
+  const v = zoneView(record, status, state);
   if (!isRunningLike(state)) return v;
   const usage = await m.usage(record);
   return usage === undefined ? v : { ...v, usage };
@@ -123,7 +107,7 @@ export async function managedList(ctx: Context, onBroken: (name: string, e: unkn
     const name = names[i] as string;
     try {
       const z = read();
-      if (z !== undefined) out.push(view(z.record, z.status, reconcileManaged(z.status.state, host.get(name))));
+      if (z !== undefined) out.push(zoneView(z.record, z.status, reconcileManaged(z.status.state, host.get(name))));
     } catch (e) {
       onBroken(name, e);
     }

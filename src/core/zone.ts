@@ -109,6 +109,14 @@ export interface ZoneView {
   addresses?: Array<{ address: string; bridge: string }>;
 }
 
+/** What `info` and `list` show of a stored zone, in the state given (the stored one,
+ * or what reconciling with the host made of it). */
+export function zoneView(record: ZoneRecord, status: ZoneStatus, state: ZoneState = status.state): ZoneView {
+  const v: ZoneView = { name: record.name, brand: record.brand, state, zonepath: record.zonepath, config: record.config };
+  if (status.userland !== undefined) v.userland = status.userland;
+  return v;
+}
+
 // illumos (zonecfg): letters, digits, '-', '_', '.', starting with a letter or digit,
 // at most 64 characters; "global" and the SUNW prefix are reserved.
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

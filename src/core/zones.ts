@@ -3,35 +3,17 @@ import * as managed from './managed-verbs.js';
 import { rm } from 'node:fs/promises';
 import type { Context } from './context.js';
 import { applySets } from './config-edit.js';
-import { ZoneError } from './errors.js';
 import { mayHaveRuntime, reconcile } from './reconcile.js';
 import { assertDeletable, isRunningLike } from './states.js';
 import { withZone } from './transition.js';
-import { validateZoneName, zoneRoot, type ZoneRecord, type ZoneStatus, type ZoneView } from './zone.js';
-import { loadBrand } from '../brands/brand.js';
+import { validateZoneName, zoneRoot, zoneView, type ZoneRecord, type ZoneStatus, type ZoneView } from './zone.js';
+import { loadLinuxBrand } from '../brands/brand.js';
 import { assertNoClones, removeLayeredRoot } from './storage-verbs.js';
-
-export function view(record: ZoneRecord, status: ZoneStatus): ZoneView {
-  const v: ZoneView = {
-    name: record.name,
-    brand: record.brand,
-    state: status.state,
-    zonepath: record.zonepath,
-    config: record.config,
-  };
-  if (status.userland !== undefined) v.userland = status.userland;
-  return v;
-}
 
 export async function createZone(ctx: Context, name: string, brandName: string, sets: string[]): Promise<ZoneView> {
   if (ctx.managed !== undefined) return managed.managedCreate(ctx, { name, brand: brandName, config: {} }, sets);
   validateZoneName(name);
-  const brand = await loadBrand(brandName);
-  if (brand.hosts.linux === undefined) {
-    throw new ZoneError('refused', `brand "${brand.name}" does not run on Linux hosts`, {
-      hint: `it runs on: ${Object.keys(brand.hosts).join(', ')}`,
-    });
-  }
+  const brand = await loadLinuxBrand(brandName);
   const base: ZoneRecord = {
     name,
     brand: brand.name,
@@ -42,7 +24,7 @@ export async function createZone(ctx: Context, name: string, brandName: string, 
   const record = applySets(base, sets, [], true);
   const status: ZoneStatus = { state: 'configured', since: record.createdAt };
   await ctx.store.create(record, status);
-  return view(record, status);
+  return zoneView(record, status);
 }
 
 export function configureZone(ctx: Context, name: string, sets: string[], unsets: string[]): Promise<ZoneView> {
@@ -50,7 +32,7 @@ export function configureZone(ctx: Context, name: string, sets: string[], unsets
   return withZone(ctx, name, 'configure', async (z) => {
     const next = applySets(z.record, sets, unsets, z.status.state === 'configured');
     await ctx.store.writeRecord(next);
-    return view(next, z.status);
+    return zoneView(next, z.status);
   });
 }
 
@@ -65,10 +47,10 @@ async function withHelpers(ctx: Context, v: ZoneView, record: ZoneRecord, status
 export async function zoneInfo(ctx: Context, name: string): Promise<ZoneView> {
   if (ctx.managed !== undefined) return managed.managedInfo(ctx, name);
   const { record, status } = await ctx.store.read(name);
-  if (!mayHaveRuntime(status.state)) return view(record, status);
+  if (!mayHaveRuntime(status.state)) return zoneView(record, status);
   const backend = ctx.backendFor(record, status);
   const rt = await backend.state(ctx.handle(name));
-  const v = await withHelpers(ctx, view(record, { ...status, state: reconcile(status.state, rt) }), record, status);
+  const v = await withHelpers(ctx, zoneView(record, status, reconcile(status.state, rt)), record, status);
   if (!isRunningLike(v.state)) return v;
   const [usage, addresses] = await Promise.all([backend.usage(ctx.handle(name)), backend.addresses(ctx.handle(name))]);
   return { ...v, ...(usage === undefined ? {} : { usage }), ...(addresses.length === 0 ? {} : { addresses }) };
@@ -97,9 +79,9 @@ export async function listZones(ctx: Context, onBroken: (name: string, e: unknow
   }
   return Promise.all(
     zones.map(({ record, status }) => {
-      if (!mayHaveRuntime(status.state)) return view(record, status);
+      if (!mayHaveRuntime(status.state)) return zoneView(record, status);
       const rt = runtimes.get(status.runtime ?? ctx.runtimeFor(record))?.get(record.name) ?? 'absent';
-      return withHelpers(ctx, view(record, { ...status, state: reconcile(status.state, rt) }), record, status);
+      return withHelpers(ctx, zoneView(record, status, reconcile(status.state, rt)), record, status);
     }),
   );
 }

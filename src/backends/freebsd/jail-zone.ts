@@ -4,7 +4,7 @@
 // the model from a jail's parameters and keeps in native.jail every parameter export
 // would not write back the same, so export after import gives the jail as it was.
 import { parseKernelVersion } from '../../brands/kernel-version.js';
-import { checkAssignment } from '../../core/config.js';
+import { acceptedValue } from '../../core/config.js';
 import { ZoneError } from '../../core/errors.js';
 import { printable, zoneRoot, type JailParam, type ZoneFs, type ZoneRecord } from '../../core/zone.js';
 import { fsToFstab, fstabToFs, formatFstabLine, linuxMounts, parseFstabLine, sameFstabLine } from './jail-fstab.js';
@@ -141,15 +141,6 @@ function single(p: JailParam | undefined): string | undefined {
   return p !== undefined && Array.isArray(p.value) && p.value.length === 1 ? p.value[0] : undefined;
 }
 
-/** The value a config key would take, or undefined if the zone model refuses it. */
-function accepted(key: string, value: string): string | undefined {
-  try {
-    return checkAssignment({ key, value });
-  } catch {
-    return undefined;
-  }
-}
-
 // What jail(8) and the kernel do when a parameter zonectl writes is not set: import
 // records that value natively so export does not change the jail. Parameters left out
 // take zonectl's value (host.hostname: the zone name; the epair of a vnet jail).
@@ -185,9 +176,9 @@ function importNetwork(params: JailParam[], config: Record<string, string>): voi
   const alias = first !== undefined && Array.isArray(first.value) ? parseIp4Alias(first.value[0] ?? '') : undefined;
   if (alias === undefined) return;
   config['net-address'] = alias.address;
-  const iface = alias.iface === undefined ? undefined : accepted('net-interface', alias.iface);
+  const iface = alias.iface === undefined ? undefined : acceptedValue('net-interface', alias.iface);
   if (iface !== undefined) config['net-interface'] = iface;
-  const subnet = alias.prefix === undefined ? undefined : accepted('net-subnet', networkOf(alias.address, alias.prefix));
+  const subnet = alias.prefix === undefined ? undefined : acceptedValue('net-subnet', networkOf(alias.address, alias.prefix));
   if (subnet !== undefined) config['net-subnet'] = subnet;
 }
 
@@ -235,11 +226,11 @@ export function jailToZone(name: string, params: JailParam[], readFstab: (path: 
   const kind = importKind(params, lines);
   const config: Record<string, string> = {};
   const host = single(get('host.hostname'));
-  const hostname = host === undefined || host === name ? undefined : accepted('hostname', host);
+  const hostname = host === undefined || host === name ? undefined : acceptedValue('hostname', host);
   if (hostname !== undefined) config.hostname = hostname;
   importNetwork(params, config);
   const release = single(get('linux.osrelease'));
-  if (kind === 'linux' && release !== undefined && accepted('kernel-version', release) !== undefined) config['kernel-version'] = release;
+  if (kind === 'linux' && release !== undefined && acceptedValue('kernel-version', release) !== undefined) config['kernel-version'] = release;
 
   const { fs, rest } = ownFstab ? { fs: [], rest: lines.filter((l) => l.trim() !== '') } : importMounts(lines, root, kind);
 

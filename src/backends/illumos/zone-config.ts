@@ -4,7 +4,7 @@
 // mapped capped-memory as a capped-memory of their own), so file -> zone -> file ->
 // zone gives the same zone. A value zonectl's config refuses stays native too.
 import { ZoneError } from '../../core/errors.js';
-import { checkAssignment, configValue } from '../../core/config.js';
+import { acceptedValue, configValue } from '../../core/config.js';
 import type { NativeSettings, ZoneFs, ZoneRecord, ZoneResource } from '../../core/zone.js';
 import type { ZonecfgModel } from './zonecfg.js';
 import { complexPairs, list, simple, simpleItems, simpleText } from './zonecfg-value.js';
@@ -40,16 +40,6 @@ const RCTL_ALIASES: Record<string, { action: string; key: string; fromLimit: (li
   'zone.cpu-cap': { action: 'deny', key: 'capped-cpu', fromLimit: (l) => (/^\d+$/.test(l) ? String(Number(l) / 100) : '') },
 };
 
-/** The value config would store (normalized: 512m -> 512M, the same to zonecfg), or
- * undefined when config refuses it. */
-function configForm(key: string, value: string): string | undefined {
-  try {
-    return checkAssignment({ key, value });
-  } catch {
-    return undefined;
-  }
-}
-
 class Importer {
   readonly config: Record<string, string> = {};
   readonly fs: ZoneFs[] = [];
@@ -62,7 +52,7 @@ class Importer {
   /** Takes a value into config if config accepts it and the key is still free. */
   take(key: string, value: string | undefined): boolean {
     if (value === undefined || key in this.config) return false;
-    const v = configForm(key, value);
+    const v = acceptedValue(key, value);
     if (v === undefined) return false;
     this.config[key] = v;
     return true;
