@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SshExecutor } from '../src/hosts/ssh.js';
-import { LocalExecutor } from '../src/hosts/local.js';
-import { RemoteStoreFs } from '../src/hosts/remote-store-fs.js';
+import { SshExecutor } from '../src/transport/ssh.js';
+import { LocalExecutor } from '../src/transport/local.js';
+import { RemoteStoreFs } from '../src/transport/store-over-executor.js';
 import { ZoneStore } from '../src/core/store.js';
 import { addTestUser, SSHD_ALIAS, startSshd } from '../test/integration/sshd.js';
 

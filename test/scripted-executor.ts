@@ -2,7 +2,7 @@
 // illumos): each step names the exact argument vector expected next (and the stdin it
 // must get), and answers with a transcript in the real tool's output format. Anything
 // out of order or unexpected fails the test at once, naming both vectors.
-import { lineFeeder, type ExecResult, type Executor, type RunRequest } from '../src/hosts/executor.js';
+import { lineFeeder, type ExecResult, type Executor, type RunRequest } from '../src/transport/executor.js';
 
 export interface Step {
   argv: string[];

@@ -4,7 +4,7 @@
 import { lstat, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ZoneError } from '../core/errors.js';
-import { runCapture } from '../hosts/local.js';
+import { runCapture } from '../transport/local.js';
 import type { LinuxBrand } from './brand.js';
 import { applyFixups, writeZoneFiles } from './fixups.js';
 import type { BootPlan } from './plan.js';

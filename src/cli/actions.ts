@@ -1,16 +1,16 @@
 // What each command does once its arguments are parsed: one call into core, then the
 // rendering. Shared by the yargs command line and the fast path for hot commands.
-import { Context } from '../core/context.js';
-import type { ManagedHost } from './host-session.js';
-import { managedConsole } from '../core/managed-verbs.js';
+import { Context } from '../verbs/context.js';
+import type { ManagedHost } from '../hosts/connect.js';
+import { managedConsole } from '../hosts/tool-host.js';
 // Our own modules are all imported statically, so the bundle keeps them in one file
 // (each extra ES module costs Node start-up time); only large third-party libraries
 // (yargs, rxjs, yaml, cli-progress) and the generated validators load on demand.
-import { configureZone, createZone, deleteZone, listZones, zoneInfo } from '../core/zones.js';
-import { execInZone, loginZone } from '../core/enter.js';
-import { bootZone, haltZone, readyZone, rebootZone, shutdownZone } from '../core/lifecycle.js';
-import { uninstallZone } from '../core/install.js';
-import { cloneZone, rollbackZone, snapshotCreate, snapshotDelete, snapshotList } from '../core/storage-verbs.js';
+import { configureZone, createZone, deleteZone, listZones, zoneInfo } from '../verbs/config.js';
+import { execInZone, loginZone } from '../verbs/enter.js';
+import { bootZone, haltZone, readyZone, rebootZone, shutdownZone } from '../verbs/lifecycle.js';
+import { uninstallZone } from '../verbs/install.js';
+import { cloneZone, rollbackZone, snapshotCreate, snapshotDelete, snapshotList } from '../verbs/storage.js';
 import { installCommand } from './install-command.js';
 import { brandsCommand, recipesCommand } from './data-commands.js';
 import { doctorCommand } from './doctor-command.js';
@@ -130,7 +130,7 @@ async function readUserFile(file: string, zone?: string): Promise<string> {
 
 export async function configureFileAction(g: Global, name: string, file: string): Promise<void> {
   const text = await readUserFile(file, name);
-  const { configureFromZonecfg } = await import('../core/interchange.js');
+  const { configureFromZonecfg } = await import('../verbs/interchange.js');
   const v = await configureFromZonecfg(contextOf(g), name, text, file);
   showZone(g, v, infoText(v));
 }
@@ -149,7 +149,7 @@ export async function consoleAction(g: Global, name: string): Promise<number> {
 
 export async function exportAction(g: Global, name: string, format: string): Promise<void> {
   const { record } = await contextOf(g).store.read(name);
-  const { exportJailConf, exportZonecfg } = await import('../core/interchange.js');
+  const { exportJailConf, exportZonecfg } = await import('../verbs/interchange.js');
   const text = format === 'jail.conf' ? await exportJailConf(record) : exportZonecfg(record);
   if (g.json) printJson({ name, format, text });
   else process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -157,7 +157,7 @@ export async function exportAction(g: Global, name: string, format: string): Pro
 
 export async function importAction(g: Global, file: string, name: string | undefined, dryRun: boolean): Promise<void> {
   const text = await readUserFile(file);
-  const { importJailConf } = await import('../core/interchange.js');
+  const { importJailConf } = await import('../verbs/interchange.js');
   const zones = await importJailConf(contextOf(g), text, file, name, dryRun);
   if (g.json) printJson(zones);
   else for (const z of zones) say(modeOf(g), `${dryRun ? 'would import' : 'imported'} jail ${z.name} as zone ${z.name} (brand ${z.brand}, zonepath ${z.zonepath}, ${z.state})`);

@@ -1,6 +1,6 @@
 // `zonectl brands` and `zonectl recipes`: the data files, listed or shown; `brands show`
 // also prints the plan the brand makes for a zone on this host.
-import type { Context } from '../core/context.js';
+import type { Context } from '../verbs/context.js';
 import { ZoneError } from '../core/errors.js';
 import { asLinuxBrand, loadBrand, brandNames, type Brand, type LinuxBrand } from '../brands/brand.js';
 import { buildBootPlan, makeBootPlan, type BootPlan } from '../brands/plan.js';

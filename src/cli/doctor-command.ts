@@ -1,7 +1,7 @@
 // `zonectl doctor`: the host report, as a table or JSON. Exit 1 when something a zone
 // needs is missing, so scripts can gate on it.
-import { runDoctor, type DoctorCheck } from '../doctor/doctor.js';
-import type { ManagedBackend } from '../backends/managed.js';
+import { runDoctor, type DoctorCheck } from '../hosts/linux/doctor.js';
+import type { ManagedBackend } from '../backends/tool-backend.js';
 import { formatTable, printJson, type OutputMode } from './render.js';
 
 export async function doctorCommand(runtime: string | undefined, stateRoot: string, mode: OutputMode, managed?: ManagedBackend): Promise<number> {

@@ -1,14 +1,14 @@
 // `zonectl install`: the plain form installs an existing zone; the one-step form
 // (`install --brand B RECIPE [--name Z]`) creates the zone from a recipe and installs
 // it, and removes it again if the install fails, so a failed one-step leaves nothing.
-import type { Context } from '../core/context.js';
+import type { Context } from '../verbs/context.js';
 import { ZoneError } from '../core/errors.js';
 import type { ZoneView } from '../core/zone.js';
 import type { OutputMode } from './render.js';
 import { followProgress } from './progress.js';
 import type { InstallArgs } from './actions.js';
-import { installZone } from '../core/install.js';
-import * as zones from '../core/zones.js';
+import { installZone } from '../verbs/install.js';
+import * as zones from '../verbs/config.js';
 import { loadRecipe, recipeExists, recipeNames } from '../install/recipe.js';
 import { loadBrand } from '../brands/brand.js';
 import { parseCount, parseSize } from '../core/units.js';

@@ -26,11 +26,11 @@ async function main(all: string[]): Promise<number> {
   const { host, rest: argv } = takeHostOption(all, process.env);
   // The ssh executor and the jail and zone backends load only when a run needs them.
   if (host !== undefined) {
-    const route = await (await import('./host-session.js')).routeToHost(host, argv);
+    const route = await (await import('../hosts/connect.js')).routeToHost(host, argv);
     if (route.kind === 'delegated') return route.status;
     act.useManagedHost(route.host);
   } else if (process.platform === 'freebsd' || process.platform === 'sunos') {
-    const local = await (await import('./host-session.js')).localManagedHost(process.platform);
+    const local = await (await import('../hosts/connect.js')).localManagedHost(process.platform);
     if (local !== undefined) act.useManagedHost(local);
   }
   const fast = parseFast(argv);

@@ -26,7 +26,7 @@ import {
 import { join, relative } from 'node:path';
 import { ZoneError } from '../core/errors.js';
 import { printable } from '../core/zone.js';
-import { runCapture } from '../hosts/local.js';
+import { runCapture } from '../transport/local.js';
 import { resolveInRoot } from './root-path.js';
 import { XattrSetter, type Xattrs } from './xattrs.js';
 

@@ -5,7 +5,7 @@
 import { lstat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { testStopPoint } from '../core/test-hook.js';
-import { runCapture } from '../hosts/local.js';
+import { runCapture } from '../transport/local.js';
 import { writeStorage, type DriverName, type Paths, type ZoneStorage } from './journal.js';
 import { settleOverlay } from './overlay.js';
 import { settleTree } from './tree.js';

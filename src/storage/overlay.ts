@@ -10,9 +10,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ZoneError } from '../core/errors.js';
-import { runCapture } from '../hosts/local.js';
+import { runCapture } from '../transport/local.js';
 import { readStorage, writeStorage, type Paths, type ZoneStorage } from './journal.js';
-import { parseMountInfo } from '../doctor/probes.js';
+import { parseMountInfo } from '../probes/linux.js';
 
 export function layersDir(stateRoot: string): string {
   return join(stateRoot, 'layers');

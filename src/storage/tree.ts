@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ZoneError } from '../core/errors.js';
-import { runCapture } from '../hosts/local.js';
+import { runCapture } from '../transport/local.js';
 import { writeStorage, type Paths, type ZoneStorage } from './journal.js';
 
 export type TreeDriver = 'btrfs' | 'copy';

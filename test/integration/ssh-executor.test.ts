@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SshExecutor } from '../../src/hosts/ssh.js';
+import { SshExecutor } from '../../src/transport/ssh.js';
 import { assertOneLine, rejectsZoneError } from '../unit/fixtures/expect-error.js';
 import { addTestUser, freePort, SSHD_ALIAS, startSshd, type TestSshd } from './sshd.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runDoctor } from '../../src/doctor/doctor.js';
+import { runDoctor } from '../../src/hosts/linux/doctor.js';
 import {
   cmdlineParam,
   ia32FromConfig,
@@ -19,7 +19,7 @@ import {
   parseVsyscall,
   vsyscallFromBoot,
   vsyscallFromMaps,
-} from '../../src/doctor/probes.js';
+} from '../../src/probes/linux.js';
 
 // A Debian 12 host booted with systemd's hybrid hierarchy (this is what the dev VM shows).
 const MOUNTINFO_HYBRID = `22 27 0:21 / /proc rw,relatime - proc proc rw

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JailParam, ZoneRecord } from '../../src/core/zone.js';
-import type { HostOs } from '../../src/hosts/host-os.js';
+import type { HostOs } from '../../src/transport/host-os.js';
 import { FreeBsdBackend } from '../../src/backends/freebsd/backend.js';
 import { formatJailBlock, parseJailConf } from '../../src/backends/freebsd/jail-conf.js';
 import { jailPaths, type BrandMapping } from '../../src/backends/freebsd/jail-kind.js';

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ZoneRecord } from '../../src/core/zone.js';
-import type { HostOs } from '../../src/hosts/host-os.js';
+import type { HostOs } from '../../src/transport/host-os.js';
 import { FreeBsdBackend } from '../../src/backends/freebsd/backend.js';
 import { parseSnapshots, zfsMessage } from '../../src/backends/freebsd/zfs.js';
 import { ScriptedExecutor, type Step } from '../scripted-executor.js';

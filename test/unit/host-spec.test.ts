@@ -2,7 +2,7 @@
 // ssh could read as an option, or a shell as syntax, is refused in one line.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatHostSpec, parseHostSpec, type HostSpec } from '../../src/hosts/host-spec.js';
+import { formatHostSpec, parseHostSpec, type HostSpec } from '../../src/transport/host-spec.js';
 import { assertOneLine, throwsZoneError } from './fixtures/expect-error.js';
 
 const GOOD: Array<[string, HostSpec]> = [

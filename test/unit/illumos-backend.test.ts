@@ -12,9 +12,9 @@ import { parseListLine, parseZoneList, splitParsable } from '../../src/backends/
 import { parseUsage, usageSelectors } from '../../src/backends/illumos/kstat-usage.js';
 import { imageFlagByFileOutput, imageFlagByName, isDatasetName } from '../../src/backends/illumos/install-source.js';
 import type { Brand, BrandHosts } from '../../src/brands/brand.js';
-import type { HostOs } from '../../src/hosts/host-os.js';
+import type { HostOs } from '../../src/transport/host-os.js';
 import type { ZoneRecord } from '../../src/core/zone.js';
-import type { ExecResult, RunRequest } from '../../src/hosts/executor.js';
+import type { ExecResult, RunRequest } from '../../src/transport/executor.js';
 import { netPhysicals } from '../../src/backends/illumos/zone-net.js';
 import { readZonecfg } from '../../src/backends/illumos/zonecfg.js';
 import { typesToRemove, updateZonecfg } from '../../src/backends/illumos/zonecfg-update.js';

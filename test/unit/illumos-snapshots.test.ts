@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { IllumosBackend } from '../../src/backends/illumos/backend.js';
 import { addZfsGet, datasetAt, parseTree, planRollback, zonectlSnapshots } from '../../src/backends/illumos/zfs-snapshots.js';
 import type { ZoneRecord } from '../../src/core/zone.js';
-import type { HostOs } from '../../src/hosts/host-os.js';
+import type { HostOs } from '../../src/transport/host-os.js';
 import { ScriptedExecutor, type Step } from '../scripted-executor.js';
 import { assertOneLine, rejectsZoneError, throwsZoneError } from './fixtures/expect-error.js';
 

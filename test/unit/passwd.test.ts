@@ -2,7 +2,7 @@
 // `zonectl exec -u` and `login` run as.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findUser, parseGroupsOf, parsePasswd } from '../../src/core/passwd.js';
+import { findUser, parseGroupsOf, parsePasswd } from '../../src/install/passwd.js';
 
 const PASSWD = `root:x:0:0:root:/root:/bin/bash
 daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin

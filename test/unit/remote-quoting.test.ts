@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { quoteArg, remoteCommand } from '../../src/hosts/quote.js';
+import { quoteArg, remoteCommand } from '../../src/transport/quote.js';
 import { throwsZoneError } from './fixtures/expect-error.js';
 import { makeTempDir, removeTempDir } from './fixtures/tmp.js';
 

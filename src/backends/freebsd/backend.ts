@@ -8,11 +8,11 @@
 // Everything runs through the Executor, here or on a host reached over ssh.
 import { ZoneError } from '../../core/errors.js';
 import type { InstalledUserland, ZoneRecord, ZoneState } from '../../core/zone.js';
-import { lastLine, mustRun, type ExecResult, type Executor } from '../../hosts/executor.js';
-import type { HostOs } from '../../hosts/host-os.js';
+import { lastLine, mustRun, type ExecResult, type Executor } from '../../transport/executor.js';
+import type { HostOs } from '../../transport/host-os.js';
 import type { ZoneUsage } from '../backend.js';
-import type { DoctorCheck } from '../../doctor/doctor.js';
-import type { InstallRequest, ManagedBackend, ManagedSnapshot, ProgressSink } from '../managed.js';
+import type { DoctorCheck } from '../../hosts/linux/doctor.js';
+import type { InstallRequest, ManagedBackend, ManagedSnapshot, ProgressSink } from '../tool-backend.js';
 import { freebsdDoctor, linuxFix, linuxModule, RACCT_FIX } from './doctor.js';
 import { writeHostFile } from './host-files.js';
 import { installJail } from './install.js';

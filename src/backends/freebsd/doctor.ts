@@ -3,9 +3,9 @@
 // one tagged line per probe; each probe is failure-tolerant on the host (a failing
 // command prints "-"), and each check here is too: a line that never came becomes a
 // 'warn' check saying why, never an exception.
-import type { CheckStatus, DoctorCheck } from '../../doctor/doctor.js';
-import { lastLine, type Executor } from '../../hosts/executor.js';
-import type { HostOs } from '../../hosts/host-os.js';
+import type { CheckStatus, DoctorCheck } from '../../hosts/linux/doctor.js';
+import { lastLine, type Executor } from '../../transport/executor.js';
+import type { HostOs } from '../../transport/host-os.js';
 import { safeLine } from './host-text.js';
 import { LX_DEVFS_RULES, LX_DEVFS_RULESET } from './devfs.js';
 

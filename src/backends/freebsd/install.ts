@@ -6,9 +6,9 @@
 import { debianToNode } from '../../core/arch.js';
 import { ZoneError } from '../../core/errors.js';
 import { printable, zoneRoot, type InstalledUserland, type ZoneRecord } from '../../core/zone.js';
-import { lastLine, mustRun, type ExecResult, type Executor } from '../../hosts/executor.js';
-import type { HostOs } from '../../hosts/host-os.js';
-import type { InstallRequest, ProgressSink } from '../managed.js';
+import { lastLine, mustRun, type ExecResult, type Executor } from '../../transport/executor.js';
+import type { HostOs } from '../../transport/host-os.js';
+import type { InstallRequest, ProgressSink } from '../tool-backend.js';
 import { safeLine } from './host-text.js';
 import type { JailKind } from './jail-kind.js';
 import { assertStandardRoot, listDatasets, makeZonepath, undoMade, type Made } from './storage.js';

@@ -6,8 +6,8 @@
 // The core holds the zone's lock and has checked it is installed and not running.
 import { ZoneError } from '../../core/errors.js';
 import { printable, type ZoneRecord } from '../../core/zone.js';
-import type { Executor } from '../../hosts/executor.js';
-import type { ManagedSnapshot } from '../managed.js';
+import type { Executor } from '../../transport/executor.js';
+import type { ManagedSnapshot } from '../tool-backend.js';
 import { childDatasets, datasetAt, jailRoot, listDatasets, within } from './storage.js';
 import { listSnapshots, mustZfs, parseSnapshots, SNAPSHOT_COLUMNS, zfsMessage, type ZfsSnapshot } from './zfs.js';
 

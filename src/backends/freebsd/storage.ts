@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import { ZoneError } from '../../core/errors.js';
 import { printable, zoneRoot, type ZoneRecord } from '../../core/zone.js';
-import { mustRun, type Executor } from '../../hosts/executor.js';
+import { mustRun, type Executor } from '../../transport/executor.js';
 import { mustZfs, zfsMessage } from './zfs.js';
 
 export interface Dataset {

@@ -2,7 +2,7 @@
 // snapshots of one dataset as `zfs list -Hp` prints them (-p: creation in epoch
 // seconds, used in bytes; -H: tab-separated, no header).
 import { ZoneError } from '../../core/errors.js';
-import { lastLine, type ExecResult, type Executor } from '../../hosts/executor.js';
+import { lastLine, type ExecResult, type Executor } from '../../transport/executor.js';
 
 /** zfs's own message as one line. zfs explains a refusal over several lines and then
  * lists what is in the way one a line ("use '-r' to force deletion of the following

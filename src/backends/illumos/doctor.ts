@@ -6,8 +6,8 @@
 import { ZoneError } from '../../core/errors.js';
 import type { ZoneRecord } from '../../core/zone.js';
 import type { Brand } from '../../brands/brand.js';
-import type { DoctorCheck } from '../../doctor/doctor.js';
-import type { HostOs } from '../../hosts/host-os.js';
+import type { DoctorCheck } from '../../hosts/linux/doctor.js';
+import type { HostOs } from '../../transport/host-os.js';
 import { resolveHostBrand } from './host-brand.js';
 
 /** The parent of zonectl's default zonepaths (defaultManagedZonepath: /zones/NAME). */

@@ -3,7 +3,7 @@
 // zonectl brand by name. "native" is the distribution's own whole-root brand.
 import { ZoneError } from '../../core/errors.js';
 import type { ZoneRecord } from '../../core/zone.js';
-import type { HostOs } from '../../hosts/host-os.js';
+import type { HostOs } from '../../transport/host-os.js';
 import type { Brand, ZoneHostMapping, ZoneInstallKind } from '../../brands/brand.js';
 
 // The distribution's own brand (brands(7) of each; OpenIndiana keeps OpenSolaris's ipkg).

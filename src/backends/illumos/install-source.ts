@@ -5,7 +5,7 @@
 // installers match them (install_image(): "ZFS snapshot stream", "tar archive").
 import { ZoneError, errnoCode } from '../../core/errors.js';
 import { printable } from '../../core/zone.js';
-import { lastLine, type Executor } from '../../hosts/executor.js';
+import { lastLine, type Executor } from '../../transport/executor.js';
 
 export type ImageFlag = '-s' | '-t';
 

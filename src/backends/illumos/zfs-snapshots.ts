@@ -13,9 +13,9 @@
 import { posix } from 'node:path';
 import { ZoneError, errnoCode } from '../../core/errors.js';
 import { printable, type ZoneRecord } from '../../core/zone.js';
-import { lastLine, type ExecResult, type Executor } from '../../hosts/executor.js';
-import type { HostOs } from '../../hosts/host-os.js';
-import type { ManagedSnapshot } from '../managed.js';
+import { lastLine, type ExecResult, type Executor } from '../../transport/executor.js';
+import type { HostOs } from '../../transport/host-os.js';
+import type { ManagedSnapshot } from '../tool-backend.js';
 
 export const SNAPSHOT_PREFIX = 'zonectl-';
 

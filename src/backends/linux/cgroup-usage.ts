@@ -3,7 +3,7 @@
 // unified v2 hierarchy alike. The runtime made the cgroups; we only read them.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseMountInfo } from '../../doctor/probes.js';
+import { parseMountInfo } from '../../probes/linux.js';
 
 import type { ZoneUsage } from '../backend.js';
 

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../core/atomic.js';
-import { runCapture } from '../../hosts/local.js';
+import { runCapture } from '../../transport/local.js';
 import { ZoneError } from '../../core/errors.js';
 import type { NetPlan } from '../../brands/plan.js';
 

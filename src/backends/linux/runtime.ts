@@ -5,7 +5,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { ZoneError } from '../../core/errors.js';
-import { runCapture, runInherit } from '../../hosts/local.js';
+import { runCapture, runInherit } from '../../transport/local.js';
 import type { ExecRequest, RuntimeState } from '../backend.js';
 import { personalityPrefix } from './personality.js';
 

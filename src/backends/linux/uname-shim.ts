@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { release } from 'node:os';
-import { parseRuntimeVersion } from '../../doctor/probes.js';
+import { parseRuntimeVersion } from '../../probes/linux.js';
 import { fileURLToPath } from 'node:url';
 import { ZoneError } from '../../core/errors.js';
-import { runCapture } from '../../hosts/local.js';
+import { runCapture } from '../../transport/local.js';
 import type { UnameAnswer } from '../../brands/plan.js';
 
 export const SHIM_PROGRAM = 'zonectl-uname-shim';

@@ -1,14 +1,14 @@
 // Zone configuration verbs: create, configure, info, list, delete.
-import * as managed from './managed-verbs.js';
+import * as managed from '../hosts/tool-host.js';
 import { rm } from 'node:fs/promises';
 import type { Context } from './context.js';
-import { applySets } from './config-edit.js';
-import { mayHaveRuntime, reconcile } from './reconcile.js';
-import { assertDeletable, isRunningLike } from './states.js';
-import { withZone } from './transition.js';
-import { validateZoneName, zoneRoot, zoneView, type ZoneRecord, type ZoneStatus, type ZoneView } from './zone.js';
+import { applySets } from '../core/config-edit.js';
+import { mayHaveRuntime, reconcile } from '../core/reconcile.js';
+import { assertDeletable, isRunningLike } from '../core/states.js';
+import { withZone } from './zone-lock.js';
+import { validateZoneName, zoneRoot, zoneView, type ZoneRecord, type ZoneStatus, type ZoneView } from '../core/zone.js';
 import { loadLinuxBrand } from '../brands/brand.js';
-import { assertNoClones, removeLayeredRoot } from './storage-verbs.js';
+import { assertNoClones, removeLayeredRoot } from './storage.js';
 
 export async function createZone(ctx: Context, name: string, brandName: string, sets: string[]): Promise<ZoneView> {
   if (ctx.managed !== undefined) return managed.managedCreate(ctx, { name, brand: brandName, config: {} }, sets);

@@ -2,11 +2,11 @@
 // reconcile it with the runtime, check the state machine, then let the verb move it,
 // each step written durably before the work it announces.
 import type { Context } from './context.js';
-import { reconcile, mayHaveRuntime } from './reconcile.js';
-import { reconcileManaged } from './managed-reconcile.js';
-import type { ManagedBackend } from '../backends/managed.js';
-import { assertState, type Verb } from './states.js';
-import type { ZoneRecord, ZoneState, ZoneStatus } from './zone.js';
+import { reconcile, mayHaveRuntime } from '../core/reconcile.js';
+import { reconcileManaged } from '../core/managed-reconcile.js';
+import type { ManagedBackend } from '../backends/tool-backend.js';
+import { assertState, type Verb } from '../core/states.js';
+import type { ZoneRecord, ZoneState, ZoneStatus } from '../core/zone.js';
 
 export interface LockedZone {
   record: ZoneRecord;

@@ -4,9 +4,9 @@
 // support (without it every i386 binary fails to exec).
 import { readFile } from 'node:fs/promises';
 import { release } from 'node:os';
-import { ia32Status, parseKconfig, parseVsyscall, type VsyscallMode } from '../doctor/probes.js';
-import type { BootPlan } from '../brands/plan.js';
-import { ZoneError } from './errors.js';
+import { ia32Status, parseKconfig, parseVsyscall, type VsyscallMode } from '../../probes/linux.js';
+import type { BootPlan } from '../../brands/plan.js';
+import { ZoneError } from '../../core/errors.js';
 
 /** /proc, or a directory laid out like it (ZONECTL_HOST_PROC: how the tests simulate
  * another host's boot parameters). */

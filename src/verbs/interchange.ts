@@ -3,13 +3,13 @@
 // jail.conf (`import --jail-conf`, `export --format jail.conf`). What zonectl models
 // lands in config and fs; the rest is kept in native and written back unchanged.
 import type { Context } from './context.js';
-import { checkAssignment } from './config.js';
-import { assertFixedOnceInstalled } from './config-edit.js';
-import { ZoneError } from './errors.js';
-import { managedCreate, managedReconfigure } from './managed-verbs.js';
-import { createZone } from './zones.js';
-import { withZone } from './transition.js';
-import { validateZoneName, zoneView, type ZoneRecord, type ZoneView } from './zone.js';
+import { checkAssignment } from '../core/config.js';
+import { assertFixedOnceInstalled } from '../core/config-edit.js';
+import { ZoneError } from '../core/errors.js';
+import { managedCreate, managedReconfigure } from '../hosts/tool-host.js';
+import { createZone } from './config.js';
+import { withZone } from './zone-lock.js';
+import { validateZoneName, zoneView, type ZoneRecord, type ZoneView } from '../core/zone.js';
 import { readZonecfg } from '../backends/illumos/zonecfg.js';
 import { hostBrandFor, zonecfgToZone, zoneToZonecfg, type ImportedZone } from '../backends/illumos/zone-config.js';
 import { writeZonecfg } from '../backends/illumos/zonecfg-writer.js';
@@ -18,7 +18,7 @@ import { jailToZone, zoneToJailParams } from '../backends/freebsd/jail-zone.js';
 import { jailPaths } from '../backends/freebsd/jail-kind.js';
 import { asLinuxBrand, loadBrand } from '../brands/brand.js';
 import { existsSync, readFileSync } from 'node:fs';
-import type { ZoneState } from './zone.js';
+import type { ZoneState } from '../core/zone.js';
 
 /** The zonecfg brand a zone is written with: the same-named brand, or the host brand
  * it was imported with; none for a native zone made here (the file then has no

@@ -1,8 +1,8 @@
 // The host features a brand says it needs, checked before a verb starts work so that
 // a missing package is one clear line, not a runtime failure halfway through.
-import { ZoneError } from './errors.js';
-import type { Brand } from '../brands/brand.js';
-import { BUSYBOX_PACKAGE, findStaticBusybox } from '../install/host-busybox.js';
+import { ZoneError } from '../../core/errors.js';
+import type { Brand } from '../../brands/brand.js';
+import { BUSYBOX_PACKAGE, findStaticBusybox } from '../../install/host-busybox.js';
 
 export async function assertBrandHostFeatures(brand: Brand, zone: string): Promise<void> {
   for (const feature of brand.requires ?? []) {

@@ -2,16 +2,16 @@
 // locks and zone store as on Linux, with the host's own tools doing the work through
 // the ManagedBackend. Each transition is written before the work it announces, and a
 // failed step puts back what it changed, on the host and in the store.
-import type { Context } from './context.js';
-import { applySets, assertFixedOnceInstalled } from './config-edit.js';
-import { ZoneError } from './errors.js';
-import { assertDeletable, isRunningLike } from './states.js';
-import { withZone, type LockedZone } from './transition.js';
-import { validateZoneName, zoneView, type InstalledUserland, type ZoneRecord, type ZoneState, type ZoneStatus, type ZoneView } from './zone.js';
+import type { Context } from '../verbs/context.js';
+import { applySets, assertFixedOnceInstalled } from '../core/config-edit.js';
+import { ZoneError } from '../core/errors.js';
+import { assertDeletable, isRunningLike } from '../core/states.js';
+import { withZone, type LockedZone } from '../verbs/zone-lock.js';
+import { validateZoneName, zoneView, type InstalledUserland, type ZoneRecord, type ZoneState, type ZoneStatus, type ZoneView } from '../core/zone.js';
 import { loadBrand, type Brand } from '../brands/brand.js';
-import type { InstallRequest, ManagedBackend, ManagedSnapshot, ProgressSink } from '../backends/managed.js';
-import type { HostKind } from '../hosts/host-os.js';
-import { reconcileManaged } from './managed-reconcile.js';
+import type { InstallRequest, ManagedBackend, ManagedSnapshot, ProgressSink } from '../backends/tool-backend.js';
+import type { HostKind } from '../transport/host-os.js';
+import { reconcileManaged } from '../core/managed-reconcile.js';
 
 export function managedOf(ctx: Context): ManagedBackend {
   if (ctx.managed === undefined) throw new Error('internal: managed verb on a Linux context');

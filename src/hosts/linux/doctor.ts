@@ -1,18 +1,18 @@
 // `zonectl doctor`: what this Linux host can do for zones, and how to fix what it cannot.
 // Every probe is independent and failure-tolerant: a probe that throws becomes a check,
 // never an exception out of runDoctor.
-import { procRoot, readKconfig } from '../core/host-abi.js';
-import { shimAvailability } from '../backends/linux/uname-shim.js';
-import { LXCFS_PROC, lxcfsBinds } from '../brands/prepare.js';
-import { cniPath } from '../backends/linux/cni.js';
-import { chooseDriver } from '../storage/driver.js';
+import { procRoot, readKconfig } from './abi-gates.js';
+import { shimAvailability } from '../../backends/linux/uname-shim.js';
+import { LXCFS_PROC, lxcfsBinds } from '../../brands/prepare.js';
+import { cniPath } from '../../backends/linux/cni.js';
+import { chooseDriver } from '../../storage/driver.js';
 import { execFile } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { machine, release, type } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { BUSYBOX_PACKAGE, findStaticBusybox } from '../install/host-busybox.js';
+import { BUSYBOX_PACKAGE, findStaticBusybox } from '../../install/host-busybox.js';
 import {
   cmdlineParam,
   ia32Status,
@@ -29,9 +29,9 @@ import {
   vsyscallFromMaps,
   type CgroupLayout,
   type VsyscallMode,
-} from './probes.js';
+} from '../../probes/linux.js';
 
-export type { CgroupLayout, VsyscallMode } from './probes.js';
+export type { CgroupLayout, VsyscallMode } from '../../probes/linux.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'missing';
 export interface DoctorCheck { id: string; title: string; status: CheckStatus; detail: string; fix?: string; }

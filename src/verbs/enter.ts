@@ -1,14 +1,14 @@
 // Entering a running zone: exec (a command, our stdio, its exit status) and login
 // (an interactive shell on a terminal). Neither takes the zone's lock: a long session
 // must not keep halt or shutdown waiting.
-import { managedExec, managedLogin } from './managed-verbs.js';
+import { managedExec, managedLogin } from '../hosts/tool-host.js';
 import { readFile } from 'node:fs/promises';
 import type { Context } from './context.js';
-import { ZoneError } from './errors.js';
-import { findUser, type ZoneUser } from './passwd.js';
-import { assertState } from './states.js';
-import type { ZoneRecord, ZoneStatus } from './zone.js';
-import { userlandRoot } from './zone.js';
+import { ZoneError } from '../core/errors.js';
+import { findUser, type ZoneUser } from '../install/passwd.js';
+import { assertState } from '../core/states.js';
+import type { ZoneRecord, ZoneStatus } from '../core/zone.js';
+import { userlandRoot } from '../core/zone.js';
 import { ZONE_PATH_ENV } from '../brands/plan.js';
 import { loadLinuxBrand } from '../brands/brand.js';
 import { resolveInRoot } from '../install/root-path.js';

@@ -1,19 +1,19 @@
 // clone, snapshot, rollback, and what delete and uninstall must do for layered roots.
 // The overlay driver (src/storage/layers.ts) makes clone and snapshot constant-time;
 // these verbs hold the zones' locks, check states and write the zone records.
-import { managedClone, managedRollback, managedSnapshotCreate, managedSnapshotDestroy, managedSnapshotList } from './managed-verbs.js';
+import { managedClone, managedRollback, managedSnapshotCreate, managedSnapshotDestroy, managedSnapshotList } from '../hosts/tool-host.js';
 import { lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context } from './context.js';
-import { ZoneError } from './errors.js';
-import { withZone, type LockedZone } from './transition.js';
-import { validateZoneName, zoneRoot, type ZoneRecord, type ZoneStatus } from './zone.js';
+import { ZoneError } from '../core/errors.js';
+import { withZone, type LockedZone } from './zone-lock.js';
+import { validateZoneName, zoneRoot, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
 import { resolveInRoot } from '../install/root-path.js';
 import { chooseDriver, sameDevice, settle, transition } from '../storage/driver.js';
 import { readStorage, removeStorageRecord, writeStorage, type Paths, type ZoneStorage } from '../storage/journal.js';
 import { collectLayers, frozen, layersDir, overlayFromPlain, removeOverlay } from '../storage/overlay.js';
 import { dropTree, snapshotPath, toSubvolume, TREE_TEMPORARIES } from '../storage/tree.js';
-import { runCapture } from '../hosts/local.js';
+import { runCapture } from '../transport/local.js';
 
 function pathsOf(ctx: Context, record: ZoneRecord): Paths {
   return { zonepath: record.zonepath, zoneDir: ctx.store.dir(record.name), stateRoot: ctx.store.root, zone: record.name };

@@ -1,15 +1,15 @@
 // Running a zone: ready, boot, halt, shutdown, reboot. Each writes the state it is
 // heading for before it asks the backend, so a crash leaves a state reconcile can read.
-import { managedLifecycle, managedShutdown } from './managed-verbs.js';
+import { managedLifecycle, managedShutdown } from '../hosts/tool-host.js';
 import type { Context } from './context.js';
-import { ZoneError } from './errors.js';
-import { assertBrandHostFeatures } from './host-check.js';
-import { withZone, type LockedZone } from './transition.js';
+import { ZoneError } from '../core/errors.js';
+import { assertBrandHostFeatures } from '../hosts/linux/brand-features.js';
+import { withZone, type LockedZone } from './zone-lock.js';
 import { loadLinuxBrand, type LinuxBrand } from '../brands/brand.js';
 import { makeBootPlan, type BootPlan } from '../brands/plan.js';
 import { prepareUserland } from '../brands/prepare.js';
-import { assertIa32, assertVsyscall } from './host-abi.js';
-import { ensureRoot } from './storage-verbs.js';
+import { assertIa32, assertVsyscall } from '../hosts/linux/abi-gates.js';
+import { ensureRoot } from './storage.js';
 
 async function planFor(ctx: Context, z: LockedZone): Promise<{ plan: BootPlan; brand: LinuxBrand }> {
   const brand = await loadLinuxBrand(z.record.brand);

@@ -1,12 +1,12 @@
 // What every verb needs: the store, the backend for this host, and the user's global
 // options. Built once per CLI run; the backend only when a verb touches the runtime.
-import { configValue } from './config.js';
-import { ZoneStore } from './store.js';
+import { configValue } from '../core/config.js';
+import { ZoneStore } from '../core/store.js';
 import type { Backend, ZoneHandle } from '../backends/backend.js';
-import type { ManagedBackend } from '../backends/managed.js';
-import type { StoreFs } from './store-fs.js';
+import type { ManagedBackend } from '../backends/tool-backend.js';
+import type { StoreFs } from '../core/store-fs.js';
 import { LinuxBackend } from '../backends/linux/backend.js';
-import type { ZoneRecord, ZoneStatus } from './zone.js';
+import type { ZoneRecord, ZoneStatus } from '../core/zone.js';
 
 export interface Options {
   root: string;

@@ -1,26 +1,26 @@
 // install and uninstall: the zone goes to incomplete before anything is written under
 // its root, and to installed (or configured) only when the work is whole. An install
 // interrupted at any point leaves incomplete, which install restarts and uninstall clears.
-import { managedInstall, managedUninstall } from './managed-verbs.js';
-import type { InstallRequest as HostInstallRequest } from '../backends/managed.js';
+import { managedInstall, managedUninstall } from '../hosts/tool-host.js';
+import type { InstallRequest as HostInstallRequest } from '../backends/tool-backend.js';
 import { mkdir, rm, chmod } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { download, isUrl } from '../install/download.js';
 import type { Observable } from 'rxjs';
 import type { Context } from './context.js';
-import { cjsNamed } from './interop.js';
-import { configValue } from './config.js';
-import { ZoneError } from './errors.js';
-import { assertBrandHostFeatures } from './host-check.js';
-import { withZone } from './transition.js';
-import { zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneStatus } from './zone.js';
+import { cjsNamed } from '../core/interop.js';
+import { configValue } from '../core/config.js';
+import { ZoneError } from '../core/errors.js';
+import { assertBrandHostFeatures } from '../hosts/linux/brand-features.js';
+import { withZone } from './zone-lock.js';
+import { zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
 import { makeBootPlan, type BootPlan } from '../brands/plan.js';
-import { testStopPoint } from './test-hook.js';
-import { assertNoClones, removeLayeredRoot } from './storage-verbs.js';
-import { hostVsyscallMode, VSYSCALL_FIX } from './host-abi.js';
+import { testStopPoint } from '../core/test-hook.js';
+import { assertNoClones, removeLayeredRoot } from './storage.js';
+import { hostVsyscallMode, VSYSCALL_FIX } from '../hosts/linux/abi-gates.js';
 import { loadLinuxBrand, type LinuxBrand } from '../brands/brand.js';
 import { chooseArch, loadRecipe, recipeNames } from '../install/recipe.js';
-import { hostArches } from './arch.js';
+import { hostArches } from '../core/arch.js';
 import { inspectSource } from '../install/archive/source.js';
 import { populateFromSource } from '../install/sources.js';
 import { DEFAULT_LIMITS, type Limits } from '../install/writer.js';

@@ -4,14 +4,14 @@
 // of ours: its backend runs here and drives jail(8) or zoneadm through ssh, and the
 // zone store lives there, kept with its POSIX tools.
 import { ZoneError } from '../core/errors.js';
-import type { Executor } from '../hosts/executor.js';
-import { detectHost, type HostOs } from '../hosts/host-os.js';
-import { parseHostSpec } from '../hosts/host-spec.js';
-import { LocalExecutor } from '../hosts/local.js';
-import { RemoteStoreFs } from '../hosts/remote-store-fs.js';
-import { SshExecutor } from '../hosts/ssh.js';
+import type { Executor } from '../transport/executor.js';
+import { detectHost, type HostOs } from '../transport/host-os.js';
+import { parseHostSpec } from '../transport/host-spec.js';
+import { LocalExecutor } from '../transport/local.js';
+import { RemoteStoreFs } from '../transport/store-over-executor.js';
+import { SshExecutor } from '../transport/ssh.js';
 import type { StoreFs } from '../core/store-fs.js';
-import type { ManagedBackend } from '../backends/managed.js';
+import type { ManagedBackend } from '../backends/tool-backend.js';
 import { FreeBsdBackend } from '../backends/freebsd/backend.js';
 import { IllumosBackend } from '../backends/illumos/backend.js';
 

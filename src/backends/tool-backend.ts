@@ -2,12 +2,12 @@
 // tools keep the zone (jail(8), zonecfg/zoneadm), and every call goes through an
 // Executor, so the same code drives this machine or one reached over ssh, and tests
 // replay the tools' real output. The engine keeps zone.json/state.json as everywhere.
-import type { Executor } from '../hosts/executor.js';
-import type { HostOs } from '../hosts/host-os.js';
+import type { Executor } from '../transport/executor.js';
+import type { HostOs } from '../transport/host-os.js';
 import type { Brand } from '../brands/brand.js';
 import type { InstalledUserland, ZoneRecord, ZoneState } from '../core/zone.js';
 import type { ZoneUsage } from './backend.js';
-import type { DoctorCheck } from '../doctor/doctor.js';
+import type { DoctorCheck } from '../hosts/linux/doctor.js';
 
 export interface InstallRequest {
   /** A URL, or a path on the managed host, of an archive or image to install from. */
