@@ -1,13 +1,14 @@
-// Backends of managed hosts (FreeBSD jails, illumos and Solaris zones): the host's own
-// tools keep the zone (jail(8), zonecfg/zoneadm), and every call goes through an
+// Backends that drive a host's own zone tools (FreeBSD's jail(8), illumos's and
+// Solaris's zonecfg/zoneadm): those tools keep the zone, and every call goes through an
 // Executor, so the same code drives this machine or one reached over ssh, and tests
-// replay the tools' real output. The engine keeps zone.json/state.json as everywhere.
+// replay the tools' real output. hosts/tool-host.ts puts one behind the ZoneHost
+// interface; zonectl's own store (zone.json/state.json) is kept on the host as everywhere.
 import type { Executor } from '../transport/executor.js';
 import type { HostOs } from '../transport/host-os.js';
 import type { Brand } from '../brands/brand.js';
 import type { InstalledUserland, ZoneRecord, ZoneState } from '../core/zone.js';
 import type { ZoneUsage } from './backend.js';
-import type { DoctorCheck } from '../hosts/linux/doctor.js';
+import type { DoctorCheck } from '../probes/check.js';
 
 export interface InstallRequest {
   /** A URL, or a path on the managed host, of an archive or image to install from. */
@@ -21,7 +22,7 @@ export interface InstallRequest {
 /** One line of progress from a long host command (download, unpack, zoneadm install). */
 export type ProgressSink = (line: string) => void;
 
-export interface ManagedBackend {
+export interface ToolBackend {
   readonly host: HostOs;
   readonly executor: Executor;
   /** Makes the host's own record of the zone match ours (zonecfg -f FILE; the jail's
@@ -46,8 +47,9 @@ export interface ManagedBackend {
   /** The state the host itself reports for each zone it knows (illumos: every
    * configured zone; FreeBSD: the running jails). A zone not in the map is unknown to it. */
   states(): Promise<Map<string, ZoneState>>;
-  exec(record: ZoneRecord, argv: string[], tty: boolean): Promise<number>;
-  login(record: ZoneRecord): Promise<number>;
+  /** As `user` (root when undefined): jexec -U, zlogin -l. */
+  exec(record: ZoneRecord, argv: string[], tty: boolean, user?: string): Promise<number>;
+  login(record: ZoneRecord, user?: string): Promise<number>;
   console(record: ZoneRecord): Promise<number>;
   usage(record: ZoneRecord): Promise<ZoneUsage | undefined>;
   /** Copy-on-write where the host's storage allows (ZFS), a copy otherwise. */

@@ -1,13 +1,15 @@
-// What each command does once its arguments are parsed: one call into core, then the
+// What each command does once its arguments are parsed: one call into a verb, then the
 // rendering. Shared by the yargs command line and the fast path for hot commands.
 import { Context } from '../verbs/context.js';
-import type { ManagedHost } from '../hosts/connect.js';
-import { managedConsole } from '../hosts/tool-host.js';
+import type { HostMaker } from '../hosts/connect.js';
+import { LinuxHost } from '../hosts/linux/host.js';
+import { ZoneStore } from '../core/store.js';
+import type { ZoneHost } from '../hosts/zone-host.js';
 // Our own modules are all imported statically, so the bundle keeps them in one file
 // (each extra ES module costs Node start-up time); only large third-party libraries
 // (yargs, rxjs, yaml, cli-progress) and the generated validators load on demand.
 import { configureZone, createZone, deleteZone, listZones, zoneInfo } from '../verbs/config.js';
-import { execInZone, loginZone } from '../verbs/enter.js';
+import { consoleZone, execInZone, loginZone } from '../verbs/enter.js';
 import { bootZone, haltZone, readyZone, rebootZone, shutdownZone } from '../verbs/lifecycle.js';
 import { uninstallZone } from '../verbs/install.js';
 import { cloneZone, rollbackZone, snapshotCreate, snapshotDelete, snapshotList } from '../verbs/storage.js';
@@ -27,24 +29,25 @@ export interface Global {
   runtime?: string;
 }
 
-/** The managed host (FreeBSD, illumos) this run works on, when --host named one or
- * zonectl runs on such a machine itself; set once, before any command runs. */
-let managedHost: ManagedHost | undefined;
+/** The FreeBSD or illumos host this run works on, when --host named one or zonectl
+ * runs on such a machine itself; set once, before any command runs. Else this Linux host. */
+let toolHost: HostMaker | undefined;
 
-export function useManagedHost(host: ManagedHost): void {
-  managedHost = host;
+export function useToolHost(host: HostMaker): void {
+  toolHost = host;
+}
+
+function hostOf(g: Global, warn: (m: string) => void): ZoneHost {
+  if (toolHost !== undefined) return toolHost(g.root);
+  return new LinuxHost(new ZoneStore(g.root), g.runtime, warn);
 }
 
 export function contextOf(g: Global): Context {
-  return new Context({
-    root: g.root,
-    lockTimeoutMs: g.lockTimeout * 1000,
-    ...(g.runtime === undefined ? {} : { runtime: g.runtime }),
-    // Warnings go to stderr even with --json (stdout stays one JSON document); -q hides them.
-    warn: (m) => {
-      if (!g.quiet) process.stderr.write(`zonectl: warning: ${m}\n`);
-    },
-  }, managedHost);
+  // Warnings go to stderr even with --json (stdout stays one JSON document); -q hides them.
+  const warn = (m: string): void => {
+    if (!g.quiet) process.stderr.write(`zonectl: warning: ${m}\n`);
+  };
+  return new Context({ root: g.root, lockTimeoutMs: g.lockTimeout * 1000, warn }, hostOf(g, warn));
 }
 
 export function modeOf(g: Global): OutputMode {
@@ -111,7 +114,7 @@ async function confirmDestroy(g: Global, force: boolean, what: string): Promise<
 }
 
 export async function createAction(g: Global, name: string, brand: string, sets: string[]): Promise<void> {
-  const v = await createZone(contextOf(g), name, brand, sets);
+  const v = await createZone(contextOf(g), { name, brand, config: {} }, sets);
   showZone(g, v, `zone ${v.name} configured (brand ${v.brand}, zonepath ${v.zonepath})`);
 }
 
@@ -136,15 +139,7 @@ export async function configureFileAction(g: Global, name: string, file: string)
 }
 
 export async function consoleAction(g: Global, name: string): Promise<number> {
-  const ctx = contextOf(g);
-  if (ctx.managed === undefined) {
-    await ctx.store.read(name);
-    throw new ZoneError('refused', `zones on Linux hosts have no console device (zone "${name}")`, {
-      zone: name,
-      hint: `zonectl login ${name} gives a shell; the init's output is in the zone's console.log (zonectl info ${name})`,
-    });
-  }
-  return managedConsole(ctx, name);
+  return consoleZone(contextOf(g), name);
 }
 
 export async function exportAction(g: Global, name: string, format: string): Promise<void> {
@@ -312,7 +307,7 @@ export async function recipesAction(g: Global, action: string, recipe: string | 
 }
 
 export async function doctorAction(g: Global): Promise<number> {
-  return doctorCommand(g.runtime, g.root, modeOf(g), managedHost?.backend);
+  return doctorCommand(contextOf(g), modeOf(g));
 }
 
 /** Boots every installed zone whose autoboot is true: what a host's boot-time unit

@@ -1,14 +1,13 @@
 // `zonectl doctor`: the host report, as a table or JSON. Exit 1 when something a zone
 // needs is missing, so scripts can gate on it.
-import { runDoctor, type DoctorCheck } from '../hosts/linux/doctor.js';
-import type { ManagedBackend } from '../backends/tool-backend.js';
+import type { DoctorCheck } from '../probes/check.js';
+import type { Context } from '../verbs/context.js';
 import { formatTable, printJson, type OutputMode } from './render.js';
 
-export async function doctorCommand(runtime: string | undefined, stateRoot: string, mode: OutputMode, managed?: ManagedBackend): Promise<number> {
-  if (managed !== undefined) return managedDoctor(managed, stateRoot, mode);
-  const report = await runDoctor({ stateRoot, ...(runtime === undefined ? {} : { runtime }) });
+export async function doctorCommand(ctx: Context, mode: OutputMode): Promise<number> {
+  const report = await ctx.host.doctor();
   if (mode.json) printJson(report);
-  else if (!mode.quiet) printChecks(`host: ${report.host.os}, kernel ${report.host.kernel}, ${report.host.arch}`, report.checks);
+  else if (!mode.quiet) printChecks(report.summary, report.checks);
   return report.ok ? 0 : 1;
 }
 
@@ -21,14 +20,4 @@ function printChecks(head: string, checks: DoctorCheck[]): void {
     process.stdout.write('\nto fix:\n');
     for (const c of fixes) process.stdout.write(`  ${c.title}: ${c.fix}\n`);
   }
-}
-
-/** A FreeBSD or illumos host, asked through its executor what it has for zones. */
-async function managedDoctor(m: ManagedBackend, stateRoot: string, mode: OutputMode): Promise<number> {
-  const checks = await m.doctor(stateRoot);
-  const host = { os: m.host.distro ?? m.host.kind, kernel: m.host.release, arch: m.host.machine, target: m.executor.target };
-  const ok = checks.every((c) => c.status !== 'missing');
-  if (mode.json) printJson({ host, checks, ok });
-  else if (!mode.quiet) printChecks(`host: ${host.target}: ${host.os}, release ${host.kernel}, ${host.arch}`, checks);
-  return ok ? 0 : 1;
 }

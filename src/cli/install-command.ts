@@ -46,9 +46,9 @@ export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputM
   }
 
   // One-step form: RECIPE names a recipe; check it all before creating anything.
-  if (ctx.managed !== undefined) {
-    throw new ZoneError('usage', `install --brand ${a.brand} RECIPE makes a zone from a recipe, which needs a Linux host`, {
-      hint: `on ${ctx.managed.executor.target}: zonectl create NAME --brand ${a.brand}, then zonectl install NAME --source URL|PATH${ctx.managed.host.kind === 'freebsd' ? ' (or --release)' : ''}`,
+  if (!ctx.host.differences.installsRecipes) {
+    throw new ZoneError('usage', `install --brand ${a.brand} RECIPE makes a zone from a recipe, which ${ctx.host.target} does not install from`, {
+      hint: `zonectl create NAME --brand ${a.brand}, then zonectl install NAME with ${ctx.host.differences.installFrom}`,
     });
   }
   const recipeName = a.recipe ?? a.zone;
@@ -65,7 +65,7 @@ export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputM
     });
   }
   const zoneName = a.name ?? recipe.name;
-  await zones.createZone(ctx, zoneName, brand.name, []);
+  await zones.createZone(ctx, { name: zoneName, brand: brand.name, config: {} });
   try {
     const req = { recipe: recipeName, limits, mirrors: a.mirrors, ...(a.arch === undefined ? {} : { arch: a.arch }) };
     await followProgress(await installZone(ctx, zoneName, req), mode);

@@ -28,10 +28,10 @@ async function main(all: string[]): Promise<number> {
   if (host !== undefined) {
     const route = await (await import('../hosts/connect.js')).routeToHost(host, argv);
     if (route.kind === 'delegated') return route.status;
-    act.useManagedHost(route.host);
+    act.useToolHost(route.host);
   } else if (process.platform === 'freebsd' || process.platform === 'sunos') {
-    const local = await (await import('../hosts/connect.js')).localManagedHost(process.platform);
-    if (local !== undefined) act.useManagedHost(local);
+    const local = await (await import('../hosts/connect.js')).localToolHost(process.platform);
+    if (local !== undefined) act.useToolHost(local);
   }
   const fast = parseFast(argv);
   if (fast !== undefined) return runFast(fast);

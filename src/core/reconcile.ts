@@ -1,30 +1,34 @@
-// The stored state against what the runtime reports: a zone whose init died is
-// installed, not running; a crash between starting the runtime and recording it is
-// running, not installed. The store is the intent, the runtime the truth.
-// (A stored 'installed' never has a runtime container; see mayHaveRuntime.)
-import type { RuntimeState } from '../backends/backend.js';
+// The stored state against what the host reports: the host (the OCI runtime, jls,
+// zoneadm list) is the truth about what runs, the store about what was intended. A zone
+// whose init died is installed, not running; a crash between starting it and recording
+// that is running, not installed; a zone booted, installed or uninstalled with the
+// host's own tools takes the host's state. `observed` is undefined where the host says
+// nothing of the zone (Linux for a zone not started; FreeBSD for a jail that does not exist).
 import type { ZoneState } from './zone.js';
 
-export function reconcile(stored: ZoneState, runtime: RuntimeState): ZoneState {
+const UP: readonly ZoneState[] = ['running', 'ready'];
+const DOWN_OR_GONE: readonly ZoneState[] = ['configured', 'incomplete', 'installed'];
+
+export function reconcile(stored: ZoneState, observed: ZoneState | undefined): ZoneState {
   switch (stored) {
     case 'configured':
     case 'incomplete':
     case 'installed':
-      return stored;
+      return observed !== undefined && (UP.includes(observed) || DOWN_OR_GONE.includes(observed)) ? observed : stored;
     case 'ready':
     case 'running':
-      if (runtime === 'running' || runtime === 'paused') return 'running';
-      if (runtime === 'created') return 'ready';
-      return 'installed';
+      if (observed !== undefined && UP.includes(observed)) return observed;
+      return observed === 'configured' || observed === 'incomplete' ? observed : 'installed';
     case 'shutting_down':
     case 'down':
-      return runtime === 'running' || runtime === 'paused' || runtime === 'created' ? stored : 'installed';
+      if (observed !== undefined && (UP.includes(observed) || observed === 'shutting_down' || observed === 'down')) return stored;
+      return observed === 'configured' || observed === 'incomplete' ? observed : 'installed';
   }
 }
 
-/** Whether a state can have anything in the runtime (so it is worth asking). */
+/** Whether a state can have anything running on the host (so it is worth asking). */
 export function mayHaveRuntime(stored: ZoneState): boolean {
-  // Boot records ready before it starts the runtime and halt records down before it
-  // stops it, so a zone stored as installed (or earlier) has nothing in the runtime.
+  // Boot records ready before it starts anything and halt records down before it
+  // stops it, so a zone stored as installed (or earlier) has nothing running.
   return stored === 'ready' || stored === 'running' || stored === 'shutting_down' || stored === 'down';
 }

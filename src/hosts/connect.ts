@@ -1,8 +1,10 @@
-// --host: where this zonectl run's commands go. A Linux host runs its own zonectl (it
-// has Node; the Linux backend is runc, files and cgroups there), so the command line is
-// handed to it over ssh, quoted once. A FreeBSD, illumos or Solaris host gets nothing
-// of ours: its backend runs here and drives jail(8) or zoneadm through ssh, and the
-// zone store lives there, kept with its POSIX tools.
+// The one place that wires hosts to backends: which ZoneHost a run gets. This machine
+// is a LinuxHost (runc here) or, on FreeBSD and illumos, a ToolHost driving the local
+// tools. With --host, a Linux host runs its own zonectl (it has Node; the Linux backend
+// is runc, files and cgroups there), so the command line is handed to it over ssh,
+// quoted once; a FreeBSD, illumos or Solaris host gets nothing of ours: its backend
+// runs here and drives jail(8) or zoneadm through ssh, and the zone store lives there,
+// kept with its POSIX tools.
 import { ZoneError } from '../core/errors.js';
 import type { Executor } from '../transport/executor.js';
 import { detectHost, type HostOs } from '../transport/host-os.js';
@@ -10,15 +12,10 @@ import { parseHostSpec } from '../transport/host-spec.js';
 import { LocalExecutor } from '../transport/local.js';
 import { RemoteStoreFs } from '../transport/store-over-executor.js';
 import { SshExecutor } from '../transport/ssh.js';
-import type { StoreFs } from '../core/store-fs.js';
-import type { ManagedBackend } from '../backends/tool-backend.js';
-import { FreeBsdBackend } from '../backends/freebsd/backend.js';
-import { IllumosBackend } from '../backends/illumos/backend.js';
-
-export interface ManagedHost {
-  backend: ManagedBackend;
-  fs: StoreFs;
-}
+import { ZoneStore } from '../core/store.js';
+import { freeBsdHost } from './freebsd.js';
+import { illumosHost } from './illumos.js';
+import type { ToolHost } from './tool-host.js';
 
 /** Extra ssh options from ZONECTL_SSH_OPTIONS (e.g. "-F ~/.ssh/lab_config"), split on blanks. */
 function sshOptions(env: NodeJS.ProcessEnv): string[] {
@@ -29,22 +26,29 @@ export function sshExecutor(host: string, env: NodeJS.ProcessEnv = process.env):
   return new SshExecutor(parseHostSpec(host), { sshOptions: sshOptions(env) });
 }
 
-export function managedBackendFor(ex: Executor, os: HostOs): ManagedBackend {
-  if (os.kind === 'freebsd') return new FreeBsdBackend(ex, os);
-  if (os.kind === 'illumos' || os.kind === 'solaris') return new IllumosBackend(ex, os);
-  throw new Error(`internal: no managed backend for ${os.kind}`);
+/** A FreeBSD, illumos or Solaris host reached through `ex`, its store under `root`
+ * there, kept with the host's POSIX tools (mkdir locks naming their owner). */
+export function toolHostFor(ex: Executor, os: HostOs, root: string): ToolHost {
+  const store = new ZoneStore(root, new RemoteStoreFs(ex));
+  if (os.kind === 'freebsd') return freeBsdHost(ex, os, store);
+  if (os.kind === 'illumos' || os.kind === 'solaris') return illumosHost(ex, os, store);
+  throw new Error(`internal: no tool-driven host for ${os.kind}`);
 }
+
+/** How to make the host once the state root is known (it comes from the options). */
+export type HostMaker = (root: string) => ToolHost;
 
 /** zonectl on a FreeBSD or illumos machine itself: the same backends, run here, and
  * the same store protocol (mkdir locks) as clients reaching it with --host, so the two
- * lock each other out. */
-export async function localManagedHost(platform: NodeJS.Platform): Promise<ManagedHost | undefined> {
+ * lock each other out. Undefined on Linux. */
+export async function localToolHost(platform: NodeJS.Platform): Promise<HostMaker | undefined> {
   if (platform !== 'freebsd' && platform !== 'sunos') return undefined;
   const ex = new LocalExecutor();
-  return { backend: managedBackendFor(ex, await detectHost(ex)), fs: new RemoteStoreFs(ex) };
+  const os = await detectHost(ex);
+  return (root) => toolHostFor(ex, os, root);
 }
 
-export type HostRoute = { kind: 'managed'; host: ManagedHost } | { kind: 'delegated'; status: number };
+export type HostRoute = { kind: 'tools'; host: HostMaker } | { kind: 'delegated'; status: number };
 
 /** Connects, finds what the host is, and either hands the whole command to its own
  * zonectl (Linux) or returns the backend this run should use. */
@@ -53,7 +57,7 @@ export async function routeToHost(host: string, rest: string[], env: NodeJS.Proc
   const command = remoteCommandOf(env);
   // One round trip says what the host is and, for a Linux one, whether its zonectl is there.
   const { hasProgram, ...os } = await detectHost(ex, command[0]);
-  if (os.kind !== 'linux') return { kind: 'managed', host: { backend: managedBackendFor(ex, os), fs: new RemoteStoreFs(ex) } };
+  if (os.kind !== 'linux') return { kind: 'tools', host: (root) => toolHostFor(ex, os, root) };
   if (!hasProgram) {
     throw new ZoneError('host-missing', `${ex.target} is a Linux host without ${command[0] as string} on its PATH`, {
       hint: 'Linux hosts run their own zonectl: install it there (npm install -g zonectl), or set ZONECTL_REMOTE_COMMAND to how it is started',

@@ -4,7 +4,7 @@
 // filesystem has them.
 import { lstat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { testStopPoint } from '../core/test-hook.js';
+import { traceStep } from '../core/trace.js';
 import { runCapture } from '../transport/local.js';
 import { writeStorage, type DriverName, type Paths, type ZoneStorage } from './journal.js';
 import { settleOverlay } from './overlay.js';
@@ -53,6 +53,6 @@ export function settle(p: Paths, s: ZoneStorage, mount = true): Promise<ZoneStor
  * root mounted (the zone's root is used next) or not (it is only being reshaped). */
 export async function transition(p: Paths, next: ZoneStorage, mount = true): Promise<ZoneStorage> {
   await writeStorage(p.zoneDir, next);
-  testStopPoint('storage-step');
+  traceStep('storage-step');
   return settle(p, next, mount);
 }

@@ -1,65 +1,72 @@
 // Zone configuration verbs: create, configure, info, list, delete.
-import * as managed from '../hosts/tool-host.js';
-import { rm } from 'node:fs/promises';
 import type { Context } from './context.js';
-import { applySets } from '../core/config-edit.js';
-import { mayHaveRuntime, reconcile } from '../core/reconcile.js';
+import { applySets, assertFixedOnceInstalled } from '../core/config-edit.js';
+import { ZoneError } from '../core/errors.js';
+import { reconcile } from '../core/reconcile.js';
 import { assertDeletable, isRunningLike } from '../core/states.js';
 import { withZone } from './zone-lock.js';
-import { validateZoneName, zoneRoot, zoneView, type ZoneRecord, type ZoneStatus, type ZoneView } from '../core/zone.js';
-import { loadLinuxBrand } from '../brands/brand.js';
-import { assertNoClones, removeLayeredRoot } from './storage.js';
+import { validateZoneName, zoneView, type ZoneRecord, type ZoneStatus, type ZoneView } from '../core/zone.js';
 
-export async function createZone(ctx: Context, name: string, brandName: string, sets: string[]): Promise<ZoneView> {
-  if (ctx.managed !== undefined) return managed.managedCreate(ctx, { name, brand: brandName, config: {} }, sets);
-  validateZoneName(name);
-  const brand = await loadLinuxBrand(brandName);
-  const base: ZoneRecord = {
-    name,
-    brand: brand.name,
-    zonepath: ctx.store.defaultZonepath(name),
-    config: {},
-    createdAt: new Date().toISOString(),
-  };
-  const record = applySets(base, sets, [], true);
-  const status: ZoneStatus = { state: 'configured', since: record.createdAt };
+export type NewZone = Omit<ZoneRecord, 'createdAt' | 'zonepath'> & { zonepath?: string };
+
+/** Creates the zone in the store and on the host; if the host refuses it, the store
+ * entry goes again, so a refused create leaves nothing. `adopt`: the host already
+ * describes it (an imported jail), so its name being known there is expected. */
+export async function createZone(ctx: Context, base: NewZone, sets: string[] = [], adopt = false): Promise<ZoneView> {
+  validateZoneName(base.name);
+  const brand = await ctx.host.brand(base.brand, base.name);
+  const createdAt = new Date().toISOString();
+  const record = applySets({ ...base, brand: brand.name, zonepath: base.zonepath ?? ctx.host.defaultZonepath(base.name), createdAt }, sets, [], true);
+  const status: ZoneStatus = { state: 'configured', since: createdAt };
+  if (!adopt) await ctx.host.assertNew(record, false);
   await ctx.store.create(record, status);
+  try {
+    await ctx.host.configure(record, brand);
+  } catch (e) {
+    // What configure wrote on the host (nothing of the name was there: checked above).
+    await ctx.host.unconfigure(record).catch(() => undefined);
+    await ctx.store.destroy(record.name).catch(() => undefined);
+    throw e;
+  }
   return zoneView(record, status);
 }
 
-export function configureZone(ctx: Context, name: string, sets: string[], unsets: string[]): Promise<ZoneView> {
-  if (ctx.managed !== undefined) return managed.managedConfigure(ctx, name, sets, unsets);
+/** Replaces a zone's configuration (configure --set, or a whole command file): the
+ * host checks it first (zonecfg verifies), only then is it recorded here. */
+export function reconfigureZone(ctx: Context, name: string, change: (r: ZoneRecord, configured: boolean) => ZoneRecord): Promise<ZoneView> {
   return withZone(ctx, name, 'configure', async (z) => {
-    const next = applySets(z.record, sets, unsets, z.status.state === 'configured');
+    const next = change(z.record, z.status.state === 'configured');
+    assertFixedOnceInstalled(z.record, next, z.status.state);
+    await ctx.host.configure(next, await ctx.host.brand(next.brand, name));
     await ctx.store.writeRecord(next);
     return zoneView(next, z.status);
   });
 }
 
-/** One zone as the host sees it now (reconciled with the runtime, read-only). */
-/** A zone's view with the helper processes it runs, when it runs. */
-async function withHelpers(ctx: Context, v: ZoneView, record: ZoneRecord, status: ZoneStatus): Promise<ZoneView> {
-  if (!isRunningLike(v.state)) return v;
-  const helpers = await ctx.backendFor(record, status).helpers(ctx.handle(record.name));
-  return helpers.length === 0 ? v : { ...v, helpers };
+export function configureZone(ctx: Context, name: string, sets: string[], unsets: string[]): Promise<ZoneView> {
+  return reconfigureZone(ctx, name, (r, configured) => applySets(r, sets, unsets, configured));
 }
 
+async function views(ctx: Context, zones: Array<{ record: ZoneRecord; status: ZoneStatus }>, full: boolean): Promise<ZoneView[]> {
+  // One question to the host for all zones (one runtime listing, one jls, one zoneadm list).
+  const observed = await ctx.host.observe(zones);
+  return Promise.all(
+    zones.map(async ({ record, status }) => {
+      const v = zoneView(record, status, reconcile(status.state, observed.get(record.name)));
+      return isRunningLike(v.state) ? { ...v, ...(await ctx.host.details(record, status, full)) } : v;
+    }),
+  );
+}
+
+/** One zone as the host sees it now (reconciled, read-only), with what it uses. */
 export async function zoneInfo(ctx: Context, name: string): Promise<ZoneView> {
-  if (ctx.managed !== undefined) return managed.managedInfo(ctx, name);
-  const { record, status } = await ctx.store.read(name);
-  if (!mayHaveRuntime(status.state)) return zoneView(record, status);
-  const backend = ctx.backendFor(record, status);
-  const rt = await backend.state(ctx.handle(name));
-  const v = await withHelpers(ctx, zoneView(record, status, reconcile(status.state, rt)), record, status);
-  if (!isRunningLike(v.state)) return v;
-  const [usage, addresses] = await Promise.all([backend.usage(ctx.handle(name)), backend.addresses(ctx.handle(name))]);
-  return { ...v, ...(usage === undefined ? {} : { usage }), ...(addresses.length === 0 ? {} : { addresses }) };
+  const [v] = await views(ctx, [await ctx.store.read(name)], true);
+  return v as ZoneView;
 }
 
 /** Every zone as the host sees it now. A zone whose files cannot be read goes to
  * `onBroken` (by default the error is thrown) and does not hide the others. */
 export async function listZones(ctx: Context, onBroken: (name: string, e: unknown) => void = (_, e) => { throw e; }): Promise<ZoneView[]> {
-  if (ctx.managed !== undefined) return managed.managedList(ctx, onBroken);
   const zones = [];
   const names = await ctx.store.names();
   for (const [i, read] of (await ctx.store.readMany(names)).entries()) {
@@ -70,25 +77,28 @@ export async function listZones(ctx: Context, onBroken: (name: string, e: unknow
       onBroken(names[i] as string, e);
     }
   }
-  // One runtime listing per runtime in use, not one call per zone.
-  const runtimes = new Map<string, Map<string, import('../backends/backend.js').RuntimeState>>();
-  for (const z of zones) {
-    if (!mayHaveRuntime(z.status.state)) continue;
-    const rt = z.status.runtime ?? ctx.runtimeFor(z.record);
-    if (!runtimes.has(rt)) runtimes.set(rt, await ctx.backend(rt).states());
+  return views(ctx, zones, false);
+}
+
+/** Refuses to remove a zone others were cloned from, unless they are promoted first
+ * (each under its own lock: it may be taking a snapshot meanwhile). */
+export async function assertNoClones(ctx: Context, record: ZoneRecord, promote: boolean): Promise<void> {
+  if (promote && !ctx.host.differences.promotesClones) {
+    throw new ZoneError('refused', `--promote-clones (zone "${record.name}"): ${ctx.host.differences.promoteClones}`, { zone: record.name });
   }
-  return Promise.all(
-    zones.map(({ record, status }) => {
-      if (!mayHaveRuntime(status.state)) return zoneView(record, status);
-      const rt = runtimes.get(status.runtime ?? ctx.runtimeFor(record))?.get(record.name) ?? 'absent';
-      return withHelpers(ctx, zoneView(record, status, reconcile(status.state, rt)), record, status);
-    }),
-  );
+  const clones = await ctx.host.clonesOf(record);
+  if (clones.length === 0) return;
+  if (!promote) {
+    throw new ZoneError('refused', `zone "${record.name}" has clones that depend on it: ${clones.join(', ')}`, {
+      zone: record.name,
+      hint: 'add --promote-clones to make them independent first',
+    });
+  }
+  for (const c of clones) await withZone(ctx, c, 'configure', (cz) => ctx.host.promoteClone(record, cz.record), false);
 }
 
 /** Removes a zone's configuration; with force, halts and uninstalls it first. */
 export async function deleteZone(ctx: Context, name: string, force: boolean, promoteClones = false): Promise<void> {
-  if (ctx.managed !== undefined) return managed.managedDelete(ctx, name, force);
   await withZone(
     ctx,
     name,
@@ -96,16 +106,16 @@ export async function deleteZone(ctx: Context, name: string, force: boolean, pro
     async (z) => {
       const state = z.status.state;
       assertDeletable(name, state, force);
-      await assertNoClones(ctx, name, promoteClones);
+      await assertNoClones(ctx, z.record, promoteClones);
       if (isRunningLike(state)) {
         await z.moveTo('down', { operation: 'delete' });
-        await ctx.backendFor(z.record, z.status).halt(ctx.handle(name));
+        await ctx.host.halt(z.record, z.status);
       }
       if (state !== 'configured') {
         await z.moveTo('incomplete', { operation: 'delete' });
-        await removeLayeredRoot(ctx, z.record);
-        await rm(zoneRoot(z.record.zonepath), { recursive: true, force: true });
+        await ctx.host.uninstall(z.record, z.status);
       }
+      await ctx.host.unconfigure(z.record);
       await ctx.store.destroy(name);
     },
     false,

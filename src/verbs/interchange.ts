@@ -4,19 +4,16 @@
 // lands in config and fs; the rest is kept in native and written back unchanged.
 import type { Context } from './context.js';
 import { checkAssignment } from '../core/config.js';
-import { assertFixedOnceInstalled } from '../core/config-edit.js';
 import { ZoneError } from '../core/errors.js';
-import { managedCreate, managedReconfigure } from '../hosts/tool-host.js';
-import { createZone } from './config.js';
-import { withZone } from './zone-lock.js';
-import { validateZoneName, zoneView, type ZoneRecord, type ZoneView } from '../core/zone.js';
+import { createZone, reconfigureZone } from './config.js';
+import { validateZoneName, type ZoneRecord, type ZoneView } from '../core/zone.js';
 import { readZonecfg } from '../backends/illumos/zonecfg.js';
 import { hostBrandFor, zonecfgToZone, zoneToZonecfg, type ImportedZone } from '../backends/illumos/zone-config.js';
 import { writeZonecfg } from '../backends/illumos/zonecfg-writer.js';
 import { formatJailBlock, parseJailConf, type ConfiguredJail } from '../backends/freebsd/jail-conf.js';
 import { jailToZone, zoneToJailParams } from '../backends/freebsd/jail-zone.js';
 import { jailPaths } from '../backends/freebsd/jail-kind.js';
-import { asLinuxBrand, loadBrand } from '../brands/brand.js';
+import { loadBrand } from '../brands/brand.js';
 import { existsSync, readFileSync } from 'node:fs';
 import type { ZoneState } from '../core/zone.js';
 
@@ -55,15 +52,11 @@ export async function configureFromZonecfg(ctx: Context, name: string, text: str
   validateZoneName(name);
   const existing = await ctx.store.tryRead(name);
   if (existing === undefined) {
+    // Checked whole (values as --set checks them) before anything is created: a bad
+    // file leaves no zone behind.
     const im = zonecfgToZone(readZonecfg(text, file), name);
-    if (ctx.managed !== undefined) {
-      const zonepath = im.zonepath === undefined ? undefined : checkAssignment({ key: 'zonepath', value: im.zonepath }, name);
-    return managedCreate(ctx, { name, brand: im.brand, config: checkedConfig(name, im.config), ...(zonepath === undefined ? {} : { zonepath }), ...(im.fs === undefined ? {} : { fs: im.fs }), ...(im.native === undefined ? {} : { native: im.native }) });
-    }
-    // Checked whole before anything is created: a bad file leaves no zone behind.
-    const probe = applyImported({ name, brand: im.brand, zonepath: im.zonepath ?? ctx.store.defaultZonepath(name), config: {}, createdAt: '' }, im);
-    await createZone(ctx, name, im.brand, im.zonepath === undefined ? [] : [`zonepath=${im.zonepath}`]);
-    return replaceRecord(ctx, name, (r) => ({ ...probe, createdAt: r.createdAt, zonepath: r.zonepath }));
+    const probe = applyImported({ name, brand: im.brand, zonepath: ctx.host.defaultZonepath(name), config: {}, createdAt: '' }, im);
+    return createZone(ctx, { name, brand: probe.brand, zonepath: probe.zonepath, config: probe.config, ...(probe.fs === undefined ? {} : { fs: probe.fs }), ...(probe.native === undefined ? {} : { native: probe.native }) });
   }
   // The file's commands run after the zone's current configuration, as zonecfg runs
   // them against the zone it has.
@@ -71,18 +64,7 @@ export async function configureFromZonecfg(ctx: Context, name: string, text: str
     const current = { create: { kind: 'blank' as const, force: false }, ...zoneToZonecfg(r, zonecfgBrandOf(r)) };
     return applyImported(r, zonecfgToZone(readZonecfg(text, file, current), name));
   };
-  if (ctx.managed !== undefined) return managedReconfigure(ctx, name, change);
-  return replaceRecord(ctx, name, change);
-}
-
-async function replaceRecord(ctx: Context, name: string, change: (r: ZoneRecord) => ZoneRecord): Promise<ZoneView> {
-  return withZone(ctx, name, 'configure', async (z) => {
-    const next = change(z.record);
-    asLinuxBrand(await loadBrand(next.brand)); // a file's brand must run here
-    assertFixedOnceInstalled(z.record, next, z.status.state);
-    await ctx.store.writeRecord(next);
-    return zoneView(next, z.status);
-  });
+  return reconfigureZone(ctx, name, change);
 }
 
 /** `zonectl export NAME --format jail.conf`: the block the FreeBSD backend would write,
@@ -109,15 +91,13 @@ export interface ImportedView {
 }
 
 /** The text of each fstab file the jails name (mount.fstab), read where the jails live:
- * on the managed host through its executor, else here (a --dry-run on any machine). */
-async function fstabTexts(ctx: Context, jails: ConfiguredJail[]): Promise<Map<string, string>> {
+ * on the host the zones go to, or here for a --dry-run (which makes nothing, on any machine). */
+async function fstabTexts(ctx: Context, jails: ConfiguredJail[], dryRun: boolean): Promise<Map<string, string>> {
   const paths = [...new Set(jails.flatMap((j) => j.params.filter((p) => p.name === 'mount.fstab' && Array.isArray(p.value)).flatMap((p) => p.value as string[])))];
   const out = new Map<string, string>();
   for (const path of paths) {
-    if (ctx.managed !== undefined) {
-      const r = await ctx.managed.executor.run(['cat', path]);
-      if (r.code === 0) out.set(path, r.stdout);
-    } else if (existsSync(path)) out.set(path, readFileSync(path, 'utf8'));
+    const text = dryRun ? (existsSync(path) ? readFileSync(path, 'utf8') : undefined) : await ctx.host.readHostFile(path);
+    if (text !== undefined) out.set(path, text);
   }
   return out;
 }
@@ -135,38 +115,38 @@ export async function importJailConf(ctx: Context, text: string, file: string, o
       hint: `jails in it: ${jails.map((j) => j.name).join(', ') || 'none'}`,
     });
   }
-  const m = ctx.managed;
-  if (!dryRun && (m === undefined || m.host.kind !== 'freebsd')) {
+  if (!dryRun && !ctx.host.differences.importsJails) {
     throw new ZoneError('refused', 'import makes zones of jails on a FreeBSD host; this is not one', {
       hint: 'run it with --host FREEBSD-HOST, or add --dry-run to see the zones the file describes',
     });
   }
-  const fstabs = await fstabTexts(ctx, picked);
+  const fstabs = await fstabTexts(ctx, picked, dryRun);
   const zones = picked.map((j) => {
     validateZoneName(j.name);
     return { jail: j, im: jailToZone(j.name, j.params, (p) => fstabs.get(p)) };
   });
   const views = zones.map(({ jail, im }): ImportedView => ({ name: jail.name, brand: im.brand, zonepath: im.zonepath, config: checkedConfig(jail.name, im.config), state: 'configured', root: im.root }));
-  if (dryRun || m === undefined) return views;
+  if (dryRun) return views;
   for (const { jail } of zones) {
     if (await ctx.store.exists(jail.name)) throw new ZoneError('exists', `zone "${jail.name}" already exists`, { zone: jail.name, hint: 'import only the others: zonectl import JAIL --jail-conf FILE' });
   }
   const made: ZoneRecord[] = [];
   try {
     for (const [i, { jail, im }] of zones.entries()) {
-      await managedCreate(ctx, { name: jail.name, brand: im.brand, zonepath: im.zonepath, config: checkedConfig(jail.name, im.config), ...(im.fs.length === 0 ? {} : { fs: im.fs }), ...(im.native.length === 0 ? {} : { native: { jail: im.native } }) }, [], true);
-      made.push((await ctx.store.read(jail.name)).record);
-      // A root that holds a system (its /etc) is an installed zone, ready to boot.
-      if ((await m.executor.run(['test', '-d', `${im.root}/etc`])).code === 0) {
-        const at = new Date().toISOString();
-        await ctx.store.writeStatus(jail.name, { state: 'installed', since: at, userland: { method: 'import', source: im.root, arch: m.host.machine, installedAt: at } });
+      await createZone(ctx, { name: jail.name, brand: im.brand, zonepath: im.zonepath, config: checkedConfig(jail.name, im.config), ...(im.fs.length === 0 ? {} : { fs: im.fs }), ...(im.native.length === 0 ? {} : { native: { jail: im.native } }) }, [], true);
+      const record = (await ctx.store.read(jail.name)).record;
+      made.push(record);
+      // A root that holds a system is an installed zone, ready to boot.
+      const userland = await ctx.host.adopt(record, im.root);
+      if (userland !== undefined) {
+        await ctx.store.writeStatus(jail.name, { state: 'installed', since: userland.installedAt, userland });
         (views[i] as ImportedView).state = 'installed';
       }
       ctx.warn(`jail ${jail.name} is now zone ${jail.name}, described by /etc/jail.conf.d/${jail.name}.conf: remove its block from ${file} so the host does not know it twice`);
     }
   } catch (e) {
     for (const r of made) {
-      await m.unconfigure(r).catch(() => undefined);
+      await ctx.host.unconfigure(r).catch(() => undefined);
       await ctx.store.destroy(r.name).catch(() => undefined);
     }
     throw e;

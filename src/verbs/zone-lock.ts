@@ -1,10 +1,8 @@
 // Every verb that changes a zone goes through here: take the zone's lock, read it,
-// reconcile it with the runtime, check the state machine, then let the verb move it,
+// reconcile it with the host, check the state machine, then let the verb move it,
 // each step written durably before the work it announces.
 import type { Context } from './context.js';
 import { reconcile, mayHaveRuntime } from '../core/reconcile.js';
-import { reconcileManaged } from '../core/managed-reconcile.js';
-import type { ManagedBackend } from '../backends/tool-backend.js';
 import { assertState, type Verb } from '../core/states.js';
 import type { ZoneRecord, ZoneState, ZoneStatus } from '../core/zone.js';
 
@@ -15,36 +13,19 @@ export interface LockedZone {
   moveTo(state: ZoneState, extra?: Partial<Omit<ZoneStatus, 'state' | 'since'>>, drop?: Array<keyof ZoneStatus>): Promise<void>;
 }
 
-/** The zone's state after reconciling with the runtime; cleans up a container whose
- * init has exited, so the next boot starts clean. Caller holds the lock. */
-export async function reconcileLocked(ctx: Context, name: string, record: ZoneRecord, status: ZoneStatus): Promise<ZoneStatus> {
-  if (ctx.managed !== undefined) return reconcileOnHost(ctx, ctx.managed, name, status);
-  if (!mayHaveRuntime(status.state)) return status;
-  const backend = ctx.backendFor(record, status);
-  const rt = await backend.state(ctx.handle(name));
-  const state = reconcile(status.state, rt);
-  if (state === status.state) return status;
-  if (state === 'installed') await backend.halt(ctx.handle(name));
-  const next: ZoneStatus = { ...status, state, since: new Date().toISOString() };
-  if (state === 'installed') {
-    delete next.operation;
-    delete next.runtime;
-    delete next.personality;
-  }
-  await ctx.store.writeStatus(name, next);
-  return next;
-}
+/** Fields that describe a run, gone once the zone is back to installed or configured. */
+export const RUN_FIELDS: Array<keyof ZoneStatus> = ['operation', 'runtime', 'personality'];
 
-/** On a managed host: the host's own state decides; nothing is ours to clean up. */
-async function reconcileOnHost(ctx: Context, m: ManagedBackend, name: string, status: ZoneStatus): Promise<ZoneStatus> {
-  const state = reconcileManaged(status.state, (await m.states()).get(name));
+/** The zone's state after reconciling with the host; frees what the host still holds
+ * for a zone whose processes are gone, so the next boot starts clean. Caller holds the lock. */
+async function reconcileLocked(ctx: Context, name: string, record: ZoneRecord, status: ZoneStatus): Promise<ZoneStatus> {
+  const observed = (await ctx.host.observe([{ record, status }])).get(name);
+  const state = reconcile(status.state, observed);
   if (state === status.state) return status;
+  if (mayHaveRuntime(status.state) && !mayHaveRuntime(state)) await ctx.host.release(record, status);
   const next: ZoneStatus = { ...status, state, since: new Date().toISOString() };
-  if (state === 'installed' || state === 'configured') {
-    delete next.operation;
-    delete next.runtime;
-  }
-  // Uninstalled on the host (or an install it undid): no userland any more.
+  if (state === 'installed' || state === 'configured') for (const k of RUN_FIELDS) delete next[k];
+  // Uninstalled with the host's own tools (or an install it undid): no userland any more.
   if (state === 'configured') delete next.userland;
   await ctx.store.writeStatus(name, next);
   return next;

@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { CLI, cleanup, json, makeRoot, ok, requireRootAndRunc, waitUntilStopped, zonectl } from './helpers.js';
+import { CLI_STOPPABLE, cleanup, json, makeRoot, ok, requireRootAndRunc, waitUntilStopped, zonectl } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('crash safety');
@@ -19,7 +19,7 @@ t.after(() => cleanup(root));
 /** Starts an install that stops itself (SIGSTOP) after writing the userland but before
  * recording it, then kills it with SIGKILL there: a crash at a known point. */
 async function crashInstall(zone: string): Promise<void> {
-  const child = spawn(process.execPath, [CLI, '--root', root, 'install', zone, '--recipe', 'busybox'], {
+  const child = spawn(process.execPath, [...CLI_STOPPABLE, '--root', root, 'install', zone, '--recipe', 'busybox'], {
     env: { ...process.env, ZONECTL_TEST_STOP_AT: 'install' },
     stdio: 'ignore',
   });

@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const CLI = join(process.cwd(), 'dist', 'zonectl.mjs');
+/** zonectl's command line, run with the module that stops it at a named step
+ * (ZONECTL_TEST_STOP_AT; see test/fixtures/stop-at.mjs). */
+export const CLI_STOPPABLE = ['--import', join(process.cwd(), 'test', 'fixtures', 'stop-at.mjs'), CLI];
 
 export interface Result {
   code: number;
@@ -142,7 +145,7 @@ export function processGone(pid: number): boolean {
 /** Runs `zonectl ARGS` until it stops itself at `stopAt` (ZONECTL_TEST_STOP_AT), calls
  * `atStop` there, then kills it with SIGKILL: a crash at a known point. */
 export async function killedAt(root: string, args: string[], stopAt: string, atStop: () => void = () => undefined): Promise<void> {
-  const child = spawn(process.execPath, [CLI, '--root', root, ...args], { env: { ...process.env, ZONECTL_TEST_STOP_AT: stopAt }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [...CLI_STOPPABLE, '--root', root, ...args], { env: { ...process.env, ZONECTL_TEST_STOP_AT: stopAt }, stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   if (!waitUntilStopped(child.pid as number)) {
     child.kill('SIGKILL');

@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { CLI, cleanup, json, makeRoot, ok, oneLine, requireRootAndRunc, waitUntilStopped, zonectl } from './helpers.js';
+import { CLI, CLI_STOPPABLE, cleanup, json, makeRoot, ok, oneLine, requireRootAndRunc, waitUntilStopped, zonectl } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
 
 const t = suite('zone lock');
@@ -23,7 +23,7 @@ t.after(() => {
 
 t('a second command waits, then fails naming the holder, and changes nothing', () => {
   // An install paused at its test stop point holds the zone's lock.
-  holder = spawn(process.execPath, [CLI, '--root', root, 'install', 'locked', '--recipe', 'busybox'], {
+  holder = spawn(process.execPath, [...CLI_STOPPABLE, '--root', root, 'install', 'locked', '--recipe', 'busybox'], {
     env: { ...process.env, ZONECTL_TEST_STOP_AT: 'install' },
     stdio: 'ignore',
   });

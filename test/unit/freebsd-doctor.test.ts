@@ -10,7 +10,7 @@ import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostOs } from '../../src/transport/host-os.js';
-import type { DoctorCheck } from '../../src/hosts/linux/doctor.js';
+import type { DoctorCheck } from '../../src/probes/check.js';
 import { FreeBsdBackend } from '../../src/backends/freebsd/backend.js';
 import { DOCTOR_SCRIPT, doctorArgv, doctorChecks, parseDoctorLines } from '../../src/backends/freebsd/doctor.js';
 import { ScriptedExecutor } from '../scripted-executor.js';

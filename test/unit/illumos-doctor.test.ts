@@ -12,7 +12,7 @@ import { IllumosBackend } from '../../src/backends/illumos/backend.js';
 import { DOCTOR_SCRIPT, doctorChecks, parseDoctorProbe } from '../../src/backends/illumos/doctor.js';
 import type { Executor } from '../../src/transport/executor.js';
 import type { HostOs } from '../../src/transport/host-os.js';
-import type { DoctorCheck } from '../../src/hosts/linux/doctor.js';
+import type { DoctorCheck } from '../../src/probes/check.js';
 import type { Brand } from '../../src/brands/brand.js';
 import { ScriptedExecutor } from '../scripted-executor.js';
 import { makeTempDir, removeTempDir } from './fixtures/tmp.js';

@@ -12,10 +12,11 @@ import { createZone, deleteZone, listZones, zoneInfo } from '../../src/verbs/con
 import { bootZone, haltZone } from '../../src/verbs/lifecycle.js';
 import { execInZone } from '../../src/verbs/enter.js';
 import { installZone } from '../../src/verbs/install.js';
-import { FreeBsdBackend } from '../../src/backends/freebsd/backend.js';
+import { freeBsdHost } from '../../src/hosts/freebsd.js';
+import { ZoneStore } from '../../src/core/store.js';
 import type { HostOs } from '../../src/transport/host-os.js';
 import type { ZoneState } from '../../src/core/zone.js';
-import { reconcileManaged } from '../../src/core/managed-reconcile.js';
+import { reconcile as reconcileManaged } from '../../src/core/reconcile.js';
 import { importJailConf } from '../../src/verbs/interchange.js';
 import { ScriptedExecutor, type Step } from '../scripted-executor.js';
 import { rejectsZoneError } from './fixtures/expect-error.js';
@@ -36,7 +37,7 @@ test.after.each(() => removeTempDir(dir));
 
 function context(steps: Step[]): { ctx: Context; ex: ScriptedExecutor } {
   const ex = new ScriptedExecutor(steps);
-  const ctx = new Context({ root: dir, lockTimeoutMs: 1000 }, { backend: new FreeBsdBackend(ex, HOST), fs: new LocalStoreFs() });
+  const ctx = new Context({ root: dir, lockTimeoutMs: 1000 }, freeBsdHost(ex, HOST, new ZoneStore(dir, new LocalStoreFs())));
   return { ctx, ex };
 }
 
@@ -90,7 +91,7 @@ test('a jail through its life: create, install, boot, list, exec, halt, delete -
     { argv: ['rmdir', '/usr/local/jails/web'] },
     { argv: ['rm', '-f', CONF, '/etc/jail.conf.d/web.fstab'] },
   ]);
-  const v = await createZone(ctx, 'web', 'native', SETS);
+  const v = await createZone(ctx, { name: 'web', brand: 'native', config: {} }, SETS);
   assert.is(v.zonepath, '/usr/local/jails/web');
   assert.is(v.state, 'configured');
   await install(ctx, 'web', { source: '/var/tmp/base.txz' });
@@ -108,7 +109,7 @@ test('a jail through its life: create, install, boot, list, exec, halt, delete -
 
 test('a zone the host no longer runs (jail removed by hand) reads as installed', async () => {
   const { ctx, ex } = context([...configure, jls(NONE)]);
-  await createZone(ctx, 'web', 'native', SETS);
+  await createZone(ctx, { name: 'web', brand: 'native', config: {} }, SETS);
   await ctx.store.writeStatus('web', { state: 'running', since: 'x', runtime: 'freebsd' });
   assert.is((await zoneInfo(ctx, 'web')).state, 'installed');
   ex.done();
@@ -124,7 +125,7 @@ test('a failed boot is taken down again and the zone is installed, the error one
     { argv: ['test', '-e', RUN] },
     { argv: ['jail', '-f', RUN, '-r', 'web'], code: 1, stderr: 'jail: "web" not found\n' },
   ]);
-  await createZone(ctx, 'web', 'native', SETS);
+  await createZone(ctx, { name: 'web', brand: 'native', config: {} }, SETS);
   await ctx.store.writeStatus('web', { state: 'installed', since: 'x' });
   const e = await rejectsZoneError(bootZone(ctx, 'web'), 'runtime');
   assert.match(e.message, /jail -f \/var\/run\/zonectl\/web\.conf -c web failed on ssh:\/\/root@test-host: jail: web: mount\.devfs/);
@@ -143,7 +144,7 @@ test('a failed install is cleaned up on the host and the zone is configured agai
     { argv: ['rm', '-rfx', '/usr/local/jails/web/root'] },
     { argv: ['rmdir', '/usr/local/jails/web'] },
   ]);
-  await createZone(ctx, 'web', 'native', SETS);
+  await createZone(ctx, { name: 'web', brand: 'native', config: {} }, SETS);
   const e = await install(ctx, 'web', { source: '/var/tmp/nope.txz' }).then(() => undefined, (x: unknown) => x);
   assert.ok(e instanceof Error, 'the install failed');
   assert.match((e as Error).message, /Failed to open/, (e as Error).message);
@@ -153,7 +154,7 @@ test('a failed install is cleaned up on the host and the zone is configured agai
 
 test('refused before the host is touched: a brand without a FreeBSD mapping', async () => {
   const { ctx, ex } = context([]);
-  const e = await rejectsZoneError(createZone(ctx, 'old', 'solaris8', []), 'refused');
+  const e = await rejectsZoneError(createZone(ctx, { name: 'old', brand: 'solaris8', config: {} }, []), 'refused');
   assert.match(e.message, /brand "solaris8" does not run on FreeBSD hosts \(ssh:\/\/root@test-host\)/);
   assert.equal(await ctx.store.names(), []);
   ex.done();
@@ -184,7 +185,7 @@ test("the host's own state wins: what zoneadm or jls says about each stored stat
 
 test('create refuses a name the host already has (a jail made by hand), touching nothing', async () => {
   const { ctx, ex } = context([{ argv: ['test', '-e', CONF] }]);
-  const e = await rejectsZoneError(createZone(ctx, 'web', 'native', SETS), 'exists');
+  const e = await rejectsZoneError(createZone(ctx, { name: 'web', brand: 'native', config: {} }, SETS), 'exists');
   assert.is(e.message, 'ssh://root@test-host already has a jail named "web" that zonectl did not make');
   assert.match(e.hint ?? '', /zonectl import --jail-conf/);
   assert.equal(await ctx.store.names(), []);
@@ -199,7 +200,7 @@ test('a create the host refuses leaves nothing: its files removed, no zone in th
     { argv: ['sh', '-c', WRITE, 'sh', CONF], code: 1, stderr: 'sh: cannot create /etc/jail.conf.d/web.conf.tmp: Read-only file system\n' },
     { argv: ['rm', '-f', CONF, '/etc/jail.conf.d/web.fstab'] },
   ]);
-  const e = await rejectsZoneError(createZone(ctx, 'web', 'native', SETS), 'runtime');
+  const e = await rejectsZoneError(createZone(ctx, { name: 'web', brand: 'native', config: {} }, SETS), 'runtime');
   assert.match(e.message, /Read-only file system$/);
   assert.equal(await ctx.store.names(), []);
   ex.done();

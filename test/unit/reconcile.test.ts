@@ -3,7 +3,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RuntimeState } from '../../src/backends/backend.js';
-import { mayHaveRuntime, reconcile } from '../../src/core/reconcile.js';
+import { mayHaveRuntime, reconcile as reconcileObserved } from '../../src/core/reconcile.js';
+import { observedOf } from '../../src/hosts/linux/host.js';
+
+/** The Linux host's reading of a runtime state, then the one reconcile every host uses. */
+const reconcile = (stored: ZoneState, rt: RuntimeState): ZoneState => reconcileObserved(stored, observedOf(stored, rt));
 import { ZONE_STATES, type ZoneState } from '../../src/core/zone.js';
 
 const RUNTIME: RuntimeState[] = ['absent', 'created', 'running', 'stopped', 'paused'];

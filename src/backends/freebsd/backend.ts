@@ -11,8 +11,8 @@ import type { InstalledUserland, ZoneRecord, ZoneState } from '../../core/zone.j
 import { lastLine, mustRun, type ExecResult, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
 import type { ZoneUsage } from '../backend.js';
-import type { DoctorCheck } from '../../hosts/linux/doctor.js';
-import type { InstallRequest, ManagedBackend, ManagedSnapshot, ProgressSink } from '../tool-backend.js';
+import type { DoctorCheck } from '../../probes/check.js';
+import type { InstallRequest, ToolBackend, ManagedSnapshot, ProgressSink } from '../tool-backend.js';
 import { freebsdDoctor, linuxFix, linuxModule, RACCT_FIX } from './doctor.js';
 import { writeHostFile } from './host-files.js';
 import { installJail } from './install.js';
@@ -39,7 +39,7 @@ function noRules(r: ExecResult): boolean {
   return /No such process|RACCT\/RCTL/.test(`${r.stderr}\n${r.stdout}`);
 }
 
-export class FreeBsdBackend implements ManagedBackend {
+export class FreeBsdBackend implements ToolBackend {
   constructor(readonly executor: Executor, readonly host: HostOs) {}
 
   /** The jail file's text: a header saying whose it is, then the zone's block. */
@@ -246,13 +246,13 @@ export class FreeBsdBackend implements ManagedBackend {
     return out;
   }
 
-  async exec(record: ZoneRecord, argv: string[], tty: boolean): Promise<number> {
+  async exec(record: ZoneRecord, argv: string[], tty: boolean, user?: string): Promise<number> {
     if (argv.length === 0) throw new ZoneError('usage', `exec in zone "${record.name}": no command given`, { zone: record.name });
-    return this.executor.attach(['jexec', '-l', record.name, ...argv], { tty });
+    return this.executor.attach(['jexec', '-l', ...(user === undefined ? [] : ['-U', user]), record.name, ...argv], { tty });
   }
 
-  login(record: ZoneRecord): Promise<number> {
-    return this.executor.attach(['jexec', '-l', record.name, 'login', '-f', 'root'], { tty: true });
+  login(record: ZoneRecord, user = 'root'): Promise<number> {
+    return this.executor.attach(['jexec', '-l', record.name, 'login', '-f', user], { tty: true });
   }
 
   async console(record: ZoneRecord): Promise<number> {

@@ -3,7 +3,7 @@
 // one tagged line per probe; each probe is failure-tolerant on the host (a failing
 // command prints "-"), and each check here is too: a line that never came becomes a
 // 'warn' check saying why, never an exception.
-import type { CheckStatus, DoctorCheck } from '../../hosts/linux/doctor.js';
+import type { CheckStatus, DoctorCheck } from '../../probes/check.js';
 import { lastLine, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
 import { safeLine } from './host-text.js';

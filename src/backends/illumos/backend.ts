@@ -9,9 +9,9 @@ import { printable, type InstalledUserland, type ZoneRecord, type ZoneState } fr
 import { lastLine, mustRun, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
 import { brandNames, loadBrand, type Brand } from '../../brands/brand.js';
-import type { DoctorCheck } from '../../hosts/linux/doctor.js';
+import type { DoctorCheck } from '../../probes/check.js';
 import type { ZoneUsage } from '../backend.js';
-import type { InstallRequest, ManagedBackend, ManagedSnapshot, ProgressSink } from '../tool-backend.js';
+import type { InstallRequest, ToolBackend, ManagedSnapshot, ProgressSink } from '../tool-backend.js';
 import { DOCTOR_SCRIPT, doctorChecks, parseDoctorProbe } from './doctor.js';
 import { describeHost, hostZoneBrand, resolveHostBrand, type HostZoneBrand } from './host-brand.js';
 import { downloadPath, fetchOnHost, imageFlagByFileOutput, imageFlagByName, isDatasetName, isUrl, refuseCompressedStream, type ImageFlag } from './install-source.js';
@@ -83,7 +83,7 @@ function probeFailed(target: string, why: string): DoctorCheck {
   return { id: 'probe', title: 'host probe', status: 'missing', detail: `the probe script could not run on ${target}: ${why}` };
 }
 
-export class IllumosBackend implements ManagedBackend {
+export class IllumosBackend implements ToolBackend {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly random: () => string;
@@ -260,7 +260,7 @@ export class IllumosBackend implements ManagedBackend {
   }
 
   /** A failed zoneadm install leaves the zone incomplete, where zoneadm accepts only
-   * uninstall: clear it so the zone is configured again (the ManagedBackend contract).
+   * uninstall: clear it so the zone is configured again (the ToolBackend contract).
    * True when the zone is configured afterwards. */
   private async clearIncomplete(zone: string): Promise<boolean> {
     const state = (await this.entry(zone).catch(() => undefined))?.state;
@@ -387,14 +387,14 @@ export class IllumosBackend implements ManagedBackend {
     return new Map((await this.list()).map((z) => [z.name, z.state]));
   }
 
-  async exec(record: ZoneRecord, argv: string[], tty: boolean): Promise<number> {
+  async exec(record: ZoneRecord, argv: string[], tty: boolean, user?: string): Promise<number> {
     if (argv.length === 0) throw new ZoneError('usage', 'exec needs a command to run in the zone', { zone: record.name });
     // No -t: illumos zlogin gives a utility no terminal in the zone; tty asks ssh for one.
-    return this.executor.attach(['zlogin', record.name, ...argv.map(zoneShellQuote)], { tty });
+    return this.executor.attach(['zlogin', ...(user === undefined ? [] : ['-l', user]), record.name, ...argv.map(zoneShellQuote)], { tty });
   }
 
-  async login(record: ZoneRecord): Promise<number> {
-    return this.executor.attach(['zlogin', record.name], { tty: true });
+  async login(record: ZoneRecord, user?: string): Promise<number> {
+    return this.executor.attach(['zlogin', ...(user === undefined ? [] : ['-l', user]), record.name], { tty: true });
   }
 
   async console(record: ZoneRecord): Promise<number> {

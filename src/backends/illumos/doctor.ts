@@ -6,7 +6,7 @@
 import { ZoneError } from '../../core/errors.js';
 import type { ZoneRecord } from '../../core/zone.js';
 import type { Brand } from '../../brands/brand.js';
-import type { DoctorCheck } from '../../hosts/linux/doctor.js';
+import type { DoctorCheck } from '../../probes/check.js';
 import type { HostOs } from '../../transport/host-os.js';
 import { resolveHostBrand } from './host-brand.js';
 

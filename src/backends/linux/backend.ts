@@ -17,7 +17,7 @@ import { mountProcFiles, removeSupervisor, reviveSupervisor, runtimeSupportsList
 import type { ShimAvailability } from '../../brands/plan.js';
 import type { HelperProcess, ZoneAddress, ZoneUsage } from '../backend.js';
 import { zoneUsage } from './cgroup-usage.js';
-import { testStopPoint } from '../../core/test-hook.js';
+import { traceStep } from '../../core/trace.js';
 
 const POLL_MS = 100;
 
@@ -59,7 +59,7 @@ export class LinuxBackend implements Backend {
       if (shim !== undefined) {
         // A supervisor per attempt: one whose zone went away has exited.
         await startSupervisor(zone.dir, zone.name, shim);
-        testStopPoint('boot-shim');
+        traceStep('boot-shim');
       }
       await this.runtime.start(zone.name, bundle, join(zone.dir, 'console.log'), join(zone.dir, 'runtime.log'), staged || createOnly, personalityPrefix(plan.personality));
       if (!staged) return;
@@ -68,7 +68,7 @@ export class LinuxBackend implements Backend {
       if (shim !== undefined) await mountProcFiles(pid, zone.name, procFiles);
       if (plan.net !== undefined) {
         await cniAdd(zone.dir, zone.name, plan.net, hostWideId(this.stateRoot, zone.name), `/proc/${pid}/ns/net`);
-        testStopPoint('boot-net');
+        traceStep('boot-net');
       }
       if (!createOnly) await this.runtime.startCreated(zone.name);
     };
@@ -120,6 +120,11 @@ export class LinuxBackend implements Backend {
     await removeSupervisor(zone.dir);
   }
 
+  /** Removes the runtime's files of an uninstalled zone (its bundle and logs). */
+  async removeFiles(zone: ZoneHandle): Promise<void> {
+    for (const f of ['bundle', 'console.log', 'runtime.log']) await rm(join(zone.dir, f), { recursive: true, force: true });
+  }
+
   /** /proc/PID/ns/net of the zone's init while the runtime still has it, else ''. */
   private async liveNetns(zone: ZoneHandle): Promise<string> {
     const state = await this.runtime.state(zone.name);
@@ -129,7 +134,7 @@ export class LinuxBackend implements Backend {
   }
 
   /** The zone's init as the runtime recorded it (--pid-file), if it did. */
-  private async initPid(zone: ZoneHandle): Promise<number | undefined> {
+  async initPid(zone: ZoneHandle): Promise<number | undefined> {
     const pid = Number((await readFile(join(this.bundleDir(zone), 'init.pid'), 'utf8').catch(() => '')).trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   }

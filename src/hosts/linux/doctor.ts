@@ -30,19 +30,16 @@ import {
   type CgroupLayout,
   type VsyscallMode,
 } from '../../probes/linux.js';
+import type { CheckStatus, DoctorCheck, DoctorReport } from '../../probes/check.js';
 
 export type { CgroupLayout, VsyscallMode } from '../../probes/linux.js';
 
-export type CheckStatus = 'ok' | 'warn' | 'missing';
-export interface DoctorCheck { id: string; title: string; status: CheckStatus; detail: string; fix?: string; }
-export interface DoctorReport {
-  host: { os: string; kernel: string; arch: string };
+export type { CheckStatus, DoctorCheck } from '../../probes/check.js';
+export interface LinuxDoctorReport extends DoctorReport {
   runtime: { name: string; path: string; version: string } | null;   // the selected runtime
   cgroup: CgroupLayout;
   vsyscall: VsyscallMode;
   ia32: boolean | null;    // null when not an x86_64 host
-  checks: DoctorCheck[];
-  ok: boolean;             // no check is 'missing'
 }
 
 const execFileP = promisify(execFile);
@@ -402,7 +399,7 @@ async function guard<T>(id: string, title: string, probe: () => Promise<T>, fall
   }
 }
 
-export async function runDoctor(opts?: { runtime?: string; stateRoot?: string }): Promise<DoctorReport> {
+export async function runDoctor(opts?: { runtime?: string; stateRoot?: string }): Promise<LinuxDoctorReport> {
   const selected = opts?.runtime ?? 'runc';
   const kernel = release();
   const isX64 = process.arch === 'x64';
@@ -457,8 +454,10 @@ export async function runDoctor(opts?: { runtime?: string; stateRoot?: string })
     rootCheck(),
   ];
 
+  const host = { os: (osRelease === undefined ? undefined : parseOsRelease(osRelease)) ?? type(), kernel, arch: machine() };
   return {
-    host: { os: (osRelease === undefined ? undefined : parseOsRelease(osRelease)) ?? type(), kernel, arch: machine() },
+    host,
+    summary: `host: ${host.os}, kernel ${host.kernel}, ${host.arch}`,
     runtime: selectedRt.path === undefined ? null : { name: selectedRt.name, path: selectedRt.path, version: selectedRt.version ?? 'unknown' },
     cgroup: cg.layout,
     vsyscall: vs.mode,
