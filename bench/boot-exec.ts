@@ -1,4 +1,4 @@
-// Start-up benchmark (DESIGN.md, "Start-up time"): zonectl boot + exec against raw
+// Start-up benchmark (README, Benchmarks): zonectl boot + exec against raw
 // `runc run -d` + `runc exec` on the same bundle, with `node -e 0` as Node's floor.
 // Target: zonectl adds at most 40 ms per command over runc + Node start-up.
 //

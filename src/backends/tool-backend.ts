@@ -7,7 +7,7 @@ import type { Executor } from '../transport/executor.js';
 import type { HostOs } from '../transport/host-os.js';
 import type { Brand } from '../brands/brand.js';
 import type { InstalledUserland, ZoneRecord, ZoneState } from '../core/zone.js';
-import type { ZoneUsage } from './backend.js';
+import type { ZoneUsage } from '../core/zone.js';
 import type { DoctorCheck } from '../probes/check.js';
 
 export interface InstallRequest {

@@ -1,7 +1,9 @@
 // Brand files (brands/*.yaml): what a brand is, loaded as data. The engine reads the
 // fields; nothing here or elsewhere knows a brand by name.
 import { ZoneError } from '../core/errors.js';
-import { signalNumber } from '../core/signals.js';
+import { assertHaltSignal, type InitField } from '../core/signals.js';
+
+export type { InitField };
 import { findDataFile, listDataNames, parseDataFile, validateData } from '../core/datafiles.js';
 import type { Layout } from '../install/layout.js';
 import type { Fixup } from './fixups.js';
@@ -15,11 +17,6 @@ export interface Shims {
   'zone-files'?: boolean;
   /** Bind LXCFS's /proc files (meminfo, cpuinfo, uptime, stat, ...) where it runs. */
   lxcfs?: boolean;
-}
-
-export interface InitField {
-  command: string[];
-  'halt-signal': string;
 }
 
 export type InstallMethod = 'recipe' | 'source' | 'skeleton';
@@ -127,18 +124,6 @@ async function resolveInherits(name: string, seen: string[]): Promise<{ data: Re
   const merged: Record<string, unknown> = { ...base.data, ...raw };
   delete merged.inherits;
   return { data: merged, file };
-}
-
-/** The schema checks a halt signal's shape; this checks it names a real signal. */
-export function assertHaltSignal(init: InitField | undefined, file: string, kind: 'brand' | 'recipe'): void {
-  if (init === undefined) return;
-  try {
-    signalNumber(init['halt-signal']);
-  } catch (e) {
-    throw new ZoneError('invalid-file', `${kind} file ${file}: /init/halt-signal: ${(e as Error).message}`, {
-      hint: 'use a name such as SIGTERM, SIGPWR, SIGUSR2 or SIGRTMIN+3',
-    });
-  }
 }
 
 const cache = new Map<string, Brand>();

@@ -6,7 +6,7 @@ import { configValue, parseForward, type PortForward } from '../core/config.js';
 import { signalNumber } from '../core/signals.js';
 import { userlandRoot, type InitSpec, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
 import type { LinuxBrand } from './brand.js';
-import { eraVersion, needsUname26, parseKernelVersion, uname26Release } from './kernel-version.js';
+import { eraVersion, needsUname26, parseKernelVersion, uname26Release } from '../core/kernel-version.js';
 import { glibcOlderThan, glibcVersion } from './glibc.js';
 import { release as hostRelease } from 'node:os';
 import { sizeBytes } from '../core/units.js';

@@ -1,6 +1,6 @@
 // --host and ZONECTL_HOST, taken off the command line before anything else parses it.
-// Kept apart from host-session.ts so a run without --host does not load the ssh
-// executor and the FreeBSD and illumos backends (start-up time: DESIGN.md).
+// Kept apart from hosts/connect.ts so a run without --host does not load the ssh
+// executor and the FreeBSD and illumos backends (start-up time: README, Benchmarks).
 import { ZoneError } from '../core/errors.js';
 
 /** The --host value and the argv without it; ZONECTL_HOST when the flag is absent. */

@@ -3,7 +3,7 @@
 import { isAbsolute, posix } from 'node:path';
 import { ZoneError } from './errors.js';
 import { printable } from './zone.js';
-import { parseKernelVersion } from '../brands/kernel-version.js';
+import { parseKernelVersion } from './kernel-version.js';
 import { sizeBytes } from './units.js';
 
 interface KeySpec {
@@ -67,7 +67,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     check: (v) => (HOSTNAME_RE.test(v) ? { ok: v } : { bad: 'must be a valid host name (RFC 1123)' }),
   },
   'ip-type': {
-    describe: "shared: the host's network stack; exclusive: the zone's own (loopback only for now)",
+    describe: "shared: the host's network stack; exclusive: the zone's own (an address with net-address, else loopback only)",
     check: oneOf('shared', 'exclusive'),
   },
   'kernel-version': {

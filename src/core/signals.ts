@@ -21,3 +21,22 @@ export function signalNumber(name: string): number {
     hint: 'use a name such as SIGTERM, SIGPWR, SIGUSR2 or SIGRTMIN+3',
   });
 }
+
+/** A userland's first process and the signal that asks it to halt, as brand and recipe
+ * files give them. */
+export interface InitField {
+  command: string[];
+  'halt-signal': string;
+}
+
+/** The schema checks a halt signal's shape; this checks it names a real signal. */
+export function assertHaltSignal(init: InitField | undefined, file: string, kind: 'brand' | 'recipe'): void {
+  if (init === undefined) return;
+  try {
+    signalNumber(init['halt-signal']);
+  } catch (e) {
+    throw new ZoneError('invalid-file', `${kind} file ${file}: /init/halt-signal: ${(e as Error).message}`, {
+      hint: 'use a name such as SIGTERM, SIGPWR, SIGUSR2 or SIGRTMIN+3',
+    });
+  }
+}

@@ -1,4 +1,5 @@
 // The zone model: what a zone is, independent of host and backend.
+import { printable } from './terminal-text.js';
 import { ZoneError } from './errors.js';
 
 /** illumos's zone states (libzonecfg.h), in the order a zone moves through them. */
@@ -93,6 +94,13 @@ export interface ZoneStatus {
   personality?: { linux32: boolean; uname26: boolean };
 }
 
+/** What a running zone uses now: memory, processes (and threads), CPU time. */
+export interface ZoneUsage {
+  memoryBytes?: number;
+  processes?: number;
+  cpuSeconds?: number;
+}
+
 /** What `info` and `list` show; `--json` prints exactly this shape. */
 export interface ZoneView {
   name: string;
@@ -103,8 +111,8 @@ export interface ZoneView {
   userland?: InstalledUserland;
   /** Helper processes of a running zone (its uname supervisor), with their memory. */
   helpers?: Array<{ name: string; pid: number; rssKb: number }>;
-  /** What a running zone uses now, from its cgroups (`info` only). */
-  usage?: { memoryBytes?: number; processes?: number; cpuSeconds?: number };
+  /** What a running zone uses now, from its cgroups, rctl or kstat (`info` only). */
+  usage?: ZoneUsage;
   /** A running zone's own addresses (CIDR) and the bridge each is on. */
   addresses?: Array<{ address: string; bridge: string }>;
 }
@@ -141,14 +149,7 @@ export function validateZoneName(name: string): void {
   if (name.startsWith('SUNW')) bad('names starting with "SUNW" are reserved');
 }
 
-/** A string safe to put in a one-line message: control characters escaped, long input cut. */
-export function printable(s: string): string {
-  // JSON escapes C0 controls; DEL and C1 (U+009B is a terminal escape) need doing too.
-  const esc = JSON.stringify(s)
-    .slice(1, -1)
-    .replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return esc.length > 80 ? `${esc.slice(0, 77)}...` : esc;
-}
+export { printable };
 
 export function zoneRoot(zonepath: string): string {
   return `${zonepath.replace(/\/+$/, '')}/root`;

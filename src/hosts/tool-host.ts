@@ -165,8 +165,8 @@ export class ToolHost implements ZoneHost {
     return this.backend.console(record);
   }
 
-  clone(source: ZoneRecord, _sourceStatus: ZoneStatus, target: ZoneRecord, brand: Brand): Promise<void> {
-    return this.backend.clone(source, target, brand);
+  async prepareClone(source: ZoneRecord, _sourceStatus: ZoneStatus, target: ZoneRecord, brand: Brand): Promise<Prepared<void>> {
+    return { run: () => this.backend.clone(source, target, brand) };
   }
 
   /** Not tracked by zonectl here: a clone is a ZFS clone, and zfs destroy itself refuses

@@ -145,9 +145,10 @@ export interface ZoneHost {
   login(record: ZoneRecord, status: ZoneStatus, user: string | undefined): Promise<number>;
   console(record: ZoneRecord, status: ZoneStatus): Promise<number>;
 
-  /** Fills the (already recorded) target from the halted source and gives it its own
-   * identity: host name, machine-id, ssh host keys. */
-  clone(source: ZoneRecord, sourceStatus: ZoneStatus, target: ZoneRecord, brand: Brand): Promise<void>;
+  /** Readies the halted source for cloning (an overlay's changes frozen into a layer)
+   * before the target is recorded; run() then fills the recorded target and gives it
+   * its own identity: host name, machine-id, ssh host keys. */
+  prepareClone(source: ZoneRecord, sourceStatus: ZoneStatus, target: ZoneRecord, brand: Brand): Promise<Prepared<void>>;
   /** Zones cloned from this one that still depend on it. */
   clonesOf(record: ZoneRecord): Promise<string[]>;
   /** Makes one of those clones independent of its origin (the verb holds its lock). */

@@ -16,8 +16,7 @@ import { promisify } from 'node:util';
 import { dirname, join, relative } from 'node:path';
 import { ZoneError } from '../core/errors.js';
 import type { InitSpec } from '../core/zone.js';
-import type { LinuxBrand } from '../brands/brand.js';
-import { applyLayout, type LayoutVars } from './layout.js';
+import { applyLayout, type Layout, type LayoutVars } from './layout.js';
 import { BUSYBOX_PACKAGE, findStaticBusybox } from './host-busybox.js';
 import { readElf } from './elf.js';
 import { resolveInRoot } from './root-path.js';
@@ -185,16 +184,16 @@ export async function populateFromDirectory(root: string, source: string, zone: 
 }
 
 /** A brand's skeleton: its layout, plus the host paths it shares made ready to mount. */
-export async function populateSkeleton(root: string, brand: LinuxBrand, vars: LayoutVars, emit: Emit): Promise<Populated> {
-  emit({ type: 'phase', zone: vars.zone, phase: 'skeleton', message: `writing the ${brand.name} skeleton` });
-  await applyLayout(root, brand.install.skeleton ?? {}, vars);
+export async function populateSkeleton(root: string, skeleton: { of: string; layout: Layout }, vars: LayoutVars, emit: Emit): Promise<Populated> {
+  emit({ type: 'phase', zone: vars.zone, phase: 'skeleton', message: `writing the ${skeleton.of} skeleton` });
+  await applyLayout(root, skeleton.layout, vars);
   return { arch: process.arch };
 }
 
 /** For each host path a brand shares: a symlink is mirrored (so /bin -> usr/bin works
  * inside the zone as on the host), a directory gets a mount point, a missing one nothing. */
-export async function prepareHostPaths(root: string, brand: LinuxBrand): Promise<void> {
-  for (const { path } of brand['host-paths'] ?? []) {
+export async function prepareHostPaths(root: string, hostPaths: string[]): Promise<void> {
+  for (const path of hostPaths) {
     const st = await lstat(path).catch(() => undefined);
     if (st === undefined) continue;
     const inZone = join(root, path);

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ZoneError } from '../core/errors.js';
 import { findDataFile, listDataNames, loadDataFile } from '../core/datafiles.js';
-import { assertHaltSignal, type InitField } from '../brands/brand.js';
+import { assertHaltSignal, type InitField } from '../core/signals.js';
 import type { Layout } from './layout.js';
 import type { DebootstrapMethod } from './debootstrap.js';
 import type { RpmBootstrapMethod } from './rpm/bootstrap.js';

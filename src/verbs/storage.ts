@@ -20,9 +20,10 @@ function cloneConfig(config: Record<string, string>, address: HostDifferences['c
   return out;
 }
 
-/** As zoneadm clone: the target gets the source's configuration under its own name and
- * zonepath, is recorded incomplete (a crash leaves a zone delete -F removes), then
- * filled from the halted source; a failure removes what was made of it. */
+/** As zoneadm clone: the source readied, then the target gets the source's configuration
+ * under its own name and zonepath, is recorded incomplete (a crash leaves a zone
+ * delete -F removes), then filled from the halted source; a failure removes what was
+ * made of it. */
 export async function cloneZone(ctx: Context, source: string, target: string): Promise<void> {
   validateZoneName(target);
   if (await ctx.store.exists(target)) throw new ZoneError('exists', `zone "${target}" already exists`, { zone: target });
@@ -39,11 +40,12 @@ export async function cloneZone(ctx: Context, source: string, target: string): P
       ...(src.record.native === undefined ? {} : { native: src.record.native }),
     };
     await ctx.host.assertNew(record, true);
+    const prepared = await ctx.host.prepareClone(src.record, src.status, record, brand);
     const status = { state: 'incomplete' as const, since: createdAt, operation: 'clone' };
     await ctx.store.create(record, status);
     try {
       await ctx.host.configure(record, brand);
-      await ctx.host.clone(src.record, src.status, record, brand);
+      await prepared.run();
     } catch (e) {
       await ctx.host.uninstall(record, status).catch(() => undefined);
       await ctx.host.unconfigure(record).catch(() => undefined);

@@ -713,7 +713,7 @@ test('fetch lines: statistics under the file name (bytes, ?? Bps before any rate
   assert.is(fetchProgressLine('base.txz', '        9999 kB  512 kBps 01m40s'), 'base.txz: 9999 kB, 512 kBps, 01m40s');
   assert.is(fetchProgressLine('x.tar', 'fetch: https://h/x.tar: size of remote file is not known'), 'fetch: https://h/x.tar: size of remote file is not known');
   assert.is(fetchProgressLine('x.tar', '   '), undefined);
-  assert.is(fetchProgressLine('x.tar', 'odd \u001b[2Jname'), 'odd ?[2Jname');
+  assert.is(fetchProgressLine('x.tar', 'odd \u001b[2Jname'), 'odd \\u001b[2Jname');
 });
 
 test('a source URL is fetched in the background with SIGINFO for statistics; tar complaints arrive as they come and fail in one line', async () => {

@@ -151,12 +151,12 @@ test('a script that fails, or cannot be run at all: every check a warn saying wh
   assert.is(half[2]?.detail, 'not probed: ssh://root@test-host gave no answer for it');
 });
 
-test('parsing: first line of a key wins, control characters in host words are replaced', () => {
+test('parsing: first line of a key wins, control characters in host words are escaped', () => {
   const lines = parseDoctorLines('uid 0\nuid 5\ntool jail /usr/sbin/jail\n\ngarbage\n');
   assert.is(lines.get('uid'), '0');
   assert.is(lines.get('tool jail'), '/usr/sbin/jail');
   const odd = doctorChecks('state - mkdir: /x\u001b[31m: denied\n', 'x', HOST, '/x');
-  assert.is(odd.find((c) => c.id === 'state-root')?.detail, '/x is not writable: mkdir: /x?[31m: denied');
+  assert.is(odd.find((c) => c.id === 'state-root')?.detail, '/x is not writable: mkdir: /x\\u001b[31m: denied');
 });
 
 // ---- the script itself, run by this machine's sh (dash) with stand-in commands ----

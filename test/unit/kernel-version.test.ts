@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { release } from 'node:os';
-import { needsUname26, parseKernelVersion, uname26Release } from '../../src/brands/kernel-version.js';
+import { needsUname26, parseKernelVersion, uname26Release } from '../../src/core/kernel-version.js';
 import { checkAssignment } from '../../src/core/config.js';
 import { throwsZoneError } from './fixtures/expect-error.js';
 

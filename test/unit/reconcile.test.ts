@@ -2,7 +2,7 @@
 // runtime the truth (a zone whose init died is installed, not running).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { RuntimeState } from '../../src/backends/backend.js';
+import type { RuntimeState } from '../../src/backends/linux/types.js';
 import { mayHaveRuntime, reconcile as reconcileObserved } from '../../src/core/reconcile.js';
 import { observedOf } from '../../src/hosts/linux/host.js';
 

@@ -17,7 +17,8 @@ import { extractRpmPayload, formatDependency, readRpm, type RpmPackage } from '.
 import { pgpKeyId } from '../../src/install/rpm/verify.js';
 import { expectZoneError, rejectsZoneError, throwsZoneError } from './fixtures/expect-error.js';
 
-const REAL = '/work/shared/testdata/rpm/real';
+// The steering repository's shared test data, beside the project root (never a machine's absolute path).
+const REAL = join(process.cwd(), '..', 'shared', 'testdata', 'rpm', 'real');
 const tmp = mkdtempSync(join(tmpdir(), 'zonectl-rpm-'));
 
 function run(cmd: string, args: string[], input?: Buffer): Buffer {

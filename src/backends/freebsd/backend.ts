@@ -10,7 +10,7 @@ import { ZoneError } from '../../core/errors.js';
 import type { InstalledUserland, ZoneRecord, ZoneState } from '../../core/zone.js';
 import { lastLine, mustRun, type ExecResult, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
-import type { ZoneUsage } from '../backend.js';
+import type { ZoneUsage } from '../linux/types.js';
 import type { DoctorCheck } from '../../probes/check.js';
 import type { InstallRequest, ToolBackend, ManagedSnapshot, ProgressSink } from '../tool-backend.js';
 import { freebsdDoctor, linuxFix, linuxModule, RACCT_FIX } from './doctor.js';

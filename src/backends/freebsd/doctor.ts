@@ -6,7 +6,7 @@
 import type { CheckStatus, DoctorCheck } from '../../probes/check.js';
 import { lastLine, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
-import { safeLine } from './host-text.js';
+import { hostLine } from '../../core/terminal-text.js';
 import { LX_DEVFS_RULES, LX_DEVFS_RULESET } from './devfs.js';
 
 /** What turns RACCT on (GENERIC kernels have it compiled in but off). */
@@ -70,7 +70,7 @@ type Check = (a: Answers) => DoctorCheck;
 
 /** Details carry the host's words (paths, messages). */
 function check(id: string, title: string, status: CheckStatus, detail: string, fix?: string): DoctorCheck {
-  return { id, title, status, detail: safeLine(detail), ...(fix === undefined ? {} : { fix }) };
+  return { id, title, status, detail: hostLine(detail), ...(fix === undefined ? {} : { fix }) };
 }
 
 /** Runs `fn` on the lines it needs; a missing one makes the check 'warn'. */

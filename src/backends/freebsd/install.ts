@@ -9,7 +9,7 @@ import { printable, zoneRoot, type InstalledUserland, type ZoneRecord } from '..
 import { lastLine, mustRun, type ExecResult, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
 import type { InstallRequest, ProgressSink } from '../tool-backend.js';
-import { safeLine } from './host-text.js';
+import { hostLine } from '../../core/terminal-text.js';
 import type { JailKind } from './jail-kind.js';
 import { assertStandardRoot, listDatasets, makeZonepath, undoMade, type Made } from './storage.js';
 
@@ -75,7 +75,7 @@ export function fetchProgressLine(file: string, line: string): string | undefine
   const text = line.trimEnd();
   if (text.trim() === '') return undefined;
   const m = FETCH_STATS.exec(text);
-  if (m === null) return safeLine(text);
+  if (m === null) return hostLine(text);
   const squeeze = (s: string): string => s.trim().replace(/ +/g, ' ');
   return `${file}: ${squeeze(m[1] as string)}, ${squeeze(m[2] as string)}, ${m[3] as string}`;
 }
@@ -104,12 +104,12 @@ export function tarFailure(r: ExecResult): string {
  * passed on as they come. (-v would name every file: tens of thousands of lines.) */
 async function unpack(ex: Executor, archive: string, root: string, zone: string, progress: ProgressSink): Promise<void> {
   const onLine = (line: string): void => {
-    if (line.trim() !== '') progress(safeLine(line));
+    if (line.trim() !== '') progress(hostLine(line));
   };
   const r = await ex.run(['tar', '-C', root, '-xpf', archive], { onLine });
   if (r.code !== 0) {
     const where = ex.target === 'local' ? '' : ` on ${ex.target}`;
-    throw new ZoneError('runtime', `tar -C ${root} -xpf ${archive} failed${where}: ${safeLine(tarFailure(r))}`, { zone });
+    throw new ZoneError('runtime', `tar -C ${root} -xpf ${archive} failed${where}: ${hostLine(tarFailure(r))}`, { zone });
   }
 }
 

@@ -3,7 +3,7 @@
 // parameters, then the zone's native.jail ones, which win. Import (jailToZone) reads
 // the model from a jail's parameters and keeps in native.jail every parameter export
 // would not write back the same, so export after import gives the jail as it was.
-import { parseKernelVersion } from '../../brands/kernel-version.js';
+import { parseKernelVersion } from '../../core/kernel-version.js';
 import { acceptedValue } from '../../core/config.js';
 import { ZoneError } from '../../core/errors.js';
 import { printable, zoneRoot, type JailParam, type ZoneFs, type ZoneRecord } from '../../core/zone.js';

@@ -1,6 +1,6 @@
 // rctl(8) for a jail: the rules that make the zone's caps (memoryuse, maxproc, pcpu
 // per jail name, deny over the amount), and what `rctl -u jail:NAME` reports it uses.
-import type { ZoneUsage } from '../backend.js';
+import type { ZoneUsage } from '../../core/zone.js';
 import { sizeBytes } from '../../core/units.js';
 import type { ZoneRecord } from '../../core/zone.js';
 

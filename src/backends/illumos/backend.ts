@@ -10,7 +10,7 @@ import { lastLine, mustRun, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
 import { brandNames, loadBrand, type Brand } from '../../brands/brand.js';
 import type { DoctorCheck } from '../../probes/check.js';
-import type { ZoneUsage } from '../backend.js';
+import type { ZoneUsage } from '../linux/types.js';
 import type { InstallRequest, ToolBackend, ManagedSnapshot, ProgressSink } from '../tool-backend.js';
 import { DOCTOR_SCRIPT, doctorChecks, parseDoctorProbe } from './doctor.js';
 import { describeHost, hostZoneBrand, resolveHostBrand, type HostZoneBrand } from './host-brand.js';

@@ -4,7 +4,7 @@
 //   zones:ID:NAME:nsec_user/nsec_sys   CPU time (NAME is the zone name cut to 30 chars)
 // Memory is left out: the memory_cap kstat has rss on illumos-joyent but not in
 // illumos-gate, and no other source has a documented, stable output to parse.
-import type { ZoneUsage } from '../backend.js';
+import type { ZoneUsage } from '../../core/zone.js';
 
 /** The kstat -p selectors for zone `id` (globs, passed as argv: no shell sees them). */
 export function usageSelectors(id: number): string[] {

@@ -1,5 +1,5 @@
-// The Linux backend: a zone is an OCI container run by runc (or crun). This file
-// wires the pieces (bundle, runtime) behind the Backend interface.
+// The Linux backend: a zone is an OCI container run by runc (or crun). This file wires
+// the pieces (bundle, runtime, uname supervisor, CNI) for hosts/linux/host.ts.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { writeJsonAtomic } from '../../core/atomic.js';
 import { ZoneError } from '../../core/errors.js';
 import type { BootPlan } from '../../brands/plan.js';
-import type { Backend, ExecRequest, RuntimeState, ZoneHandle } from '../backend.js';
+import type { ExecRequest, RuntimeState, ZoneHandle } from './types.js';
 import { buildOciConfig, hostWideId, parseNofileHard, type OciConfig } from './bundle.js';
 import { cniAdd, cniDel, readCniState } from './cni.js';
 import { OciRuntime } from './runtime.js';
@@ -15,14 +15,13 @@ import { personalityPrefix } from './personality.js';
 import { runCapture } from '../../transport/local.js';
 import { mountProcFiles, removeSupervisor, reviveSupervisor, runtimeSupportsListener, shimAvailability, shimSocket, startSupervisor, supervisorStatus, writeProcFiles, SHIM_PROGRAM } from './uname-shim.js';
 import type { ShimAvailability } from '../../brands/plan.js';
-import type { HelperProcess, ZoneAddress, ZoneUsage } from '../backend.js';
+import type { HelperProcess, ZoneAddress, ZoneUsage } from './types.js';
 import { zoneUsage } from './cgroup-usage.js';
 import { traceStep } from '../../core/trace.js';
 
 const POLL_MS = 100;
 
-export class LinuxBackend implements Backend {
-  readonly name = 'linux';
+export class LinuxBackend {
   private readonly runtime: OciRuntime;
 
   constructor(

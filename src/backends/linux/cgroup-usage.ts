@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseMountInfo } from '../../probes/linux.js';
 
-import type { ZoneUsage } from '../backend.js';
+import type { ZoneUsage } from './types.js';
 
 /** /proc/PID/cgroup: controller -> path for v1 lines, and '' -> path for the v2 line. */
 export function parseProcCgroup(text: string): Map<string, string> {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { ZoneError } from '../../core/errors.js';
 import { runCapture, runInherit } from '../../transport/local.js';
-import type { ExecRequest, RuntimeState } from '../backend.js';
+import type { ExecRequest, RuntimeState } from './types.js';
 import { personalityPrefix } from './personality.js';
 
 export class OciRuntime {

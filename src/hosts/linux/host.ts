@@ -6,7 +6,7 @@ import { asLinuxBrand, hostMappingLines, loadBrand, type Brand, type LinuxBrand 
 import { makeBootPlan } from '../../brands/plan.js';
 import { prepareUserland } from '../../brands/prepare.js';
 import { LinuxBackend } from '../../backends/linux/backend.js';
-import type { RuntimeState, ZoneHandle } from '../../backends/backend.js';
+import type { RuntimeState, ZoneHandle } from '../../backends/linux/types.js';
 import { configValue } from '../../core/config.js';
 import { ZoneError } from '../../core/errors.js';
 import { mayHaveRuntime } from '../../core/reconcile.js';
@@ -199,8 +199,8 @@ export class LinuxHost implements ZoneHost {
     });
   }
 
-  clone(source: ZoneRecord, sourceStatus: ZoneStatus, target: ZoneRecord): Promise<void> {
-    return storage.cloneRoot(this.store, { record: source, status: sourceStatus }, target);
+  prepareClone(source: ZoneRecord, sourceStatus: ZoneStatus, target: ZoneRecord): Promise<Prepared<void>> {
+    return storage.prepareCloneRoot(this.store, { record: source, status: sourceStatus }, target);
   }
 
   clonesOf(record: ZoneRecord): Promise<string[]> {

@@ -124,9 +124,9 @@ export async function prepareLinuxInstall(host: LinuxHost, record: ZoneRecord, b
       populated = { arch: (await userlandArch(inPlace)) ?? 'unknown' };
     } else if (method === 'source' && sourcePath !== undefined && source !== undefined) {
       populated = await populateFromSource(root, sourcePath, source, { zone: name, limits, emit });
-    } else populated = await populateSkeleton(root, brand, vars, emit);
+    } else populated = await populateSkeleton(root, { of: brand.name, layout: brand.install.skeleton ?? {} }, vars, emit);
     traceStep('install');
-    if (inPlace === undefined) await prepareHostPaths(root, brand);
+    if (inPlace === undefined) await prepareHostPaths(root, (brand['host-paths'] ?? []).map((h) => h.path));
     await runInZone(host, record, brand, populated, emit);
 
     const userland: InstalledUserland = {

@@ -92,14 +92,18 @@ async function unconfigure(root: string, from: string, to: string): Promise<void
   }
 }
 
-/** Fills a recorded (incomplete) target from the halted source: a layer both share,
- * a subvolume snapshot or a copy; then gives it its own identity. */
-export async function cloneRoot(store: ZoneStore, src: Held, target: ZoneRecord): Promise<void> {
+/** Readies the source (its changes frozen into a layer both zones share from now on,
+ * on overlay); run() fills the recorded (incomplete) target from it, a layer both
+ * share, a subvolume snapshot or a copy, then gives the target its own identity. */
+export async function prepareCloneRoot(store: ZoneStore, src: Held, target: ZoneRecord): Promise<{ run(): Promise<void> }> {
   const p = pathsOf(store, src.record);
   const before = await layered(store, src);
-  // overlay: the source's changes frozen into a layer both zones share from now on.
   // (One mount at the end: the source's root stays usable on the host.)
   const from = before.driver !== 'overlay' || (await upperIsEmpty(p)) ? await settle(p, before) : await transition(p, frozen(p, before));
+  return { run: () => fillClone(store, src, from, target) };
+}
+
+async function fillClone(store: ZoneStore, src: Held, from: ZoneStorage, target: ZoneRecord): Promise<void> {
   const mine: ZoneStorage =
     from.driver === 'overlay'
       ? { driver: 'overlay', layers: [...from.layers], snapshots: [], origin: src.record.name, pending: { step: 'reset-upper' } }
