@@ -53,7 +53,7 @@ export interface ShutdownResult extends HostShutdown {
 
 /** Asks the userland to stop (its init's halt signal, exec.stop, zoneadm shutdown),
  * waits up to the timeout, then halts what is left. */
-export function shutdownZone(ctx: Context, name: string, timeoutSeconds: number): Promise<ShutdownResult> {
+export async function shutdownZone(ctx: Context, name: string, timeoutSeconds: number): Promise<ShutdownResult> {
   if (!(timeoutSeconds >= 0)) throw new ZoneError('usage', `--timeout must be a number of seconds, not ${timeoutSeconds}`);
   return withZone(ctx, name, 'shutdown', async (z) => {
     const brand = await ctx.host.brand(z.record.brand, name);

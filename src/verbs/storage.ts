@@ -63,7 +63,7 @@ function checkSnapshotName(zone: string, name: string): void {
   if (!SNAPSHOT_NAME.test(name)) throw new ZoneError('usage', `snapshot name "${name}": letters, digits, '-', '_', '.', at most 64`, { zone });
 }
 
-export function snapshotCreate(ctx: Context, zone: string, name: string): Promise<SnapshotView> {
+export async function snapshotCreate(ctx: Context, zone: string, name: string): Promise<SnapshotView> {
   checkSnapshotName(zone, name);
   return withZone(ctx, zone, 'snapshot', (z) => ctx.host.snapshotCreate(z.record, z.status, name));
 }
@@ -74,12 +74,12 @@ export async function snapshotList(ctx: Context, zone: string): Promise<Snapshot
 }
 
 /** Resolves to the number of storage layers freed. */
-export function snapshotDelete(ctx: Context, zone: string, name: string): Promise<number> {
+export async function snapshotDelete(ctx: Context, zone: string, name: string): Promise<number> {
   checkSnapshotName(zone, name);
   return withZone(ctx, zone, 'snapshot', (z) => ctx.host.snapshotDelete(z.record, z.status, name));
 }
 
-export function rollbackZone(ctx: Context, zone: string, name: string): Promise<void> {
+export async function rollbackZone(ctx: Context, zone: string, name: string): Promise<void> {
   checkSnapshotName(zone, name);
   return withZone(ctx, zone, 'rollback', (z) => ctx.host.rollback(z.record, z.status, name));
 }

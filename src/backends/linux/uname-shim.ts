@@ -24,7 +24,8 @@ export function shimPath(): string | undefined {
   const override = process.env.ZONECTL_UNAME_SHIM;
   if (override !== undefined) return existsSync(override) ? override : undefined;
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const p of [join(here, SHIM_PROGRAM), join(here, '..', '..', '..', 'dist', SHIM_PROGRAM)]) if (existsSync(p)) return p;
+  // Bundled: dist/ (or dist/chunks/ when this module lands in a shared chunk); from source: src/backends/linux/.
+  for (const p of [join(here, SHIM_PROGRAM), join(here, '..', SHIM_PROGRAM), join(here, '..', '..', '..', 'dist', SHIM_PROGRAM)]) if (existsSync(p)) return p;
   return undefined;
 }
 

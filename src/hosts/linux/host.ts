@@ -18,6 +18,7 @@ import type { BrandDescription, ExecRequest, HostDifferences, InstallRequest, Pr
 import { assertIa32, assertVsyscall } from './abi-gates.js';
 import { assertBrandHostFeatures } from './brand-features.js';
 import { describeOnLinux } from './describe.js';
+import { runDoctor } from './doctor.js';
 import { execInZone, loginZone } from './enter.js';
 import { prepareLinuxInstall } from './install.js';
 import * as storage from './storage.js';
@@ -236,7 +237,6 @@ export class LinuxHost implements ZoneHost {
   }
 
   async doctor(): Promise<DoctorReport> {
-    const { runDoctor } = await import('./doctor.js');
     return runDoctor({ stateRoot: this.store.root, ...(this.runtime === undefined ? {} : { runtime: this.runtime }) });
   }
 
