@@ -18,7 +18,8 @@ import { downloadPath, fetchOnHost, imageFlagByFileOutput, imageFlagByName, isDa
 import { parseUsage, usageSelectors } from './kstat-usage.js';
 import { zoneToZonecfg } from './zone-config.js';
 import { netPhysicals, vnicName } from './zone-net.js';
-import { ZoneSnapshots } from './zfs-snapshots.js';
+import { zfsFlavourOf } from '../zfs/flavour.js';
+import { ZoneSnapshots } from '../zfs/snapshots.js';
 import { parseZoneList, type ZoneListEntry } from './zoneadm.js';
 import { readZonecfg, type ZonecfgModel } from './zonecfg.js';
 import { updateZonecfg } from './zonecfg-update.js';
@@ -101,7 +102,7 @@ export class IllumosBackend implements ManagedBackend {
     this.random = opts.random ?? (() => randomBytes(8).toString('hex'));
     this.pollMs = opts.pollMs ?? 500;
     this.brands = opts.brands ?? allBrands;
-    this.snapshots = new ZoneSnapshots(executor, host);
+    this.snapshots = new ZoneSnapshots(executor, zfsFlavourOf(host));
   }
 
   private zoneadm(zone: string, ...verb: string[]): Promise<unknown> {
