@@ -7,12 +7,13 @@
 // rules by jail name, there before the jail starts and gone before it stops.
 // Everything runs through the Executor, here or on a host reached over ssh.
 import { ZoneError } from '../../core/errors.js';
-import { printable, type InstalledUserland, type ZoneRecord, type ZoneState } from '../../core/zone.js';
+import { printable, zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneState } from '../../core/zone.js';
 import { lastLine, mustRun, type ExecResult, type Executor } from '../../hosts/executor.js';
 import type { HostOs } from '../../hosts/host-os.js';
 import type { ZoneUsage } from '../backend.js';
 import type { DoctorCheck } from '../../doctor/doctor.js';
 import type { InstallRequest, ManagedBackend, ManagedSnapshot, ProgressSink } from '../managed.js';
+import { hostnameOf, identitySteps, resetIdentity } from '../clone-identity.js';
 import { freebsdDoctor, linuxFix, linuxModule, RACCT_FIX } from './doctor.js';
 import { writeHostFile } from './host-files.js';
 import { installJail } from './install.js';
@@ -283,8 +284,19 @@ export class FreeBsdBackend implements ManagedBackend {
     return r.code === 0 ? parseRctlUsage(r.stdout) : undefined;
   }
 
-  async clone(source: ZoneRecord, target: ZoneRecord): Promise<void> {
-    return cloneZoneFiles(this.executor, source, target);
+  /** The target's root filled from the source's (a zfs clone or a copy), then given
+   * its own identity (clone-identity.ts). A clone that cannot be given one is removed
+   * again: it would answer ssh with the source's host keys. */
+  async clone(source: ZoneRecord, target: ZoneRecord, brand: BrandMapping): Promise<void> {
+    const steps = identitySteps(jailKind(brand) === 'linux' ? 'linux' : 'freebsd', hostnameOf(source), hostnameOf(target));
+    await cloneZoneFiles(this.executor, source, target);
+    try {
+      // No etc in the root (a Linux jail's bare rootfs): no keys or ids to reset.
+      await resetIdentity(this.executor, zoneRoot(target.zonepath), steps, target.name);
+    } catch (e) {
+      await removeZoneFiles(this.executor, target).catch(() => undefined);
+      throw e;
+    }
   }
 
   snapshotCreate(record: ZoneRecord, name: string): Promise<ManagedSnapshot> {
