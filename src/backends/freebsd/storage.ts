@@ -8,6 +8,7 @@ import { printable, zoneRoot, type ZoneRecord } from '../../core/zone.js';
 import { mustRun, type Executor } from '../../hosts/executor.js';
 import { cloneDataset, datasetAt, datasetFor, destroyDataset, isPoolRoot, listDatasets as listZfsDatasets, type Dataset } from '../zfs/datasets.js';
 import { FREEBSD_ZFS } from '../zfs/flavour.js';
+import { mustZfs, runZfs } from '../zfs/zfs.js';
 import { jailRoot } from './jail-zone.js';
 
 /** What a step created, so a failure removes exactly that. */
@@ -54,7 +55,7 @@ export async function makeZonepath(ex: Executor, record: ZoneRecord, datasets: D
   const zone = record.name;
   const dataset = datasetFor(datasets, record.zonepath);
   if (dataset !== undefined) {
-    await mustRun(ex, ['zfs', 'create', '-p', dataset], { zone });
+    await mustZfs(ex, ['create', '-p', dataset], zone);
     made.dataset = dataset;
     await mustRun(ex, ['chmod', '0700', record.zonepath], { zone });
   } else {
@@ -82,7 +83,7 @@ export async function removeRoot(ex: Executor, record: ZoneRecord): Promise<void
 export async function undoMade(ex: Executor, record: ZoneRecord, made: Made): Promise<void> {
   if (made.download !== undefined) await ex.run(['rm', '-f', made.download]);
   if (made.dataset !== undefined) {
-    await ex.run(['zfs', 'destroy', '-r', made.dataset]);
+    await runZfs(ex, ['destroy', '-r', made.dataset]);
     return;
   }
   if (made.root === true) await removeRoot(ex, record).catch(() => undefined);
