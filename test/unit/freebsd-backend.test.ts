@@ -20,6 +20,7 @@ import { parseRctlUsage, rctlRules } from '../../src/backends/freebsd/rctl.js';
 import { FETCH_SCRIPT, fetchProgressLine, manifestSha256 } from '../../src/backends/freebsd/install.js';
 import { DEVFS_SCRIPT } from '../../src/backends/freebsd/devfs.js';
 import { DESTROY_IF_SCRIPT, MOUNTPOINTS_SCRIPT, timedStopArgv } from '../../src/backends/freebsd/jail-run.js';
+import { IDENTITY_SCRIPT } from '../../src/backends/clone-identity.js';
 import { ScriptedExecutor, type Step } from '../scripted-executor.js';
 import { assertOneLine, rejectsZoneError, throwsZoneError } from './fixtures/expect-error.js';
 
@@ -925,26 +926,85 @@ test('install and clone refuse a zone that runs from a jail path of its own, bef
   assert.is(e.hint, 'export it (zonectl export xxx --format jail.conf), set its path to /vm/xxx/root, then delete the zone and import that file');
   // The clone's record carries the source's native path: it would run on the source's files.
   const target = { ...xxx('/vm/xxx'), name: 'xxx2', zonepath: '/vm/xxx2' };
-  const c = await rejectsZoneError(b.clone(xxx('/vm/xxx'), target), 'refused');
+  const c = await rejectsZoneError(b.clone(xxx('/vm/xxx'), target, NATIVE), 'refused');
   assert.match(c.message, /^zone "xxx" runs from its jail's own path \/vm\/xxx/);
-  const t = await rejectsZoneError(b.clone(web, target), 'refused');
+  const t = await rejectsZoneError(b.clone(web, target, NATIVE), 'refused');
   assert.is(t.message, 'zone "xxx2" runs from its jail\'s own path /vm/xxx (a kept jail parameter), so clone cannot fill /vm/xxx2/root');
   ex.done();
 });
 
-test('clone: a zfs snapshot and clone on one pool, else a tar copy into a new root', async () => {
+// The identity steps of a FreeBSD clone's root: its ssh host keys and the hostid and
+// machine-id files go (a jail's hostname is its host.hostname, the zone's already).
+const FREEBSD_IDENTITY: Step = {
+  argv: ['sh', '-c', IDENTITY_SCRIPT, 'sh', '/usr/local/jails/web2/root', 'dir', 'etc/ssh', 'keys', 'etc/ssh', 'remove', 'etc', 'hostid', 'remove', 'etc', 'machine-id'],
+};
+
+test('clone: a zfs snapshot and clone on one pool, else a tar copy into a new root; then the clone gets its own identity', async () => {
   const web2 = zone('web2', { 'ip-type': 'shared' });
   const { b, ex } = backend([
     { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: 'zroot\t/zroot\nzroot/jails\t/usr/local/jails\nzroot/jails/web\t/usr/local/jails/web\n' },
     { argv: ['zfs', 'snapshot', 'zroot/jails/web@clone-web2'] },
     { argv: ['zfs', 'clone', 'zroot/jails/web@clone-web2', 'zroot/jails/web2'] },
+    FREEBSD_IDENTITY,
     { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
     { argv: ['mkdir', '-p', '-m', '0700', '/usr/local/jails/web2'] },
     { argv: ['mkdir', '-m', '0755', '/usr/local/jails/web2/root'] },
     { argv: ['sh', '-c', 'tar -C "$1" -cf - . | tar -C "$2" -xpf -', 'sh', '/usr/local/jails/web/root', '/usr/local/jails/web2/root'] },
+    FREEBSD_IDENTITY,
   ]);
-  await b.clone(web, web2);
-  await b.clone(web, web2);
+  await b.clone(web, web2, NATIVE);
+  await b.clone(web, web2, NATIVE);
+  ex.done();
+});
+
+test('clone of a Linux jail: ssh host keys, machine-ids emptied, /etc/hostname only where it names the source', async () => {
+  const deb = zone('deb', { 'ip-type': 'shared' }, { brand: 'lx' });
+  const deb2 = zone('deb2', { 'ip-type': 'shared' }, { brand: 'lx' });
+  const { b, ex } = backend([
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: 'zroot\t/zroot\nzroot/jails\t/usr/local/jails\nzroot/jails/deb\t/usr/local/jails/deb\n' },
+    { argv: ['zfs', 'snapshot', 'zroot/jails/deb@clone-deb2'] },
+    { argv: ['zfs', 'clone', 'zroot/jails/deb@clone-deb2', 'zroot/jails/deb2'] },
+    {
+      argv: [
+        'sh', '-c', IDENTITY_SCRIPT, 'sh', '/usr/local/jails/deb2/root',
+        'dir', 'etc/ssh', 'dir', 'var', 'dir', 'var/lib', 'dir', 'var/lib/dbus',
+        'keys', 'etc/ssh', 'empty', 'etc', 'machine-id', 'empty', 'var/lib/dbus', 'machine-id', 'rename', 'etc', 'hostname', 'deb', 'deb2',
+      ],
+    },
+  ]);
+  await b.clone(deb, deb2, LX);
+  ex.done();
+});
+
+test('a clone that cannot be given its own identity is removed again (its dataset, the snapshot it came from, or its copy)', async () => {
+  const web2 = zone('web2', { 'ip-type': 'shared' });
+  const cloned = 'zroot\t/zroot\nzroot/jails\t/usr/local/jails\nzroot/jails/web\t/usr/local/jails/web\nzroot/jails/web2\t/usr/local/jails/web2\n';
+  const { b, ex } = backend([
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: 'zroot\t/zroot\nzroot/jails\t/usr/local/jails\nzroot/jails/web\t/usr/local/jails/web\n' },
+    { argv: ['zfs', 'snapshot', 'zroot/jails/web@clone-web2'] },
+    { argv: ['zfs', 'clone', 'zroot/jails/web@clone-web2', 'zroot/jails/web2'] },
+    { ...FREEBSD_IDENTITY, code: 3, stderr: '/usr/local/jails/web2/root/etc/ssh is a symbolic link\n' },
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: cloned },
+    { argv: ['zfs', 'get', '-H', '-o', 'value', 'origin', 'zroot/jails/web2'], stdout: 'zroot/jails/web@clone-web2\n' },
+    { argv: ['zfs', 'destroy', '-r', 'zroot/jails/web2'] },
+    { argv: ['zfs', 'destroy', 'zroot/jails/web@clone-web2'] },
+    // A copy: its root and zonepath go.
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
+    { argv: ['mkdir', '-p', '-m', '0700', '/usr/local/jails/web2'] },
+    { argv: ['mkdir', '-m', '0755', '/usr/local/jails/web2/root'] },
+    { argv: ['sh', '-c', 'tar -C "$1" -cf - . | tar -C "$2" -xpf -', 'sh', '/usr/local/jails/web/root', '/usr/local/jails/web2/root'] },
+    { ...FREEBSD_IDENTITY, code: 1, stderr: 'rm: /usr/local/jails/web2/root/etc/hostid: Operation not permitted\n' },
+    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: '' },
+    { argv: ['mount', '-p'], stdout: '/dev/ada0p2\t\t/\t\tufs\trw\t1 1\n' },
+    { argv: ['chflags', '-R', '0', '/usr/local/jails/web2/root'] },
+    { argv: ['rm', '-rfx', '/usr/local/jails/web2/root'] },
+    { argv: ['rmdir', '/usr/local/jails/web2'] },
+  ]);
+  const e = await rejectsZoneError(b.clone(web, web2, NATIVE), 'refused');
+  assertOneLine(e.message);
+  assert.is(e.message, 'zone "web2": cannot give the clone its own identity on ssh://root@test-host: /usr/local/jails/web2/root/etc/ssh is a symbolic link, which could lead out of its root');
+  const r = await rejectsZoneError(b.clone(web, web2, NATIVE), 'runtime');
+  assert.is(r.message, 'zone "web2": cannot give the clone its own identity on ssh://root@test-host: rm: /usr/local/jails/web2/root/etc/hostid: Operation not permitted');
   ex.done();
 });
 

@@ -1,12 +1,13 @@
 // Snapshots of FreeBSD zones: ZFS snapshots of the zone's own dataset, against a
 // scripted host. zfs list -Hp prints tab-separated name, creation (epoch seconds) and
-// used (bytes); zfs's refusals are several lines, which must reach the user as one.
+// used (bytes), the dataset's own line first; zfs's refusals are several lines, which
+// must reach the user as one. (src/backends/zfs, shared with illumos.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ZoneRecord } from '../../src/core/zone.js';
 import type { HostOs } from '../../src/transport/host-os.js';
 import { FreeBsdBackend } from '../../src/backends/freebsd/backend.js';
-import { parseSnapshots, zfsMessage } from '../../src/backends/freebsd/zfs.js';
+import { parseTree, zfsMessage } from '../../src/backends/zfs/zfs.js';
 import { ScriptedExecutor, type Step } from '../scripted-executor.js';
 import { assertOneLine, rejectsZoneError } from './fixtures/expect-error.js';
 
@@ -24,9 +25,11 @@ function backend(steps: Step[]): { b: FreeBsdBackend; ex: ScriptedExecutor } {
 
 const DATASETS = 'zroot\t/zroot\nzroot/ROOT\tnone\nzroot/ROOT/default\t/\nzroot/jails\t/usr/local/jails\nzroot/jails/web\t/usr/local/jails/web\nzroot/jails/web2\t/usr/local/jails/web2\n';
 const datasets: Step = { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: DATASETS };
-const listArgv = ['zfs', 'list', '-Hp', '-o', 'name,creation,used', '-t', 'snapshot', '-s', 'createtxg', '-r', DS];
-// 2026-05-11T10:00:00Z and an hour later; clone-web2 is zonectl clone's own.
-const SNAPS = `${DS}@before-upgrade\t1778493600\t98304\n${DS}@clone-web2\t1778495400\t0\n${DS}@after\t1778497200\t4096\n`;
+const listArgv = ['zfs', 'list', '-Hp', '-o', 'name,creation,used', '-t', 'filesystem,volume,snapshot', '-s', 'createtxg', '-r', DS];
+// The dataset, then its snapshots: 2026-05-11T10:00:00Z and an hour later; clone-web2
+// is zonectl clone's own.
+const DS_LINE = `${DS}\t1778400000\t1073741824\n`;
+const SNAPS = `${DS_LINE}${DS}@before-upgrade\t1778493600\t98304\n${DS}@clone-web2\t1778495400\t0\n${DS}@after\t1778497200\t4096\n`;
 
 test('list: the dataset\'s own snapshots, oldest first, creation as ISO time, used as bytes; clone origins hidden', async () => {
   const { b, ex } = backend([datasets, { argv: listArgv, stdout: SNAPS }]);
@@ -37,16 +40,23 @@ test('list: the dataset\'s own snapshots, oldest first, creation as ISO time, us
   ex.done();
 });
 
-test('parseSnapshots keeps only DATASET@ lines with numeric columns', () => {
-  const text = `${DS}@a\t1\t2\n${DS}/child@b\t3\t4\nzroot/jails/webx@c\t5\t6\n${DS}@d\t-\t0\n\n`;
-  assert.equal(parseSnapshots(text, DS), [{ name: 'a', creation: 1, used: 2 }]);
+test('parseTree: datasets and snapshots apart, each snapshot under its own dataset, numbers only where zfs printed digits', () => {
+  const text = `${DS}\t1\t9\n${DS}@a\t1\t2\n${DS}/child@b\t3\t4\n${DS}@d\t-\t0\n\n`;
+  assert.equal(parseTree(text), {
+    datasets: [DS],
+    snapshots: [
+      { dataset: DS, snap: 'a', creation: 1, used: 2 },
+      { dataset: `${DS}/child`, snap: 'b', creation: 3, used: 4 },
+      { dataset: DS, snap: 'd', used: 0 },
+    ],
+  });
 });
 
 test('create: zfs snapshot DATASET@NAME, then what zfs list says of it', async () => {
   const { b, ex } = backend([
     datasets,
     { argv: ['zfs', 'snapshot', `${DS}@nightly`] },
-    { argv: ['zfs', 'list', '-Hp', '-o', 'name,creation,used', '-t', 'snapshot', `${DS}@nightly`], stdout: `${DS}@nightly\t1778500800\t0\n` },
+    { argv: listArgv, stdout: `${SNAPS}${DS}@nightly\t1778500800\t0\n` },
   ]);
   assert.equal(await b.snapshotCreate(zone(), 'nightly'), { name: 'nightly', createdAt: '2026-05-11T12:00:00.000Z', bytes: 0 });
   ex.done();
@@ -119,6 +129,8 @@ test('zfsMessage: one line of one, lines joined with ;, a listing after its colo
   assert.is(zfsMessage({ code: 1, stdout: '', stderr: 'a\nb\n' }), 'a; b');
   assert.is(zfsMessage({ code: 1, stdout: '', stderr: 'a:\nx\ny\n' }), 'a: x, y');
   assert.is(zfsMessage({ code: 2, stdout: '', stderr: '' }), 'exit status 2');
+  // A long listing (a tree's dependent clones) is cut after five names.
+  assert.is(zfsMessage({ code: 1, stdout: '', stderr: 'a:\n1\n2\n3\n4\n5\n6\n7\n' }), 'a: 1, 2, 3, 4, 5 and 2 more');
 });
 
 const NOT_OWN_HINT = "create the zone with its zonepath under a ZFS dataset's mountpoint (zfs create -o mountpoint=/usr/local/jails POOL/jails), then install or clone it there";

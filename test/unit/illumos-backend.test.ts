@@ -18,6 +18,7 @@ import type { ExecResult, RunRequest } from '../../src/transport/executor.js';
 import { netPhysicals } from '../../src/backends/illumos/zone-net.js';
 import { readZonecfg } from '../../src/backends/illumos/zonecfg.js';
 import { typesToRemove, updateZonecfg } from '../../src/backends/illumos/zonecfg-update.js';
+import { IDENTITY_SCRIPT } from '../../src/backends/clone-identity.js';
 import { ScriptedExecutor, type Step } from '../scripted-executor.js';
 import { assertOneLine, rejectsZoneError, throwsZoneError } from './fixtures/expect-error.js';
 
@@ -669,10 +670,13 @@ test('a packages brand installs with a plain zoneadm install, and refuses a sour
   ex.done();
 });
 
-test('clone configures the target, then zoneadm clone from the source', async () => {
+// A Solaris or illumos clone's root loses its ssh host keys and gets its own nodename.
+const IDENTITY_B: Step = { argv: ['sh', '-c', IDENTITY_SCRIPT, 'sh', '/zones/b/root', 'dir', 'etc/ssh', 'keys', 'etc/ssh', 'write', 'etc', 'nodename', 'b'] };
+
+test('clone configures the target, then zoneadm clone from the source, then gives the clone its own identity', async () => {
   const file = 'create -b\nset zonepath=/zones/b\nset brand=lipkg\nset ip-type=exclusive\ncommit\n';
   const installedA = `${GLOBAL}-:a:installed:/zones/a::lipkg:excl:3\n`;
-  const { b, ex } = backend(OMNIOS, [{ argv: LIST, stdout: installedA }, ...applySteps('b', file, installedA), { argv: ['zoneadm', '-z', 'b', 'clone', 'a'] }]);
+  const { b, ex } = backend(OMNIOS, [{ argv: LIST, stdout: installedA }, ...applySteps('b', file, installedA), { argv: ['zoneadm', '-z', 'b', 'clone', 'a'] }, IDENTITY_B]);
   await b.clone(zone('a'), zone('b'), NATIVE);
   ex.done();
 
@@ -694,6 +698,84 @@ test('clone configures the target, then zoneadm clone from the source', async ()
   const f = await rejectsZoneError(failed.b.clone(zone('a'), zone('b'), NATIVE), 'runtime');
   assert.is(f.message, 'zoneadm -z b clone a failed on ssh://root@test-host: zoneadm: zone b: clone failed');
   failed.ex.done();
+});
+
+test('clone of a zone whose root is not mounted while installed (lipkg ROOT/zbe): readied for the identity steps, halted again', async () => {
+  const file = 'create -b\nset zonepath=/zones/b\nset brand=lipkg\nset ip-type=exclusive\ncommit\n';
+  const installedA = `${GLOBAL}-:a:installed:/zones/a::lipkg:excl:3\n`;
+  const { b, ex } = backend(OMNIOS, [
+    { argv: LIST, stdout: installedA },
+    ...applySteps('b', file, installedA),
+    { argv: ['zoneadm', '-z', 'b', 'clone', 'a'] },
+    { ...IDENTITY_B, code: 4, stderr: '/zones/b/root has no etc directory\n' },
+    { argv: ['zoneadm', '-z', 'b', 'ready'] },
+    IDENTITY_B,
+    { argv: ['zoneadm', '-z', 'b', 'halt'] },
+  ]);
+  await b.clone(zone('a'), zone('b'), NATIVE);
+  ex.done();
+});
+
+test('clone of an lx zone: ssh host keys, machine-ids emptied, /etc/hostname where it names the source', async () => {
+  const file = 'create -b\nset zonepath=/zones/b\nset brand=lx\nset ip-type=exclusive\ncommit\n';
+  const installedA = `${GLOBAL}-:a:installed:/zones/a::lx:excl:3\n`;
+  const { b, ex } = backend(OMNIOS, [
+    { argv: LIST, stdout: installedA },
+    ...applySteps('b', file, installedA),
+    { argv: ['zoneadm', '-z', 'b', 'clone', 'a'] },
+    {
+      argv: [
+        'sh', '-c', IDENTITY_SCRIPT, 'sh', '/zones/b/root',
+        'dir', 'etc/ssh', 'dir', 'var', 'dir', 'var/lib', 'dir', 'var/lib/dbus',
+        'keys', 'etc/ssh', 'empty', 'etc', 'machine-id', 'empty', 'var/lib/dbus', 'machine-id', 'rename', 'etc', 'hostname', 'a', 'b',
+      ],
+    },
+  ]);
+  await b.clone(zone('a', {}, { brand: 'lx' }), zone('b', {}, { brand: 'lx' }), LX);
+  ex.done();
+});
+
+test('a clone that cannot be given its own identity is uninstalled again (halted first if it was readied), in one line', async () => {
+  const file = 'create -b\nset zonepath=/zones/b\nset brand=lipkg\nset ip-type=exclusive\ncommit\n';
+  const installedA = `${GLOBAL}-:a:installed:/zones/a::lipkg:excl:3\n`;
+  const start = (): Step[] => [{ argv: LIST, stdout: installedA }, ...applySteps('b', file, installedA), { argv: ['zoneadm', '-z', 'b', 'clone', 'a'] }];
+  const link = backend(OMNIOS, [
+    ...start(),
+    { ...IDENTITY_B, code: 3, stderr: '/zones/b/root/etc/ssh is a symbolic link\n' },
+    { argv: ['zoneadm', '-z', 'b', 'uninstall', '-F'] },
+  ]);
+  const e = await rejectsZoneError(link.b.clone(zone('a'), zone('b'), NATIVE), 'refused');
+  assertOneLine(e.message);
+  assert.is(e.message, 'zone "b": cannot give the clone its own identity on ssh://root@test-host: /zones/b/root/etc/ssh is a symbolic link, which could lead out of its root');
+  assert.is(e.hint, 'the clone was uninstalled again; nothing outside the root was touched; make that path a directory in the source zone, then clone again');
+  link.ex.done();
+
+  const readied = backend(OMNIOS, [
+    ...start(),
+    { ...IDENTITY_B, code: 4 },
+    { argv: ['zoneadm', '-z', 'b', 'ready'] },
+    { ...IDENTITY_B, code: 1, stderr: 'cannot remove the ssh host keys in /zones/b/root/etc/ssh\n' },
+    { argv: ['zoneadm', '-z', 'b', 'halt'] },
+    { argv: ['zoneadm', '-z', 'b', 'uninstall', '-F'], code: 1, stderr: 'zoneadm: zone b: uninstall failed\n' },
+  ]);
+  const r = await rejectsZoneError(readied.b.clone(zone('a'), zone('b'), NATIVE), 'runtime');
+  assert.is(r.message, 'zone "b": cannot give the clone its own identity on ssh://root@test-host: cannot remove the ssh host keys in /zones/b/root/etc/ssh');
+  assert.is(r.hint, "the clone may be left installed with the source's identity: zoneadm -z b uninstall -F removes it");
+  readied.ex.done();
+
+  // A root that has no etc even when the zone is ready is not a root to clone.
+  const empty = backend(OMNIOS, [...start(), { ...IDENTITY_B, code: 4 }, { argv: ['zoneadm', '-z', 'b', 'ready'] }, { ...IDENTITY_B, code: 4 }, { argv: ['zoneadm', '-z', 'b', 'halt'] }, { argv: ['zoneadm', '-z', 'b', 'uninstall', '-F'] }]);
+  const n = await rejectsZoneError(empty.b.clone(zone('a'), zone('b'), NATIVE), 'runtime');
+  assert.is(n.message, 'zone "b": its root /zones/b/root has no etc directory on ssh://root@test-host, even with the zone ready');
+  empty.ex.done();
+});
+
+test('Solaris 10: the same identity steps after zoneadm clone (a native zone\'s root is a directory, there when installed)', async () => {
+  const file = 'create -b\nset zonepath=/zones/b\nset brand=native\nset ip-type=shared\ncommit\n';
+  const installedA = `${GLOBAL}-:a:installed:/zones/a::native:shared\n`;
+  const { b, ex } = backend(S10_SPARC, [{ argv: LIST, stdout: installedA }, ...applySteps('b', file, installedA), { argv: ['zoneadm', '-z', 'b', 'clone', 'a'] }, IDENTITY_B]);
+  await b.clone(zone('a', { 'ip-type': 'shared' }), zone('b', { 'ip-type': 'shared' }), NATIVE);
+  ex.done();
 });
 
 test('unconfigure deletes only a configured zone: an installed one is refused (its root would be orphaned), an absent one is done', async () => {

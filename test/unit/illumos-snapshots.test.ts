@@ -1,13 +1,16 @@
 // Zone snapshots on illumos and Solaris hosts: the zonepath's dataset found by its
 // mountpoint, the whole tree under it snapshotted and destroyed at once (-r), only
 // zonectl-NAME snapshots listed, each dataset rolled back on its own, and what is
-// refused in one line. The zfs output below is constructed in the formats of zfs(8)
+// refused in one line (src/backends/zfs, shared with FreeBSD). The zfs output below is constructed in the formats of zfs(8)
 // (-H: tab-separated, no header; -p: seconds and bytes), for an OmniOS lipkg zone whose
 // root is rpool/zones/web/ROOT/zbe; it was not captured from a host.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { IllumosBackend } from '../../src/backends/illumos/backend.js';
-import { addZfsGet, datasetAt, parseTree, planRollback, zonectlSnapshots } from '../../src/backends/illumos/zfs-snapshots.js';
+import { datasetAt, parseDatasets } from '../../src/backends/zfs/datasets.js';
+import { ILLUMOS_ZFS } from '../../src/backends/zfs/flavour.js';
+import { listView, planRollback as plan } from '../../src/backends/zfs/snapshots.js';
+import { addZfsGet, parseTree, type ZfsTree } from '../../src/backends/zfs/zfs.js';
 import type { ZoneRecord } from '../../src/core/zone.js';
 import type { HostOs } from '../../src/transport/host-os.js';
 import { ScriptedExecutor, type Step } from '../scripted-executor.js';
@@ -38,8 +41,11 @@ const CLONED = ['rpool/zones/web@SUNWzone1\t1714559000\t0'];
 const LATER = ['rpool/zones/web@zonectl-later\t1714561200\t0', 'rpool/zones/web/ROOT@zonectl-later\t1714561200\t0', 'rpool/zones/web/ROOT/zbe@zonectl-later\t1714561200\t4096'];
 const tree = (...rows: string[][]): string => `${[DATASETS, ...rows].flat().join('\n')}\n`;
 
-const FIND: Step = { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint', '-t', 'filesystem'], stdout: MOUNTS };
+const FIND: Step = { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: MOUNTS };
 const TREE = ['zfs', 'list', '-Hp', '-o', 'name,creation,used', '-t', 'filesystem,volume,snapshot', '-s', 'creation', '-r', 'rpool/zones/web'];
+
+const zonectlSnapshots = (t: ZfsTree) => listView(ILLUMOS_ZFS, t);
+const planRollback = (t: ZfsTree, zone: string, name: string) => plan(ILLUMOS_ZFS, t, zone, name);
 
 function backend(host: HostOs, steps: Step[]): { b: IllumosBackend; ex: ScriptedExecutor } {
   const ex = new ScriptedExecutor(steps);
@@ -49,10 +55,13 @@ function backend(host: HostOs, steps: Step[]): { b: IllumosBackend; ex: Scripted
 // --- reading zfs output ----------------------------------------------------------------
 
 test('the zonepath dataset is the filesystem mounted exactly there (not /zones/web2, not a legacy child)', () => {
-  assert.is(datasetAt(MOUNTS, '/zones/web'), 'rpool/zones/web');
-  assert.is(datasetAt(MOUNTS, '/zones/web/'), 'rpool/zones/web');
-  assert.is(datasetAt(MOUNTS, '/zones/we'), undefined);
-  assert.is(datasetAt(MOUNTS, '/zones/web/root'), undefined);
+  const all = parseDatasets(MOUNTS);
+  assert.is(datasetAt(all, '/zones/web')?.name, 'rpool/zones/web');
+  assert.is(datasetAt(all, '/zones/web/')?.name, 'rpool/zones/web');
+  assert.is(datasetAt(all, '/zones/we'), undefined);
+  assert.is(datasetAt(all, '/zones/web/root'), undefined);
+  // An old zfs lists snapshots by default: they are not datasets.
+  assert.equal(parseDatasets('rpool/zones/web\t/zones/web\nrpool/zones/web@SUNWzone1\t-\n').map((d) => d.name), ['rpool/zones/web']);
 });
 
 test('only zonectl-NAME snapshots are listed, oldest first, their bytes summed over the tree', () => {
@@ -75,15 +84,15 @@ test('rollback plan: every dataset of the tree; newer snapshots (ours by name, o
   assert.equal(planRollback(parseTree(tree(BASE)), 'web', 'base'), ['rpool/zones/web', 'rpool/zones/web/ROOT', 'rpool/zones/web/ROOT/zbe']);
   const newer = throwsZoneError(() => planRollback(parseTree(tree(BASE, CLONED, LATER)), 'web', 'base'), 'refused');
   assertOneLine(newer.message);
-  assert.is(newer.message, 'cannot roll back zone "web" to snapshot "base": newer snapshots exist: rpool/zones/web@SUNWzone1, later');
-  assert.is(newer.hint, 'zfs rollback goes back only to the newest snapshot: delete the newer ones first (zonectl snapshot web delete later)');
+  assert.is(newer.message, 'zone "web": rollback to "base" would destroy the newer snapshots later, rpool/zones/web@SUNWzone1; nothing rolled back');
+  assert.is(newer.hint, 'delete them first: zonectl snapshot web delete later; zfs destroy rpool/zones/web@SUNWzone1 if nothing needs it (zfs get clones shows a zone cloned from one)');
   const foreign = throwsZoneError(() => planRollback(parseTree(tree(BASE, CLONED)), 'web', 'base'), 'refused');
-  assert.match(foreign.hint ?? '', /zfs destroy; a SUNWzoneN one may be the origin of a cloned zone/);
+  assert.is(foreign.hint, 'delete them first: zfs destroy rpool/zones/web@SUNWzone1 if nothing needs it (zfs get clones shows a zone cloned from one)');
 
   // A boot environment made after the snapshot (pkg update in the zone) has none.
   const zbe1 = parseTree(`${tree(BASE)}rpool/zones/web/ROOT/zbe-1\t1714558000\t65536\n`);
   const missing = throwsZoneError(() => planRollback(zbe1, 'web', 'base'), 'refused');
-  assert.is(missing.message, 'cannot roll back zone "web" to snapshot "base": rpool/zones/web/ROOT/zbe-1 has no such snapshot (made after it, or it was destroyed there)');
+  assert.is(missing.message, 'zone "web": rollback to "base" would leave rpool/zones/web/ROOT/zbe-1 as it is (no such snapshot there: made after it, or destroyed there); nothing rolled back');
   throwsZoneError(() => planRollback(parseTree(tree(BASE)), 'web', 'nope'), 'not-found');
 });
 
@@ -92,7 +101,6 @@ test('rollback plan: every dataset of the tree; newer snapshots (ours by name, o
 test('snapshot create: zfs snapshot -r of the zonepath dataset, named zonectl-NAME, read back for its time and size', async () => {
   const { b, ex } = backend(OMNIOS, [
     FIND,
-    { argv: TREE, stdout: tree(CLONED) },
     { argv: ['zfs', 'snapshot', '-r', 'rpool/zones/web@zonectl-base'] },
     { argv: TREE, stdout: tree(BASE, CLONED) },
   ]);
@@ -100,10 +108,14 @@ test('snapshot create: zfs snapshot -r of the zonepath dataset, named zonectl-NA
   ex.done();
 });
 
-test('snapshot create of a name the zone has is refused before zfs is asked to', async () => {
-  const { b, ex } = backend(OMNIOS, [FIND, { argv: TREE, stdout: tree(BASE) }]);
+test('snapshot create of a name the zone has: zfs takes none (-r is all or nothing) and says so, as one line', async () => {
+  const { b, ex } = backend(OMNIOS, [
+    FIND,
+    { argv: ['zfs', 'snapshot', '-r', 'rpool/zones/web@zonectl-base'], code: 1, stderr: "cannot create snapshot 'rpool/zones/web/ROOT/zbe@zonectl-base': dataset already exists\nno snapshots were created\n" },
+  ]);
   const e = await rejectsZoneError(b.snapshotCreate(WEB, 'base'), 'exists');
   assert.is(e.message, 'zone "web" already has a snapshot "base"');
+  assert.is(e.hint, 'zonectl snapshot web delete base first, or choose another name');
   ex.done();
 });
 
@@ -124,7 +136,7 @@ test('snapshot list shows ours only; delete is zfs destroy -r; deleting an unkno
   ex.done();
 });
 
-test('a zfs failure is one line: the "cannot ..." line, not the list of names after it', async () => {
+test('a zfs failure is one line: its lines joined, the names it lists after the colon', async () => {
   const { b, ex } = backend(OMNIOS, [
     FIND,
     { argv: TREE, stdout: tree(BASE) },
@@ -136,7 +148,7 @@ test('a zfs failure is one line: the "cannot ..." line, not the list of names af
   ]);
   const e = await rejectsZoneError(b.snapshotDestroy(WEB, 'base'), 'runtime');
   assertOneLine(e.message);
-  assert.is(e.message, "zfs destroy -r rpool/zones/web@zonectl-base failed on ssh://root@test-host: cannot destroy 'rpool/zones/web/ROOT/zbe@zonectl-base': snapshot has dependent clones");
+  assert.is(e.message, "zfs destroy -r rpool/zones/web@zonectl-base failed on ssh://root@test-host: cannot destroy 'rpool/zones/web/ROOT/zbe@zonectl-base': snapshot has dependent clones; use '-R' to destroy the following datasets: rpool/zones/copy/ROOT/zbe");
   ex.done();
 });
 
@@ -155,7 +167,7 @@ test('rollback: each dataset of the tree on its own, parent first', async () => 
 test('rollback refuses newer snapshots without touching a dataset (no silent -r); one stopped half way says how far it got', async () => {
   const refused = backend(OMNIOS, [FIND, { argv: TREE, stdout: tree(BASE, LATER) }]);
   const e = await rejectsZoneError(refused.b.rollback(WEB, 'base'), 'refused');
-  assert.is(e.message, 'cannot roll back zone "web" to snapshot "base": newer snapshots exist: later');
+  assert.is(e.message, 'zone "web": rollback to "base" would destroy the newer snapshots later; nothing rolled back');
   refused.ex.done();
 
   const half = backend(OMNIOS, [
@@ -175,14 +187,20 @@ test('a zonepath that is not a dataset, or a host without zfs, is refused in one
   const plain = backend(OMNIOS, [FIND]);
   const e = await rejectsZoneError(plain.b.snapshotList({ ...WEB, name: 'old', zonepath: '/export/zones/old' }), 'refused');
   assertOneLine(e.message);
-  assert.is(e.message, 'zone "old" has no snapshots: its zonepath /export/zones/old is not a ZFS dataset of its own');
+  assert.is(e.message, 'zone "old" has no ZFS snapshots: its zonepath /export/zones/old is not a ZFS dataset of its own');
   assert.is(e.hint, "zoneadm install makes one when the zonepath's parent (/export/zones) is a ZFS dataset: e.g. zfs create -o mountpoint=/export/zones rpool/zones before installing the zone");
   plain.ex.done();
 
   const nozfs = backend(S10_SPARC, [{ ...FIND, stdout: '', code: 127, stderr: 'sh: zfs: not found\n' }]);
   const n = await rejectsZoneError(nozfs.b.snapshotCreate(WEB, 'base'), 'refused');
-  assert.is(n.message, 'zone "web" has no snapshots: ssh://root@test-host has no zfs command');
+  assert.is(n.message, 'zone "web" has no ZFS snapshots: ssh://root@test-host has no zfs command');
   nozfs.ex.done();
+
+  // A zonepath that is a pool's top dataset: a snapshot -r would take the whole pool.
+  const pool = backend(OMNIOS, [{ ...FIND, stdout: 'tank\t/tank\n' }]);
+  const p = await rejectsZoneError(pool.b.snapshotCreate({ ...WEB, zonepath: '/tank' }, 'base'), 'refused');
+  assert.is(p.message, 'zone "web" has no ZFS snapshots: its zonepath /tank is not a ZFS dataset of its own');
+  pool.ex.done();
 });
 
 test('Solaris 10 (zfs list has no -p there): the tree by name, then zfs get -Hp for our snapshots', async () => {

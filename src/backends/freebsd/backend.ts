@@ -7,12 +7,13 @@
 // rules by jail name, there before the jail starts and gone before it stops.
 // Everything runs through the Executor, here or on a host reached over ssh.
 import { ZoneError } from '../../core/errors.js';
-import type { InstalledUserland, ZoneRecord, ZoneState } from '../../core/zone.js';
+import { printable, zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneState } from '../../core/zone.js';
 import { lastLine, mustRun, type ExecResult, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
-import type { ZoneUsage } from '../linux/types.js';
+import type { ZoneUsage } from '../../core/zone.js';
 import type { DoctorCheck } from '../../probes/check.js';
 import type { InstallRequest, ToolBackend, ManagedSnapshot, ProgressSink } from '../tool-backend.js';
+import { hostnameOf, identitySteps, resetIdentity } from '../clone-identity.js';
 import { freebsdDoctor, linuxFix, linuxModule, RACCT_FIX } from './doctor.js';
 import { writeHostFile } from './host-files.js';
 import { installJail } from './install.js';
@@ -26,8 +27,9 @@ import { destroyIfArgv, frozenParams, mountpointsArgv, stopCommands, timedStopAr
 import { jailRoot, zoneToJailParams } from './jail-zone.js';
 import { jailZoneState, parseJlsJson } from './jls.js';
 import { CAP_KEYS, hasCaps, parseRctlUsage, rctlRules } from './rctl.js';
-import { rollback, snapshotCreate, snapshotDestroy, snapshotList } from './snapshots.js';
-import { cloneZoneFiles, removeZoneFiles } from './storage.js';
+import { cloneZoneFiles, removeZoneFiles, within } from './storage.js';
+import { FREEBSD_ZFS } from '../zfs/flavour.js';
+import { ZoneSnapshots } from '../zfs/snapshots.js';
 
 /** jail(8) on a jail that does not exist: removal has nothing left to do. */
 function notRunning(r: ExecResult): boolean {
@@ -39,8 +41,19 @@ function noRules(r: ExecResult): boolean {
   return /No such process|RACCT\/RCTL/.test(`${r.stderr}\n${r.stdout}`);
 }
 
+/** Why a jail's dataset does not hold the jail: its root (a kept path parameter) is
+ * outside it, so a snapshot of the dataset would not hold the jail's files. */
+function rootOutside(record: ZoneRecord, dataset: string): string | undefined {
+  const root = jailRoot(record);
+  return within(root, record.zonepath) ? undefined : `its jail's root ${printable(root)} is outside its dataset ${dataset}`;
+}
+
 export class FreeBsdBackend implements ToolBackend {
-  constructor(readonly executor: Executor, readonly host: HostOs) {}
+  private readonly snapshots: ZoneSnapshots;
+
+  constructor(readonly executor: Executor, readonly host: HostOs) {
+    this.snapshots = new ZoneSnapshots(executor, FREEBSD_ZFS, { notHeld: rootOutside });
+  }
 
   /** The jail file's text: a header saying whose it is, then the zone's block. */
   jailFile(record: ZoneRecord, brand: BrandMapping): { conf: string; fstab: string } {
@@ -271,24 +284,35 @@ export class FreeBsdBackend implements ToolBackend {
     return r.code === 0 ? parseRctlUsage(r.stdout) : undefined;
   }
 
-  async clone(source: ZoneRecord, target: ZoneRecord): Promise<void> {
-    return cloneZoneFiles(this.executor, source, target);
+  /** The target's root filled from the source's (a zfs clone or a copy), then given
+   * its own identity (clone-identity.ts). A clone that cannot be given one is removed
+   * again: it would answer ssh with the source's host keys. */
+  async clone(source: ZoneRecord, target: ZoneRecord, brand: BrandMapping): Promise<void> {
+    const steps = identitySteps(jailKind(brand) === 'linux' ? 'linux' : 'freebsd', hostnameOf(source), hostnameOf(target));
+    await cloneZoneFiles(this.executor, source, target);
+    try {
+      // No etc in the root (a Linux jail's bare rootfs): no keys or ids to reset.
+      await resetIdentity(this.executor, zoneRoot(target.zonepath), steps, target.name);
+    } catch (e) {
+      await removeZoneFiles(this.executor, target).catch(() => undefined);
+      throw e;
+    }
   }
 
   snapshotCreate(record: ZoneRecord, name: string): Promise<ManagedSnapshot> {
-    return snapshotCreate(this.executor, record, name);
+    return this.snapshots.create(record, name);
   }
 
   snapshotList(record: ZoneRecord): Promise<ManagedSnapshot[]> {
-    return snapshotList(this.executor, record);
+    return this.snapshots.list(record);
   }
 
   snapshotDestroy(record: ZoneRecord, name: string): Promise<void> {
-    return snapshotDestroy(this.executor, record, name);
+    return this.snapshots.destroy(record, name);
   }
 
   rollback(record: ZoneRecord, name: string): Promise<void> {
-    return rollback(this.executor, record, name);
+    return this.snapshots.rollback(record, name);
   }
 
   doctor(stateRoot: string): Promise<DoctorCheck[]> {

@@ -6,12 +6,10 @@ import { posix } from 'node:path';
 import { ZoneError } from '../../core/errors.js';
 import { printable, zoneRoot, type ZoneRecord } from '../../core/zone.js';
 import { mustRun, type Executor } from '../../transport/executor.js';
-import { mustZfs, zfsMessage } from './zfs.js';
-
-export interface Dataset {
-  name: string;
-  mountpoint: string;
-}
+import { cloneDataset, datasetAt, datasetFor, destroyDataset, isPoolRoot, listDatasets as listZfsDatasets, type Dataset } from '../zfs/datasets.js';
+import { FREEBSD_ZFS } from '../zfs/flavour.js';
+import { mustZfs, runZfs } from '../zfs/zfs.js';
+import { jailRoot } from './jail-zone.js';
 
 /** What a step created, so a failure removes exactly that. */
 export interface Made {
@@ -21,33 +19,9 @@ export interface Made {
   download?: string;
 }
 
-/** `zfs list -H -o name,mountpoint`; none on a host without ZFS. Datasets mounted
- * nowhere (legacy, none, volumes' -) are kept: they can still be a dataset's children. */
+/** The host's datasets; none without ZFS (a plain directory per zone then). */
 export async function listDatasets(ex: Executor): Promise<Dataset[]> {
-  const r = await ex.run(['zfs', 'list', '-H', '-o', 'name,mountpoint']);
-  if (r.code !== 0) return [];
-  return r.stdout
-    .split('\n')
-    .map((l) => l.split('\t'))
-    .filter((f) => f.length === 2 && f[0] !== '')
-    .map(([name, mountpoint]) => ({ name: name as string, mountpoint: mountpoint as string }));
-}
-
-export function datasetAt(datasets: Dataset[], path: string): Dataset | undefined {
-  return path.startsWith('/') ? datasets.find((d) => d.mountpoint === path) : undefined;
-}
-
-/** The datasets below `name` (its children and theirs). */
-export function childDatasets(datasets: Dataset[], name: string): string[] {
-  return datasets.filter((d) => d.name.startsWith(`${name}/`)).map((d) => d.name);
-}
-
-/** Where the jail's files are: the path a kept native `path` parameter sets (an
- * imported jail whose path does not end in /root has zonepath = that path), else
- * ZONEPATH/root, where zonectl installs. */
-export function jailRoot(record: ZoneRecord): string {
-  const p = record.native?.jail?.find((x) => x.name === 'path');
-  return p !== undefined && Array.isArray(p.value) && p.value.length === 1 ? (p.value[0] as string) : zoneRoot(record.zonepath);
+  return (await listZfsDatasets(ex)) ?? [];
 }
 
 /** `path` is `dir` or lies below it (both normalized). */
@@ -67,14 +41,6 @@ export function assertStandardRoot(record: ZoneRecord, verb: string): void {
   });
 }
 
-/** The dataset a zone gets: its parent directory's dataset plus the zone's directory
- * name. Only when the parent is itself a mountpoint: a dataset further up would make
- * `zfs create -p` cover existing directories with new datasets. */
-export function zoneDataset(datasets: Dataset[], zonepath: string): string | undefined {
-  const parent = datasetAt(datasets, posix.dirname(zonepath));
-  return parent === undefined ? undefined : `${parent.name}/${posix.basename(zonepath)}`;
-}
-
 /** Refuses a zonepath that could make a removal reach outside the zone. */
 export function assertSafeZonepath(zonepath: string): void {
   if (!zonepath.startsWith('/') || posix.normalize(zonepath) !== zonepath || zonepath === '/' || zonepath.endsWith('/') || /[\0\n]/.test(zonepath)) {
@@ -87,9 +53,9 @@ export function assertSafeZonepath(zonepath: string): void {
 export async function makeZonepath(ex: Executor, record: ZoneRecord, datasets: Dataset[], made: Made): Promise<void> {
   assertSafeZonepath(record.zonepath);
   const zone = record.name;
-  const dataset = zoneDataset(datasets, record.zonepath);
+  const dataset = datasetFor(datasets, record.zonepath);
   if (dataset !== undefined) {
-    await mustRun(ex, ['zfs', 'create', '-p', dataset], { zone });
+    await mustZfs(ex, ['create', '-p', dataset], zone);
     made.dataset = dataset;
     await mustRun(ex, ['chmod', '0700', record.zonepath], { zone });
   } else {
@@ -117,7 +83,7 @@ export async function removeRoot(ex: Executor, record: ZoneRecord): Promise<void
 export async function undoMade(ex: Executor, record: ZoneRecord, made: Made): Promise<void> {
   if (made.download !== undefined) await ex.run(['rm', '-f', made.download]);
   if (made.dataset !== undefined) {
-    await ex.run(['zfs', 'destroy', '-r', made.dataset]);
+    await runZfs(ex, ['destroy', '-r', made.dataset]);
     return;
   }
   if (made.root === true) await removeRoot(ex, record).catch(() => undefined);
@@ -131,22 +97,6 @@ export async function mountsBelow(ex: Executor, root: string): Promise<string[]>
     .split('\n')
     .map((l) => l.split(/\s+/)[1])
     .filter((m): m is string => m !== undefined && (m === root || m.startsWith(`${root}/`)));
-}
-
-/** Destroys the zone's dataset and the snapshot it was cloned from. A dataset other
- * zones were cloned from cannot go (zfs would need -R, taking those zones with it). */
-async function destroyDataset(ex: Executor, zone: string, dataset: string): Promise<void> {
-  const origin = (await ex.run(['zfs', 'get', '-H', '-o', 'value', 'origin', dataset])).stdout.trim();
-  const r = await ex.run(['zfs', 'destroy', '-r', dataset]);
-  if (r.code !== 0) {
-    const why = zfsMessage(r);
-    const clones = /dependent clones/.test(why);
-    throw new ZoneError(clones ? 'refused' : 'runtime', `zfs destroy -r ${dataset} failed on ${ex.target}: ${why}`, {
-      zone,
-      ...(clones ? { hint: 'zones were cloned from this one: uninstall them first, or zfs promote their datasets' } : {}),
-    });
-  }
-  if (origin.endsWith(`@clone-${zone}`)) await ex.run(['zfs', 'destroy', origin]);
 }
 
 /** A jail root outside the zonepath is never removed (it may be shared, or /):
@@ -178,7 +128,7 @@ export async function removeZoneFiles(ex: Executor, record: ZoneRecord): Promise
   const inside = within(root, record.zonepath);
   if (!inside) await assertRootGone(ex, record, root);
   const ds = datasetAt(await listDatasets(ex), record.zonepath);
-  if (ds !== undefined && ds.name.includes('/')) return destroyDataset(ex, zone, ds.name);
+  if (ds !== undefined && !isPoolRoot(ds.name)) return destroyDataset(ex, FREEBSD_ZFS, ds.name, zone);
   if (!inside) {
     await ex.run(['rmdir', record.zonepath]);
     return;
@@ -202,18 +152,9 @@ export async function cloneZoneFiles(ex: Executor, source: ZoneRecord, target: Z
   const zone = target.name;
   const datasets = await listDatasets(ex);
   const from = datasetAt(datasets, source.zonepath);
-  const to = zoneDataset(datasets, target.zonepath);
+  const to = datasetFor(datasets, target.zonepath);
   const pool = (name: string): string => name.split('/')[0] as string;
-  if (from !== undefined && to !== undefined && pool(from.name) === pool(to)) {
-    const snapshot = `${from.name}@clone-${target.name}`;
-    await mustZfs(ex, ['zfs', 'snapshot', snapshot], zone);
-    const r = await ex.run(['zfs', 'clone', snapshot, to]);
-    if (r.code !== 0) {
-      await ex.run(['zfs', 'destroy', snapshot]);
-      throw new ZoneError('runtime', `zfs clone ${snapshot} ${to} failed on ${ex.target}: ${zfsMessage(r)}`, { zone });
-    }
-    return;
-  }
+  if (from !== undefined && to !== undefined && pool(from.name) === pool(to)) return cloneDataset(ex, FREEBSD_ZFS, from.name, to, zone);
   const made: Made = {};
   try {
     await makeZonepath(ex, target, datasets, made);

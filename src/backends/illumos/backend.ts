@@ -5,20 +5,22 @@
 import { randomBytes } from 'node:crypto';
 import { ZoneError } from '../../core/errors.js';
 import { configValue } from '../../core/config.js';
-import { printable, type InstalledUserland, type ZoneRecord, type ZoneState } from '../../core/zone.js';
+import { printable, zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneState } from '../../core/zone.js';
 import { lastLine, mustRun, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
 import { brandNames, loadBrand, type Brand } from '../../brands/brand.js';
 import type { DoctorCheck } from '../../probes/check.js';
-import type { ZoneUsage } from '../linux/types.js';
+import type { ZoneUsage } from '../../core/zone.js';
 import type { InstallRequest, ToolBackend, ManagedSnapshot, ProgressSink } from '../tool-backend.js';
+import { hostnameOf, identitySteps, resetIdentity, type IdentityStep } from '../clone-identity.js';
 import { DOCTOR_SCRIPT, doctorChecks, parseDoctorProbe } from './doctor.js';
 import { describeHost, hostZoneBrand, resolveHostBrand, type HostZoneBrand } from './host-brand.js';
 import { downloadPath, fetchOnHost, imageFlagByFileOutput, imageFlagByName, isDatasetName, isUrl, refuseCompressedStream, type ImageFlag } from './install-source.js';
 import { parseUsage, usageSelectors } from './kstat-usage.js';
 import { zoneToZonecfg } from './zone-config.js';
 import { netPhysicals, vnicName } from './zone-net.js';
-import { ZoneSnapshots } from './zfs-snapshots.js';
+import { zfsFlavourOf } from '../zfs/flavour.js';
+import { ZoneSnapshots } from '../zfs/snapshots.js';
 import { parseZoneList, type ZoneListEntry } from './zoneadm.js';
 import { readZonecfg, type ZonecfgModel } from './zonecfg.js';
 import { updateZonecfg } from './zonecfg-update.js';
@@ -101,7 +103,7 @@ export class IllumosBackend implements ToolBackend {
     this.random = opts.random ?? (() => randomBytes(8).toString('hex'));
     this.pollMs = opts.pollMs ?? 500;
     this.brands = opts.brands ?? allBrands;
-    this.snapshots = new ZoneSnapshots(executor, host);
+    this.snapshots = new ZoneSnapshots(executor, zfsFlavourOf(host));
   }
 
   private zoneadm(zone: string, ...verb: string[]): Promise<unknown> {
@@ -418,17 +420,55 @@ export class IllumosBackend implements ToolBackend {
         ...(state === 'running' || state === 'ready' ? { hint: `halt it first (zonectl stop ${source.name})` } : {}),
       });
     }
+    const userland = hostZoneBrand(target, brand, this.host).zoneBrand === 'lx' ? 'linux' : 'solaris';
+    const steps = identitySteps(userland, hostnameOf(source), hostnameOf(target));
     await this.configure(target, brand);
     const argv = ['zoneadm', '-z', target.name, 'clone', source.name];
     const r = await this.executor.run(argv);
-    if (r.code === 0) return;
-    // A clone cut short leaves the target incomplete; its configuration is the
-    // caller's to remove (the core unconfigures it).
-    const cleared = await this.clearIncomplete(target.name);
-    throw new ZoneError('runtime', `${argv.join(' ')} failed${this.where()}: ${lastLine(r)}`, {
-      zone: target.name,
-      ...(cleared ? {} : { hint: `the zone may be left incomplete on the host: zoneadm -z ${target.name} uninstall -F clears it` }),
-    });
+    if (r.code !== 0) {
+      // A clone cut short leaves the target incomplete; its configuration is the
+      // caller's to remove (the core unconfigures it).
+      const cleared = await this.clearIncomplete(target.name);
+      throw new ZoneError('runtime', `${argv.join(' ')} failed${this.where()}: ${lastLine(r)}`, {
+        zone: target.name,
+        ...(cleared ? {} : { hint: `the zone may be left incomplete on the host: zoneadm -z ${target.name} uninstall -F clears it` }),
+      });
+    }
+    try {
+      await this.resetCloneIdentity(target, steps);
+    } catch (e) {
+      // A clone with the source's identity (its ssh host keys, its node name) is not
+      // kept: uninstalled, so the zone is configured again for the caller to remove.
+      const undone = (await this.executor.run(['zoneadm', '-z', target.name, 'uninstall', '-F']).catch(() => undefined))?.code === 0;
+      if (!(e instanceof ZoneError)) throw e;
+      throw new ZoneError(e.code, e.message, {
+        zone: target.name,
+        hint: undone ? `the clone was uninstalled again${e.hint === undefined ? '' : `; ${e.hint}`}` : `the clone may be left installed with the source's identity: zoneadm -z ${target.name} uninstall -F removes it`,
+      });
+    }
+  }
+
+  /** The identity steps on the clone's root, ZONEPATH/root. Where that is not mounted
+   * while the zone is installed (ipkg, lipkg: the root is the ROOT/zbe dataset,
+   * canmount=noauto, which the brand mounts on the way to ready: ipkg's prestate hook;
+   * its clone hook unmounts it again), the zone is readied for the steps and halted
+   * again; nothing runs in a ready zone. */
+  private async resetCloneIdentity(target: ZoneRecord, steps: IdentityStep[]): Promise<void> {
+    const zone = target.name;
+    const root = zoneRoot(target.zonepath);
+    if ((await resetIdentity(this.executor, root, steps, zone)) === 'done') return;
+    await this.zoneadm(zone, 'ready');
+    let reset: 'done' | 'no-etc';
+    try {
+      reset = await resetIdentity(this.executor, root, steps, zone);
+    } catch (e) {
+      await this.halt(target).catch(() => undefined);
+      throw e;
+    }
+    await this.halt(target);
+    if (reset === 'no-etc') {
+      throw new ZoneError('runtime', `zone "${zone}": its root ${printable(root)} has no etc directory${this.where()}, even with the zone ready`, { zone });
+    }
   }
 
   snapshotCreate(record: ZoneRecord, name: string): Promise<ManagedSnapshot> {
