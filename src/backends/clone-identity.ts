@@ -1,5 +1,5 @@
-// A clone's own identity on the managed hosts, as zonectl gives a Linux clone its own
-// (core/storage-verbs.ts unconfigure): the cloned root loses what names the source,
+// A clone's own identity on FreeBSD and illumos hosts, as zonectl gives a Linux clone its own
+// (hosts/linux/storage.ts unconfigure): the cloned root loses what names the source,
 // through one fixed script run on the host against the halted clone's root. It edits
 // only inside that root: every directory it goes through is refused when it is a
 // symbolic link (from the host, a link the guest made could lead to the host's own

@@ -6,12 +6,12 @@
 import type { Executor } from '../transport/executor.js';
 import type { HostOs } from '../transport/host-os.js';
 import type { Brand } from '../brands/brand.js';
-import type { InstalledUserland, ZoneRecord, ZoneState } from '../core/zone.js';
+import type { InstalledUserland, SnapshotView, ZoneRecord, ZoneState } from '../core/zone.js';
 import type { ZoneUsage } from '../core/zone.js';
 import type { DoctorCheck } from '../probes/check.js';
 
 export interface InstallRequest {
-  /** A URL, or a path on the managed host, of an archive or image to install from. */
+  /** A URL, or a path on the host, of an archive or image to install from. */
   source?: string;
   /** A release to fetch when no source is given (FreeBSD: 14.1-RELEASE). */
   release?: string;
@@ -58,8 +58,8 @@ export interface ToolBackend {
   describe(record: ZoneRecord, brand: Brand): string[];
   /** ZFS snapshots of the zone's own dataset (the zone is halted); refused in one line,
    * with the reason, where its zonepath is not a dataset of its own. */
-  snapshotCreate(record: ZoneRecord, name: string): Promise<ManagedSnapshot>;
-  snapshotList(record: ZoneRecord): Promise<ManagedSnapshot[]>;
+  snapshotCreate(record: ZoneRecord, name: string): Promise<SnapshotView>;
+  snapshotList(record: ZoneRecord): Promise<SnapshotView[]>;
   snapshotDestroy(record: ZoneRecord, name: string): Promise<void>;
   /** The zone's dataset back to the snapshot (newer snapshots are refused by name, as
    * zfs rollback without -r refuses them). */
@@ -69,9 +69,3 @@ export interface ToolBackend {
   doctor(stateRoot: string): Promise<DoctorCheck[]>;
 }
 
-export interface ManagedSnapshot {
-  name: string;
-  createdAt: string;
-  /** What the snapshot holds on its own (zfs `used`). */
-  bytes: number;
-}

@@ -101,6 +101,14 @@ export interface ZoneUsage {
   cpuSeconds?: number;
 }
 
+/** A snapshot as `snapshot list` shows it. */
+export interface SnapshotView {
+  name: string;
+  createdAt: string;
+  /** What the snapshot holds on its own: the layer it added, or zfs `used`. */
+  bytes: number;
+}
+
 /** What `info` and `list` show; `--json` prints exactly this shape. */
 export interface ZoneView {
   name: string;

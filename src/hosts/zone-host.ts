@@ -6,7 +6,9 @@
 // is made from it (scripts/host-table.mjs).
 import type { Brand } from '../brands/brand.js';
 import type { ZoneStore } from '../core/store.js';
-import type { InstalledUserland, ZoneRecord, ZoneState, ZoneStatus, ZoneView } from '../core/zone.js';
+import type { InstalledUserland, SnapshotView, ZoneRecord, ZoneState, ZoneStatus, ZoneView } from '../core/zone.js';
+
+export type { SnapshotView };
 import type { HostKind } from '../transport/host-os.js';
 import type { DoctorReport } from '../probes/check.js';
 import type { InstallEvent } from '../install/methods.js';
@@ -44,13 +46,6 @@ export interface ExecRequest {
   cwd?: string;
   env: string[];
   tty: boolean;
-}
-
-export interface SnapshotView {
-  name: string;
-  createdAt: string;
-  /** What the snapshot holds on its own: the layer it added, or zfs `used`. */
-  bytes: number;
 }
 
 export interface ShutdownResult {

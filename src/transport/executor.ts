@@ -1,6 +1,6 @@
-// The Executor: how zonectl runs a host's programs, here or on a managed host over
+// The Executor: how zonectl runs a host's programs, here or on a host over
 // ssh. Commands are argument vectors, never shell strings: an executor that needs a
-// shell (ssh does) quotes them itself, once. Backends of managed hosts (FreeBSD,
+// shell (ssh does) quotes them itself, once. Backends that drive a host's own tools (FreeBSD,
 // illumos) do all their work through one, so tests can replay a scripted transcript.
 import { ZoneError } from '../core/errors.js';
 

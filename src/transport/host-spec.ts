@@ -1,4 +1,4 @@
-// Which managed host `--host` names: [ssh://][user@]host[:port], a bracketed IPv6
+// Which host `--host` names: [ssh://][user@]host[:port], a bracketed IPv6
 // address ([::1]:2222), a bare IPv6 address (no port: its colons leave none), or an
 // alias from ~/.ssh/config. The parts end up on ssh's command line, so anything that
 // ssh could read as an option or a shell could read as syntax is refused here.

@@ -1,5 +1,5 @@
 // Running host programs: argument vectors only, never a shell string. The local
-// executor; the ssh one (hosts/ssh.ts) answers the same calls on a managed host.
+// executor; the ssh one (transport/ssh.ts) answers the same calls on a host over ssh.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
 import { lineFeeder, type Executor, type RunRequest } from './executor.js';

@@ -1,4 +1,4 @@
-// A managed host over ssh, as an Executor. It drives the system's OpenSSH client, so
+// A host over ssh, as an Executor. It drives the system's OpenSSH client, so
 // the user's ~/.ssh/config, agent and known_hosts apply as they do for `ssh HOST`.
 // One master connection per host carries every command (ControlMaster), so a backend
 // that runs dozens of short commands pays for one handshake; the master outlives us

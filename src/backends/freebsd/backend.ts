@@ -7,12 +7,12 @@
 // rules by jail name, there before the jail starts and gone before it stops.
 // Everything runs through the Executor, here or on a host reached over ssh.
 import { ZoneError } from '../../core/errors.js';
-import { printable, zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneState } from '../../core/zone.js';
+import { printable, zoneRoot, type InstalledUserland, type SnapshotView, type ZoneRecord, type ZoneState } from '../../core/zone.js';
 import { lastLine, mustRun, type ExecResult, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
 import type { ZoneUsage } from '../../core/zone.js';
 import type { DoctorCheck } from '../../probes/check.js';
-import type { InstallRequest, ToolBackend, ManagedSnapshot, ProgressSink } from '../tool-backend.js';
+import type { InstallRequest, ToolBackend, ProgressSink } from '../tool-backend.js';
 import { hostnameOf, identitySteps, resetIdentity } from '../clone-identity.js';
 import { freebsdDoctor, linuxFix, linuxModule, RACCT_FIX } from './doctor.js';
 import { writeHostFile } from './host-files.js';
@@ -299,11 +299,11 @@ export class FreeBsdBackend implements ToolBackend {
     }
   }
 
-  snapshotCreate(record: ZoneRecord, name: string): Promise<ManagedSnapshot> {
+  snapshotCreate(record: ZoneRecord, name: string): Promise<SnapshotView> {
     return this.snapshots.create(record, name);
   }
 
-  snapshotList(record: ZoneRecord): Promise<ManagedSnapshot[]> {
+  snapshotList(record: ZoneRecord): Promise<SnapshotView[]> {
     return this.snapshots.list(record);
   }
 

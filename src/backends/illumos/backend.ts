@@ -5,13 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { ZoneError } from '../../core/errors.js';
 import { configValue } from '../../core/config.js';
-import { printable, zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneState } from '../../core/zone.js';
+import { printable, zoneRoot, type InstalledUserland, type SnapshotView, type ZoneRecord, type ZoneState } from '../../core/zone.js';
 import { lastLine, mustRun, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
 import { brandNames, loadBrand, type Brand } from '../../brands/brand.js';
 import type { DoctorCheck } from '../../probes/check.js';
 import type { ZoneUsage } from '../../core/zone.js';
-import type { InstallRequest, ToolBackend, ManagedSnapshot, ProgressSink } from '../tool-backend.js';
+import type { InstallRequest, ToolBackend, ProgressSink } from '../tool-backend.js';
 import { hostnameOf, identitySteps, resetIdentity, type IdentityStep } from '../clone-identity.js';
 import { DOCTOR_SCRIPT, doctorChecks, parseDoctorProbe } from './doctor.js';
 import { describeHost, hostZoneBrand, resolveHostBrand, type HostZoneBrand } from './host-brand.js';
@@ -471,11 +471,11 @@ export class IllumosBackend implements ToolBackend {
     }
   }
 
-  snapshotCreate(record: ZoneRecord, name: string): Promise<ManagedSnapshot> {
+  snapshotCreate(record: ZoneRecord, name: string): Promise<SnapshotView> {
     return this.snapshots.create(record, name);
   }
 
-  snapshotList(record: ZoneRecord): Promise<ManagedSnapshot[]> {
+  snapshotList(record: ZoneRecord): Promise<SnapshotView[]> {
     return this.snapshots.list(record);
   }
 

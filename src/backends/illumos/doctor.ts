@@ -10,7 +10,7 @@ import type { DoctorCheck } from '../../probes/check.js';
 import type { HostOs } from '../../transport/host-os.js';
 import { resolveHostBrand } from './host-brand.js';
 
-/** The parent of zonectl's default zonepaths (defaultManagedZonepath: /zones/NAME). */
+/** The parent of zonectl's default zonepaths (hosts/illumos.ts: /zones/NAME). */
 export const ZONES_PARENT = '/zones';
 
 const TOOLS = ['zoneadm', 'zonecfg', 'zlogin', 'dladm', 'zfs', 'zpool', 'svcs', 'curl', 'wget', 'pkg'];

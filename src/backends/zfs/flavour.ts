@@ -1,4 +1,4 @@
-// How ZFS is used for zones on each managed OS: the one place where FreeBSD, illumos
+// How ZFS is used for zones on each OS whose own tools keep them: the one place where FreeBSD, illumos
 // and Solaris differ. Everything else in src/backends/zfs is the same for all three;
 // a backend passes its flavour in. Each difference says why it exists.
 import { posix } from 'node:path';

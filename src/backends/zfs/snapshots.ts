@@ -1,11 +1,11 @@
-// zonectl snapshots of a managed zone are ZFS snapshots of its zonepath's dataset (the
+// zonectl snapshots of a jail or illumos zone are ZFS snapshots of its zonepath's dataset (the
 // dataset alone, or the tree below it: flavour.ts says which, and why, per OS), named
 // PREFIX + the user's name. The core holds the zone's lock and has checked the zone is
 // installed and halted; what cannot hold snapshots is refused in one line, with why.
 import { ZoneError } from '../../core/errors.js';
 import { printable, type ZoneRecord } from '../../core/zone.js';
 import type { Executor } from '../../transport/executor.js';
-import type { ManagedSnapshot } from '../tool-backend.js';
+import type { SnapshotView } from '../../core/zone.js';
 import { childDatasets, datasetAt, isPoolRoot, listDatasets } from './datasets.js';
 import type { ZfsFlavour } from './flavour.js';
 import { addZfsGet, listed, mustZfs, parseTree, runZfs, where, zfsMessage, type ZfsSnapshotRow, type ZfsTree } from './zfs.js';
@@ -21,7 +21,7 @@ export function userName(flavour: ZfsFlavour, snap: string): string | undefined 
 /** The zone's snapshots as list shows them, in the order zfs listed them (flavour.order):
  * each name once, its creation the earliest of its datasets', its bytes what it holds
  * in all of them together. */
-export function listView(flavour: ZfsFlavour, tree: ZfsTree): ManagedSnapshot[] {
+export function listView(flavour: ZfsFlavour, tree: ZfsTree): SnapshotView[] {
   const byName = new Map<string, { creation: number; bytes: number }>();
   for (const r of tree.snapshots) {
     const name = userName(flavour, r.snap);
@@ -157,12 +157,12 @@ export class ZoneSnapshots {
     return this.flavour.scope === 'tree' ? ['-r'] : [];
   }
 
-  async list(record: ZoneRecord): Promise<ManagedSnapshot[]> {
+  async list(record: ZoneRecord): Promise<SnapshotView[]> {
     return listView(this.flavour, await this.tree(record.name, await this.dataset(record)));
   }
 
   /** zfs refuses a name taken (on any dataset of the tree, taking none), and says so. */
-  async create(record: ZoneRecord, name: string): Promise<ManagedSnapshot> {
+  async create(record: ZoneRecord, name: string): Promise<SnapshotView> {
     this.assertUserName(record, name);
     const ds = await this.dataset(record);
     const args = ['snapshot', ...this.recursive(), `${ds}@${this.flavour.prefix}${name}`];

@@ -332,7 +332,7 @@ async function sshClientCheck(): Promise<DoctorCheck> {
   const title = 'ssh client (--host)';
   const path = await which('ssh');
   if (path !== undefined) return { id: 'ssh-client', title, status: 'ok', detail: `${path}: --host reaches FreeBSD, illumos and Linux hosts` };
-  return { id: 'ssh-client', title, status: 'warn', detail: 'no ssh on PATH: only this machine can be managed', fix: 'apt-get install openssh-client' };
+  return { id: 'ssh-client', title, status: 'warn', detail: 'no ssh on PATH: only the zones of this machine can be reached', fix: 'apt-get install openssh-client' };
 }
 
 /** Exact kernel-version for lx zones: the native uname supervisor and seccomp user
