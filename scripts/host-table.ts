@@ -4,8 +4,8 @@
 //
 //   node --import tsx scripts/host-table.ts [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
-import { FREEBSD_DIFFERENCES } from '../src/hosts/freebsd.js';
-import { ILLUMOS_DIFFERENCES } from '../src/hosts/illumos.js';
+import { FREEBSD_DIFFERENCES } from '../src/hosts/freebsd/host.js';
+import { ILLUMOS_DIFFERENCES } from '../src/hosts/illumos/host.js';
 import { LINUX_DIFFERENCES } from '../src/hosts/linux/host.js';
 import type { HostDifferences } from '../src/hosts/zone-host.js';
 

@@ -8,7 +8,6 @@ import type { HostOs } from '../transport/host-os.js';
 import type { Brand } from '../brands/brand.js';
 import type { InstalledUserland, SnapshotView, ZoneRecord, ZoneState } from '../core/zone.js';
 import type { ZoneUsage } from '../core/zone.js';
-import type { DoctorCheck } from '../probes/check.js';
 
 export interface InstallRequest {
   /** A URL, or a path on the host, of an archive or image to install from. */
@@ -64,8 +63,5 @@ export interface ToolBackend {
   /** The zone's dataset back to the snapshot (newer snapshots are refused by name, as
    * zfs rollback without -r refuses them). */
   rollback(record: ZoneRecord, name: string): Promise<void>;
-  /** What this host has and lacks for zones, each lack with the command that fixes it.
-   * `stateRoot` is where the zone store lives there. */
-  doctor(stateRoot: string): Promise<DoctorCheck[]>;
 }
 

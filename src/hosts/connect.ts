@@ -13,8 +13,8 @@ import { LocalExecutor } from '../transport/local.js';
 import { RemoteStoreFs } from '../transport/store-over-executor.js';
 import { SshExecutor } from '../transport/ssh.js';
 import { ZoneStore } from '../core/store.js';
-import { freeBsdHost } from './freebsd.js';
-import { illumosHost } from './illumos.js';
+import { freeBsdHost } from './freebsd/host.js';
+import { illumosHost } from './illumos/host.js';
 import type { ToolHost } from './tool-host.js';
 
 /** Extra ssh options from ZONECTL_SSH_OPTIONS (e.g. "-F ~/.ssh/lab_config"), split on blanks. */

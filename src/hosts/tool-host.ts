@@ -9,7 +9,7 @@ import { ZoneError } from '../core/errors.js';
 import type { ZoneStore } from '../core/store.js';
 import type { InstalledUserland, ZoneRecord, ZoneState, ZoneStatus, ZoneView } from '../core/zone.js';
 import type { InstallEvent } from '../install/methods.js';
-import type { DoctorReport } from '../probes/check.js';
+import type { DoctorCheck, DoctorReport } from '../probes/check.js';
 import { hostMappingLines } from '../brands/brand.js';
 import { reconcile } from '../core/reconcile.js';
 import type { BrandDescription, ExecRequest, HostDifferences, InstallRequest, Prepared, ShutdownResult, SnapshotView, ZoneHost } from './zone-host.js';
@@ -28,6 +28,8 @@ export interface ToolHostTraits {
   shutdownSignal: string;
   /** Whether a root holding an /etc can be adopted as an installed zone (import). */
   adoptsRoots: boolean;
+  /** What the host has and lacks for zones (its doctor script), the store under stateRoot. */
+  doctor(stateRoot: string): Promise<DoctorCheck[]>;
 }
 
 export class ToolHost implements ZoneHost {
@@ -204,7 +206,7 @@ export class ToolHost implements ZoneHost {
   }
 
   async doctor(): Promise<DoctorReport> {
-    const checks = await this.backend.doctor(this.store.root);
+    const checks = await this.traits.doctor(this.store.root);
     const h = this.backend.host;
     const host = { os: h.distro ?? h.kind, kernel: h.release, arch: h.machine, target: this.target };
     return { host, summary: `host: ${host.target}: ${host.os}, release ${host.kernel}, ${host.arch}`, checks, ok: checks.every((c) => c.status !== 'missing') };

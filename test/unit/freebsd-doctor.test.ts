@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostOs } from '../../src/transport/host-os.js';
 import type { DoctorCheck } from '../../src/probes/check.js';
-import { FreeBsdBackend } from '../../src/backends/freebsd/backend.js';
-import { DOCTOR_SCRIPT, doctorArgv, doctorChecks, parseDoctorLines } from '../../src/backends/freebsd/doctor.js';
+import { DOCTOR_SCRIPT, doctorArgv, doctorChecks, freebsdDoctor, parseDoctorLines } from '../../src/hosts/freebsd/doctor.js';
 import { ScriptedExecutor } from '../scripted-executor.js';
 
 const HOST: HostOs = { kind: 'freebsd', release: '14.1-RELEASE-p5', machine: 'amd64' };
@@ -58,7 +57,7 @@ const BARE = [
 
 async function doctor(steps: ConstructorParameters<typeof ScriptedExecutor>[0]): Promise<DoctorCheck[]> {
   const ex = new ScriptedExecutor(steps);
-  const checks = await new FreeBsdBackend(ex, HOST).doctor(ROOT);
+  const checks = await freebsdDoctor(ex, HOST, ROOT);
   ex.done();
   return checks;
 }

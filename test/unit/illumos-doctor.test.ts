@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IllumosBackend } from '../../src/backends/illumos/backend.js';
-import { DOCTOR_SCRIPT, doctorChecks, parseDoctorProbe } from '../../src/backends/illumos/doctor.js';
+import { DOCTOR_SCRIPT, doctorChecks, illumosDoctor, parseDoctorProbe } from '../../src/hosts/illumos/doctor.js';
 import type { Executor } from '../../src/transport/executor.js';
 import type { HostOs } from '../../src/transport/host-os.js';
 import type { DoctorCheck } from '../../src/probes/check.js';
@@ -80,10 +80,13 @@ function nativeBrand(): Brand {
 
 async function doctor(host: HostOs, stdout: string): Promise<DoctorCheck[]> {
   const ex = new ScriptedExecutor([{ argv: ['sh', '-c', DOCTOR_SCRIPT, 'sh', ROOT], stdout }]);
-  const checks = await new IllumosBackend(ex, host).doctor(ROOT);
+  const checks = await doctorOf(new IllumosBackend(ex, host));
   ex.done();
   return checks;
 }
+
+/** The host's doctor as zonectl --host runs it: the backend's executor and brands. */
+const doctorOf = async (b: IllumosBackend) => illumosDoctor(b.executor, b.host, await b.brands(), ROOT);
 
 test('the probe is one sh -c of one line (Solaris 10 /bin/sh gets no $(...) wrapper over ssh)', () => {
   assert.not.match(DOCTOR_SCRIPT, /\n/);
@@ -189,11 +192,11 @@ test('a probe that cannot run at all is one check saying why, not an exception',
     attach: () => Promise.resolve(255),
     close: () => Promise.resolve(),
   };
-  assert.equal(await new IllumosBackend(down, OMNIOS).doctor(ROOT), [
+  assert.equal(await doctorOf(new IllumosBackend(down, OMNIOS)), [
     { id: 'probe', title: 'host probe', status: 'missing', detail: 'the probe script could not run on ssh://root@omnios: ssh: connect to host omnios port 22: Connection refused' },
   ]);
   const ex = new ScriptedExecutor([{ argv: ['sh', '-c', DOCTOR_SCRIPT, 'sh', ROOT], code: 127, stderr: 'sh: not found\n' }]);
-  assert.equal(await new IllumosBackend(ex, OMNIOS).doctor(ROOT), [
+  assert.equal(await doctorOf(new IllumosBackend(ex, OMNIOS)), [
     { id: 'probe', title: 'host probe', status: 'missing', detail: 'the probe script could not run on ssh://root@test-host: sh: not found' },
   ]);
 });

@@ -12,7 +12,7 @@ import { createZone, deleteZone, listZones, zoneInfo } from '../../src/verbs/con
 import { bootZone, haltZone } from '../../src/verbs/lifecycle.js';
 import { execInZone } from '../../src/verbs/enter.js';
 import { installZone } from '../../src/verbs/install.js';
-import { freeBsdHost } from '../../src/hosts/freebsd.js';
+import { freeBsdHost } from '../../src/hosts/freebsd/host.js';
 import { ZoneStore } from '../../src/core/store.js';
 import type { HostOs } from '../../src/transport/host-os.js';
 import type { ZoneState } from '../../src/core/zone.js';

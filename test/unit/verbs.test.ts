@@ -11,8 +11,8 @@ import { bootZone, haltZone, readyZone, rebootZone, shutdownZone } from '../../s
 import { consoleZone, execInZone } from '../../src/verbs/enter.js';
 import { installZone, uninstallZone } from '../../src/verbs/install.js';
 import { cloneZone, rollbackZone, snapshotCreate, snapshotDelete, snapshotList } from '../../src/verbs/storage.js';
-import { FREEBSD_DIFFERENCES } from '../../src/hosts/freebsd.js';
-import { ILLUMOS_DIFFERENCES } from '../../src/hosts/illumos.js';
+import { FREEBSD_DIFFERENCES } from '../../src/hosts/freebsd/host.js';
+import { ILLUMOS_DIFFERENCES } from '../../src/hosts/illumos/host.js';
 import { LINUX_DIFFERENCES } from '../../src/hosts/linux/host.js';
 import type { HostDifferences, HostKind } from '../../src/hosts/zone-host.js';
 import { ScriptedHost } from '../scripted-host.js';

@@ -11,10 +11,9 @@ import { printable, zoneRoot, type InstalledUserland, type SnapshotView, type Zo
 import { lastLine, mustRun, type ExecResult, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
 import type { ZoneUsage } from '../../core/zone.js';
-import type { DoctorCheck } from '../../probes/check.js';
 import type { InstallRequest, ToolBackend, ProgressSink } from '../tool-backend.js';
 import { hostnameOf, identitySteps, resetIdentity } from '../clone-identity.js';
-import { freebsdDoctor, linuxFix, linuxModule, RACCT_FIX } from './doctor.js';
+import { linuxFix, linuxModule, RACCT_FIX } from './host-features.js';
 import { writeHostFile } from './host-files.js';
 import { installJail } from './install.js';
 import { formatJailBlock } from './jail-conf-format.js';
@@ -313,10 +312,6 @@ export class FreeBsdBackend implements ToolBackend {
 
   rollback(record: ZoneRecord, name: string): Promise<void> {
     return this.snapshots.rollback(record, name);
-  }
-
-  doctor(stateRoot: string): Promise<DoctorCheck[]> {
-    return freebsdDoctor(this.executor, this.host, stateRoot);
   }
 
   describe(record: ZoneRecord, brand: BrandMapping): string[] {

@@ -9,11 +9,9 @@ import { printable, zoneRoot, type InstalledUserland, type SnapshotView, type Zo
 import { lastLine, mustRun, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
 import { brandNames, loadBrand, type Brand } from '../../brands/brand.js';
-import type { DoctorCheck } from '../../probes/check.js';
 import type { ZoneUsage } from '../../core/zone.js';
 import type { InstallRequest, ToolBackend, ProgressSink } from '../tool-backend.js';
 import { hostnameOf, identitySteps, resetIdentity, type IdentityStep } from '../clone-identity.js';
-import { DOCTOR_SCRIPT, doctorChecks, parseDoctorProbe } from './doctor.js';
 import { describeHost, hostZoneBrand, resolveHostBrand, type HostZoneBrand } from './host-brand.js';
 import { downloadPath, fetchOnHost, imageFlagByFileOutput, imageFlagByName, isDatasetName, isUrl, refuseCompressedStream, type ImageFlag } from './install-source.js';
 import { parseUsage, usageSelectors } from './kstat-usage.js';
@@ -81,16 +79,14 @@ async function allBrands(): Promise<Brand[]> {
   return out;
 }
 
-function probeFailed(target: string, why: string): DoctorCheck {
-  return { id: 'probe', title: 'host probe', status: 'missing', detail: `the probe script could not run on ${target}: ${why}` };
-}
 
 export class IllumosBackend implements ToolBackend {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly random: () => string;
   private readonly pollMs: number;
-  private readonly brands: () => Promise<Brand[]>;
+  /** The zonectl brands doctor weighs against the host's. */
+  readonly brands: () => Promise<Brand[]>;
   private readonly snapshots: ZoneSnapshots;
 
   constructor(
@@ -485,19 +481,6 @@ export class IllumosBackend implements ToolBackend {
 
   rollback(record: ZoneRecord, name: string): Promise<void> {
     return this.snapshots.rollback(record, name);
-  }
-
-  /** One round trip: the fixed probe script (doctor.ts), its tagged lines read here. */
-  async doctor(stateRoot: string): Promise<DoctorCheck[]> {
-    let out: string;
-    try {
-      const r = await this.executor.run(['sh', '-c', DOCTOR_SCRIPT, 'sh', stateRoot]);
-      if (r.stdout.trim() === '') return [probeFailed(this.executor.target, lastLine(r))];
-      out = r.stdout;
-    } catch (e) {
-      return [probeFailed(this.executor.target, e instanceof Error ? e.message : String(e))];
-    }
-    return doctorChecks(parseDoctorProbe(out), this.host, await this.brands(), stateRoot);
   }
 
   describe(record: ZoneRecord, brand: Brand): string[] {

@@ -7,19 +7,8 @@ import type { CheckStatus, DoctorCheck } from '../../probes/check.js';
 import { lastLine, type Executor } from '../../transport/executor.js';
 import type { HostOs } from '../../transport/host-os.js';
 import { hostLine } from '../../core/terminal-text.js';
-import { LX_DEVFS_RULES, LX_DEVFS_RULESET } from './devfs.js';
-
-/** What turns RACCT on (GENERIC kernels have it compiled in but off). */
-export const RACCT_FIX = 'add kern.racct.enable=1 to /boot/loader.conf and reboot the host';
-
-/** The Linuxulator's ELF handler module for the host's ABI, and its file. */
-export function linuxModule(host: HostOs): { module: string; file: string } {
-  return host.machine === 'i386' ? { module: 'linuxelf', file: 'linux' } : { module: 'linux64elf', file: 'linux64' };
-}
-
-export function linuxFix(host: HostOs): string {
-  return `kldload ${linuxModule(host).file}, or sysrc linux_enable=YES && service linux start`;
-}
+import { LX_DEVFS_RULES, LX_DEVFS_RULESET } from '../../backends/freebsd/devfs.js';
+import { linuxFix, linuxModule, RACCT_FIX } from '../../backends/freebsd/host-features.js';
 
 // $1 the state root, $2 the Linuxulator's module name, $3 its file (without .ko).
 // Lines: "tool NAME PATH|-", "uid N", "racct V|-", "vimage V|-",

@@ -1,12 +1,13 @@
 // An illumos or Solaris host: zones are the system's own, driven with zonecfg, zoneadm,
 // zlogin, kstat and ZFS through an executor. What users see differ from Linux is stated
 // here, once.
-import { IllumosBackend } from '../backends/illumos/backend.js';
-import type { ZoneStore } from '../core/store.js';
-import type { Executor } from '../transport/executor.js';
-import type { HostOs } from '../transport/host-os.js';
-import { ToolHost } from './tool-host.js';
-import type { HostDifferences } from './zone-host.js';
+import { IllumosBackend } from '../../backends/illumos/backend.js';
+import type { ZoneStore } from '../../core/store.js';
+import type { Executor } from '../../transport/executor.js';
+import type { HostOs } from '../../transport/host-os.js';
+import { ToolHost } from '../tool-host.js';
+import { illumosDoctor } from './doctor.js';
+import type { HostDifferences } from '../zone-host.js';
 
 export const ILLUMOS_DIFFERENCES: HostDifferences = {
   hasReadyState: true,
@@ -26,7 +27,9 @@ export const ILLUMOS_DIFFERENCES: HostDifferences = {
 };
 
 export function illumosHost(ex: Executor, os: HostOs, store: ZoneStore): ToolHost {
-  return new ToolHost(new IllumosBackend(ex, os), store, {
+  const backend = new IllumosBackend(ex, os);
+  return new ToolHost(backend, store, {
+    doctor: async (stateRoot) => illumosDoctor(ex, os, await backend.brands(), stateRoot),
     differences: ILLUMOS_DIFFERENCES,
     noun: 'zone',
     removeByHand: 'remove it on the host first (zonecfg -z NAME delete)',

@@ -8,7 +8,8 @@ import type { ZoneRecord } from '../../core/zone.js';
 import type { Brand } from '../../brands/brand.js';
 import type { DoctorCheck } from '../../probes/check.js';
 import type { HostOs } from '../../transport/host-os.js';
-import { resolveHostBrand } from './host-brand.js';
+import { lastLine, type Executor } from '../../transport/executor.js';
+import { resolveHostBrand } from '../../backends/illumos/host-brand.js';
 
 /** The parent of zonectl's default zonepaths (hosts/illumos.ts: /zones/NAME). */
 export const ZONES_PARENT = '/zones';
@@ -276,4 +277,21 @@ export function doctorChecks(f: HostFacts, host: HostOs, brands: Brand[], stateR
     downloadCheck(f, host),
     stateRootCheck(f, stateRoot),
   ];
+}
+
+function probeFailed(target: string, why: string): DoctorCheck {
+  return { id: 'probe', title: 'host probe', status: 'missing', detail: `the probe script could not run on ${target}: ${why}` };
+}
+
+/** One round trip: the fixed probe script, its tagged lines read here. */
+export async function illumosDoctor(ex: Executor, host: HostOs, brands: Brand[], stateRoot: string): Promise<DoctorCheck[]> {
+  let out: string;
+  try {
+    const r = await ex.run(['sh', '-c', DOCTOR_SCRIPT, 'sh', stateRoot]);
+    if (r.stdout.trim() === '') return [probeFailed(ex.target, lastLine(r))];
+    out = r.stdout;
+  } catch (e) {
+    return [probeFailed(ex.target, e instanceof Error ? e.message : String(e))];
+  }
+  return doctorChecks(parseDoctorProbe(out), host, brands, stateRoot);
 }

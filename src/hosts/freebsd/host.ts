@@ -1,11 +1,12 @@
 // A FreeBSD host: zones are jails, driven with jail(8), jls, jexec, rctl and ZFS through
 // an executor. What users see differ from Linux is stated here, once.
-import { FreeBsdBackend } from '../backends/freebsd/backend.js';
-import type { ZoneStore } from '../core/store.js';
-import type { Executor } from '../transport/executor.js';
-import type { HostOs } from '../transport/host-os.js';
-import { ToolHost } from './tool-host.js';
-import type { HostDifferences } from './zone-host.js';
+import { FreeBsdBackend } from '../../backends/freebsd/backend.js';
+import type { ZoneStore } from '../../core/store.js';
+import type { Executor } from '../../transport/executor.js';
+import type { HostOs } from '../../transport/host-os.js';
+import { ToolHost } from '../tool-host.js';
+import { freebsdDoctor } from './doctor.js';
+import type { HostDifferences } from '../zone-host.js';
 
 export const FREEBSD_DIFFERENCES: HostDifferences = {
   hasReadyState: false,
@@ -26,6 +27,7 @@ export const FREEBSD_DIFFERENCES: HostDifferences = {
 
 export function freeBsdHost(ex: Executor, os: HostOs, store: ZoneStore): ToolHost {
   return new ToolHost(new FreeBsdBackend(ex, os), store, {
+    doctor: (stateRoot) => freebsdDoctor(ex, os, stateRoot),
     differences: FREEBSD_DIFFERENCES,
     noun: 'jail',
     removeByHand: 'adopt the jail with zonectl import --jail-conf FILE',
