@@ -3,6 +3,7 @@
 // whole or not at all. A lock whose owner is gone (or whose pid was reused) is stale
 // and is taken over; a live one is waited for up to a bound, then refused.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { link, mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ZoneError, errnoCode } from './errors.js';
@@ -30,6 +31,18 @@ export function processStartTime(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** This client machine: its host name and machine id, so two laptops both called
+ * "ubuntu" do not take each other's locks for their own. */
+export function clientId(): string {
+  let id = '';
+  try {
+    id = readFileSync('/etc/machine-id', 'utf8').trim().slice(0, 12);
+  } catch {
+    // No machine id (not systemd): the host name alone.
+  }
+  return id === '' ? hostname() : `${hostname()}/${id}`;
 }
 
 export function isOwnerAlive(owner: LockOwner): boolean {

@@ -6,11 +6,9 @@
 // path a positional parameter, so no name or path is ever parsed by a shell. The
 // scripts are Bourne shell (no $(...), no ${v%p}): Solaris 10's /bin/sh runs them too.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ZoneError } from '../core/errors.js';
-import { isOwnerAlive, processStartTime, type ZoneLock } from '../core/lock.js';
+import { clientId, isOwnerAlive, processStartTime, type ZoneLock } from '../core/lock.js';
 import type { StoreFs } from '../core/store-fs.js';
 import { lastLine, type Executor } from './executor.js';
 
@@ -144,18 +142,6 @@ export class RemoteStoreFs implements StoreFs {
   private async unlock(lockDir: string, ownerText: string): Promise<void> {
     await this.sh('o=`cat "$1/owner" 2>/dev/null`; [ "$o" = "$2" ] || exit 0; mv "$1" "$1.gone.$$" && rm -rf "$1.gone.$$"', [lockDir, ownerText]);
   }
-}
-
-/** This client machine: its host name and machine id, so two laptops both called
- * "ubuntu" do not take each other's locks for their own. */
-export function clientId(): string {
-  let id = '';
-  try {
-    id = readFileSync('/etc/machine-id', 'utf8').trim().slice(0, 12);
-  } catch {
-    // No machine id (not systemd): the host name alone.
-  }
-  return id === '' ? hostname() : `${hostname()}/${id}`;
 }
 
 function parentOf(path: string): string {

@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ZoneStore } from '../../src/core/store.js';
-import { clientId, RemoteStoreFs } from '../../src/transport/store-over-executor.js';
+import { clientId } from '../../src/core/lock.js';
+import { RemoteStoreFs } from '../../src/transport/store-over-executor.js';
 import { LocalExecutor } from '../../src/transport/local.js';
 import type { ZoneRecord, ZoneStatus } from '../../src/core/zone.js';
 import { rejectsZoneError } from './fixtures/expect-error.js';
