@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { acquireLock, processStartTime, type LockOwner } from '../../src/core/lock.js';
+import { acquireLock, clientId, processStartTime, type LockOptions, type LockOwner } from '../../src/core/lock.js';
+import { LocalStoreFs, type StoreFs } from '../../src/core/store-fs.js';
 import { ZoneStore } from '../../src/core/store.js';
 import { rejectsZoneError } from './fixtures/expect-error.js';
 import { makeTempDir, removeTempDir } from './fixtures/tmp.js';
@@ -70,32 +71,53 @@ async function holder(lockPath: string, holdMs?: number): Promise<ChildProcess> 
   return c;
 }
 
-function owner(lockPath: string): LockOwner {
-  return JSON.parse(readFileSync(lockPath, 'utf8')) as LockOwner;
+const local = (): StoreFs => new LocalStoreFs();
+
+/** Takes the lock at lockDir as a zonectl running `boot` would. */
+function take(lockDir: string, timeoutMs: number, fs: StoreFs = local(), more: Partial<LockOptions> = {}) {
+  return acquireLock(fs, lockDir, 'web', 'boot', { timeoutMs, pollMs: fs.lockPollMs, ...more });
 }
 
-test('a second process waits for a live holder, then fails with "locked" naming its pid', async () => {
-  const path = join(dir, 'lock');
+function owner(lockDir: string): LockOwner {
+  return JSON.parse(readFileSync(join(lockDir, 'owner'), 'utf8')) as LockOwner;
+}
+
+/** A lock directory as another zonectl would have left it. */
+function plant(lockDir: string, ownerText: string | undefined): void {
+  mkdirSync(lockDir);
+  if (ownerText !== undefined) writeFileSync(join(lockDir, 'owner'), ownerText);
+}
+
+function sleeper(): number {
+  const c = spawn('sleep', ['30'], { stdio: 'ignore' });
+  children.push(c);
+  return c.pid as number;
+}
+
+test('a second process waits for a live holder, then fails with "locked" naming it', async () => {
+  const path = join(dir, 'lock.d');
   const c = await holder(path);
   const t0 = Date.now();
-  const e = await rejectsZoneError(acquireLock(path, 'web', 'boot', 400), 'locked');
+  const e = await rejectsZoneError(take(path, 400), 'locked');
   const waited = Date.now() - t0;
   assert.ok(waited >= 350, `waited ${waited} ms of the 400 ms bound`);
-  assert.ok(e.message.includes(`pid ${c.pid}`), `names the holder: ${e.message}`);
-  assert.ok(e.message.includes('install'), `names what the holder does: ${e.message}`);
+  assert.ok(e.message.includes(`is busy: pid ${c.pid} (zonectl install) on ${clientId()} has held its lock since `), e.message);
   assert.ok(e.message.includes('"web"'), e.message);
+  assert.ok(e.message.includes(owner(path).since), `says since when: ${e.message}`);
   assert.is(e.zone, 'web');
   assert.match(e.hint ?? '', /--lock-timeout/);
+  assert.not.match(e.hint ?? '', /remove/, 'a live holder of this machine is not for removing by hand');
   assert.not.ok(e.message.includes('\n'));
   assert.is(owner(path).pid, c.pid, 'the holder still holds it');
-  assert.equal(readdirSync(dir), ['lock'], 'the waiter left no temp file');
+  assert.equal(readdirSync(dir), ['lock.d'], 'the waiter left nothing beside the lock');
+  assert.equal(readdirSync(path), ['owner'], 'the lock holds its owner and nothing else');
 });
 
 test('a waiter gets the lock once the holder releases it', async () => {
-  const path = join(dir, 'lock');
+  const path = join(dir, 'lock.d');
   const c = await holder(path, 300);
   const t0 = Date.now();
-  const lock = await acquireLock(path, 'web', 'boot', 10_000);
+  const lock = await take(path, 10_000);
   const waited = Date.now() - t0;
   assert.ok(waited >= 150, `it waited for the holder (${waited} ms)`);
   assert.is(owner(path).pid, process.pid);
@@ -105,78 +127,78 @@ test('a waiter gets the lock once the holder releases it', async () => {
 });
 
 test('the lock of a process that was killed is taken over', async () => {
-  const path = join(dir, 'lock');
+  const path = join(dir, 'lock.d');
   const c = await holder(path);
   c.kill('SIGKILL');
   await exited(c);
-  assert.is(owner(path).pid, c.pid, 'the dead process left its lock file');
-  const lock = await acquireLock(path, 'web', 'boot', 2000);
+  assert.is(owner(path).pid, c.pid, 'the dead process left its lock');
+  const lock = await take(path, 2000);
   const now = owner(path);
   assert.is(now.pid, process.pid);
+  assert.is(now.client, clientId());
   assert.is(now.command, 'boot');
   assert.is(now.start, processStartTime(process.pid));
   await lock.release();
-  assert.equal(readdirSync(dir), [], 'no lock, temp or guard file left');
+  assert.equal(readdirSync(dir), [], 'no lock, temp or guard left');
 });
 
 test('a lock whose pid is alive but started at another time (pid reuse) is taken over', async () => {
-  const path = join(dir, 'lock');
-  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
-  children.push(sleeper);
-  const pid = sleeper.pid as number;
+  const path = join(dir, 'lock.d');
+  const pid = sleeper();
   const real = processStartTime(pid);
   assert.ok(real !== undefined, 'the sleeper has a start time');
-  const stale: LockOwner = { pid, start: String(Number(real) + 12345), command: 'install', since: '2020-01-01T00:00:00.000Z' };
-  writeFileSync(path, JSON.stringify(stale));
-  const lock = await acquireLock(path, 'web', 'boot', 1000);
+  const stale: LockOwner = { client: clientId(), pid, start: String(Number(real) + 12345), command: 'install', since: '2020-01-01T00:00:00.000Z' };
+  plant(path, JSON.stringify(stale));
+  const lock = await take(path, 1000);
   assert.is(owner(path).pid, process.pid);
   await lock.release();
 });
 
 test('a lock whose pid is alive with the same start time is honoured', async () => {
-  const path = join(dir, 'lock');
-  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
-  children.push(sleeper);
-  const pid = sleeper.pid as number;
-  const live: LockOwner = { pid, start: processStartTime(pid) ?? '', command: 'halt', since: '2020-01-01T00:00:00.000Z' };
-  writeFileSync(path, JSON.stringify(live));
-  const e = await rejectsZoneError(acquireLock(path, 'web', 'boot', 150), 'locked');
-  assert.ok(e.message.includes(`pid ${pid}`), e.message);
+  const path = join(dir, 'lock.d');
+  const pid = sleeper();
+  const live: LockOwner = { client: clientId(), pid, start: processStartTime(pid) ?? '', command: 'halt', since: '2020-01-01T00:00:00.000Z' };
+  plant(path, JSON.stringify(live));
+  const e = await rejectsZoneError(take(path, 150), 'locked');
+  assert.ok(e.message.includes(`pid ${pid} (zonectl halt)`), e.message);
   assert.equal(owner(path), live, 'the live lock is left alone');
 });
 
-test('an unreadable (garbage) lock file is taken over', async () => {
-  const path = join(dir, 'lock');
-  writeFileSync(path, 'not json');
-  const lock = await acquireLock(path, 'web', 'boot', 1000);
+test('an owner file of garbage is taken over once it stays so for the grace period', async () => {
+  const path = join(dir, 'lock.d');
+  plant(path, 'not json');
+  const t0 = Date.now();
+  const lock = await take(path, 5000, local(), { graceMs: 300 });
+  assert.ok(Date.now() - t0 >= 300, 'it waited out the grace period');
   assert.is(owner(path).pid, process.pid);
   await lock.release();
+  assert.equal(readdirSync(dir), []);
 });
 
 test('release() removes our own lock', async () => {
-  const path = join(dir, 'lock');
-  const lock = await acquireLock(path, 'web', 'boot', 1000);
+  const path = join(dir, 'lock.d');
+  const lock = await take(path, 1000);
   assert.ok(existsSync(path));
   await lock.release();
   assert.not.ok(existsSync(path));
   await lock.release(); // twice is harmless
-  const again = await acquireLock(path, 'web', 'boot', 0);
+  const again = await take(path, 0);
   await again.release();
 });
 
 test('release() does not remove a lock that is no longer ours', async () => {
-  const path = join(dir, 'lock');
-  const lock = await acquireLock(path, 'web', 'boot', 1000);
+  const path = join(dir, 'lock.d');
+  const lock = await take(path, 1000);
   // Another process took it over meanwhile (e.g. it judged us stale).
-  const other: LockOwner = { pid: 1, start: processStartTime(1) ?? '1', command: 'halt', since: new Date().toISOString() };
-  writeFileSync(path, JSON.stringify(other));
+  const other: LockOwner = { client: clientId(), pid: 1, start: processStartTime(1) ?? '1', command: 'halt', since: new Date().toISOString() };
+  writeFileSync(join(path, 'owner'), JSON.stringify(other));
   await lock.release();
   assert.ok(existsSync(path), "the other process's lock is still there");
   assert.equal(owner(path), other);
 });
 
 test('two processes never hold the lock at the same time', async () => {
-  const path = join(dir, 'lock');
+  const path = join(dir, 'lock.d');
   const log = join(dir, 'log');
   writeFileSync(log, '');
   const go = join(dir, 'go');
@@ -203,7 +225,7 @@ test('two processes never hold the lock at the same time', async () => {
   }
   for (const p of procs) assert.is(lines.filter((l) => l === `start ${p.pid}`).length, rounds);
   assert.not.ok(existsSync(path), 'the last holder released it');
-  assert.equal(readdirSync(dir).sort(), ['go', 'log'], 'no temp or guard file left');
+  assert.equal(readdirSync(dir).sort(), ['go', 'log'], 'no temp or guard left');
 });
 
 test('locking a zone that does not exist is "not-found"', async () => {
@@ -212,11 +234,11 @@ test('locking a zone that does not exist is "not-found"', async () => {
   assert.match(e.message, /"ghost"/);
 });
 
-test('ZoneStore.lock takes the lock file inside the zone directory', async () => {
+test('ZoneStore.lock takes lock.d inside the zone directory', async () => {
   const store = new ZoneStore(dir);
   mkdirSync(store.dir('web'), { recursive: true });
   const lock = await store.lock('web', 'boot', 100);
-  assert.is(owner(join(store.dir('web'), 'lock')).pid, process.pid);
+  assert.is(owner(join(store.dir('web'), 'lock.d')).pid, process.pid);
   await lock.release();
   assert.equal(readdirSync(store.dir('web')), []);
 });
