@@ -1,13 +1,26 @@
-// Per-zone lock: one zonectl process at a time works on a zone. The lock is a file
-// holding the owner's pid and process start time, made with link(2) so it appears
-// whole or not at all. A lock whose owner is gone (or whose pid was reused) is stale
-// and is taken over; a live one is waited for up to a bound, then refused.
+// Per-zone lock: one zonectl process at a time works on a zone, whichever machine it
+// runs on. One protocol, kept by every store (Node's fs here, a host's POSIX tools
+// through an Executor on a managed host), so a zonectl on a FreeBSD or illumos host and
+// a client reaching that host over ssh lock each other out:
+//
+//   ZONEDIR/lock.d/        made with mkdir(2), the atomic test-and-set
+//   ZONEDIR/lock.d/owner   {"client","pid","start","command","since"}, linked in whole
+//
+// A lock is stale when its owner is a zonectl of THIS client machine that is gone (pid
+// dead, or alive with another start time: a reused pid), or when its owner file stays
+// unreadable or missing for a grace period (a crash between mkdir and the owner). A
+// stale lock is taken over under a `lock.d.takeover` mkdir guard. A lock of another
+// client machine is never taken over: its pids mean nothing here. A live holder is
+// waited for up to a bound, then refused naming it.
 import { readFileSync } from 'node:fs';
-import { link, mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ZoneError, errnoCode } from './errors.js';
+import { hostLine } from './terminal-text.js';
 
 export interface LockOwner {
+  /** The client machine (see clientId()): pids are only meaningful there. */
+  client: string;
   pid: number;
   start: string;     // /proc/PID/stat starttime: tells a live owner from a reused pid
   command: string;
@@ -18,8 +31,39 @@ export interface ZoneLock {
   release(): Promise<void>;
 }
 
-const POLL_MS = 50;
-const GUARD_STALE_MS = 5000;
+/** What a store provides for the lock; the algorithm over them is acquireLock's. Owner
+ * texts are compared whole; '' stands for "no owner file". */
+export interface LockFs {
+  /** mkdir lockDir, then its owner file, linked in whole. 'held' when lockDir exists
+   * (or another owner landed in it first), 'missing-parent' when the zone directory does
+   * not exist. A lock whose owner could not be written is removed, never left. */
+  tryMake(lockDir: string, ownerText: string): Promise<'made' | 'held' | 'missing-parent'>;
+  /** The owner file's text, or undefined when there is none (or no lockDir). */
+  readOwner(lockDir: string): Promise<string | undefined>;
+  /** Removes lockDir while its owner text is still `ownerText`: compare, then move the
+   * directory aside and remove it. Nothing happens otherwise. */
+  removeIf(lockDir: string, ownerText: string): Promise<void>;
+  /** removeIf under the `lockDir.takeover` mkdir guard, so two takers never remove each
+   * other's fresh lock; false (and nothing done) while another taker holds the guard. */
+  takeOver(lockDir: string, staleText: string): Promise<boolean>;
+  /** Removes a guard left by a taker that died holding it. */
+  clearGuard(lockDir: string): Promise<void>;
+}
+
+export interface LockOptions {
+  timeoutMs: number;
+  /** How often a waiter looks again (a remote look is a round trip). */
+  pollMs: number;
+  /** How long an unreadable or missing owner must stay so before the lock is stale. */
+  graceMs?: number;
+  /** Where the store is, for messages (e.g. the ssh target); none for this machine. */
+  where?: string | undefined;
+  /** How long a takeover guard may stay before it counts as left by a dead taker. */
+  guardStaleMs?: number;
+}
+
+export const DEFAULT_GRACE_MS = 2000;
+export const DEFAULT_GUARD_STALE_MS = 5000;
 
 export function processStartTime(pid: number): string | undefined {
   try {
@@ -32,7 +76,9 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-export function isOwnerAlive(owner: LockOwner): boolean {
+/** Whether a process of THIS machine still runs: kill(pid, 0), and where /proc tells a
+ * start time, the same start time (else the pid was reused). */
+export function isOwnerAlive(owner: Pick<LockOwner, 'pid' | 'start'>): boolean {
   try {
     process.kill(owner.pid, 0);
   } catch (e) {
@@ -42,96 +88,127 @@ export function isOwnerAlive(owner: LockOwner): boolean {
   return start === undefined || start === owner.start;
 }
 
-async function readOwner(path: string): Promise<{ raw: string; owner: LockOwner | undefined } | undefined> {
-  let raw: string;
+/** This client machine: its host name and machine id, so two laptops both called
+ * "ubuntu" do not take each other's locks for their own. */
+export function clientId(): string {
+  let id = '';
   try {
-    raw = await readFile(path, 'utf8');
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return undefined;
-    throw e;
-  }
-  try {
-    const v = JSON.parse(raw) as LockOwner;
-    return { raw, owner: typeof v.pid === 'number' ? v : undefined };
+    id = readFileSync('/etc/machine-id', 'utf8').trim().slice(0, 12);
   } catch {
-    return { raw, owner: undefined };
+    // No machine id (not systemd): the host name alone.
+  }
+  return id === '' ? hostname() : `${hostname()}/${id}`;
+}
+
+export function parseOwner(text: string | undefined): LockOwner | undefined {
+  if (text === undefined || text === '') return undefined;
+  try {
+    const v = JSON.parse(text) as Partial<LockOwner> | null;
+    if (v === null || typeof v !== 'object') return undefined;
+    const ok = typeof v.client === 'string' && typeof v.pid === 'number' && Number.isInteger(v.pid) && v.pid > 0
+      && typeof v.start === 'string' && typeof v.command === 'string' && typeof v.since === 'string';
+    return ok ? (v as LockOwner) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
-/** Removes a stale lock unless someone else replaced it meanwhile; the mkdir guard
- * keeps two takers from deleting each other's fresh lock. */
-async function takeOver(path: string, staleRaw: string): Promise<void> {
-  const guard = `${path}.takeover`;
-  try {
-    await mkdir(guard);
-  } catch (e) {
-    if (errnoCode(e) !== 'EEXIST') throw e;
-    const st = await stat(guard).catch(() => undefined);
-    if (st !== undefined && Date.now() - st.mtimeMs > GUARD_STALE_MS) await rmdir(guard).catch(() => undefined);
-    return;
-  }
-  try {
-    const now = await readOwner(path);
-    if (now !== undefined && now.raw === staleRaw) await unlink(path).catch(() => undefined);
-  } finally {
-    await rmdir(guard).catch(() => undefined);
-  }
-}
-
-export async function acquireLock(
-  path: string,
-  zone: string,
-  command: string,
-  timeoutMs: number,
-): Promise<ZoneLock> {
+/** Takes the zone's lock at `lockDir` for `command`, waiting up to opts.timeoutMs. */
+export async function acquireLock(fs: LockFs, lockDir: string, zone: string, command: string, opts: LockOptions): Promise<ZoneLock> {
   const me: LockOwner = {
+    client: clientId(),
     pid: process.pid,
     start: processStartTime(process.pid) ?? '',
     command,
     since: new Date().toISOString(),
   };
   const mine = JSON.stringify(me);
-  const tmp = `${path}.${process.pid}`;
-  const deadline = Date.now() + timeoutMs;
-  try {
-    await writeFile(tmp, mine);
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') throw new ZoneError('not-found', `zone "${zone}" does not exist`, { zone });
-    throw e;
-  }
-  try {
-    for (;;) {
-      try {
-        await link(tmp, path);
-        return {
-          release: async () => {
-            const now = await readOwner(path);
-            if (now?.raw === mine) await unlink(path).catch(() => undefined);
-          },
-        };
-      } catch (e) {
-        if (errnoCode(e) === 'ENOENT') {
-          throw new ZoneError('not-found', `zone "${zone}" was deleted while waiting for its lock`, { zone });
-        }
-        if (errnoCode(e) !== 'EEXIST') throw e;
-      }
-      const held = await readOwner(path);
-      if (held === undefined) continue;
-      if (held.owner === undefined || !isOwnerAlive(held.owner)) {
-        await takeOver(path, held.raw);
+  const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
+  const guardStaleMs = opts.guardStaleMs ?? DEFAULT_GUARD_STALE_MS;
+  const deadline = Date.now() + opts.timeoutMs;
+  // An unreadable owner is judged by how long it stays the same (clocks of the client and
+  // the store's host need not agree); likewise a takeover guard nobody removes.
+  let unreadable: { text: string; since: number } | undefined;
+  let guarded: number | undefined;
+  // The owner text last taken over: seen again, the removal did not happen (or it was
+  // made anew), so the next try waits a poll instead of spinning.
+  let taken: string | undefined;
+  for (;;) {
+    const made = await fs.tryMake(lockDir, mine);
+    if (made === 'made') return { release: () => fs.removeIf(lockDir, mine) };
+    if (made === 'missing-parent') {
+      throw new ZoneError('not-found', `zone "${zone}" does not exist`, { zone });
+    }
+    const text = (await fs.readOwner(lockDir)) ?? '';
+    const owner = parseOwner(text);
+    let stale = false;
+    if (owner === undefined) {
+      if (unreadable?.text !== text) unreadable = { text, since: Date.now() };
+      stale = Date.now() - unreadable.since >= graceMs;
+    } else {
+      unreadable = undefined;
+      stale = owner.client === me.client && !isOwnerAlive(owner);
+    }
+    let stuck: 'guarded' | 'not-removed' | undefined;
+    if (stale && taken !== text) {
+      if (await fs.takeOver(lockDir, text)) {
+        guarded = undefined;
+        taken = text;
         continue;
       }
-      if (Date.now() >= deadline) {
-        const o = held.owner;
-        throw new ZoneError(
-          'locked',
-          `zone "${zone}" is busy: pid ${o.pid} (zonectl ${o.command}) has held its lock since ${o.since}`,
-          { zone, hint: `wait for it to finish, or raise --lock-timeout (waited ${Math.round(timeoutMs / 1000)} s)` },
-        );
+      stuck = 'guarded';
+      guarded ??= Date.now();
+      if (Date.now() - guarded >= guardStaleMs) {
+        await fs.clearGuard(lockDir);
+        guarded = undefined;
+        continue;
       }
-      await sleep(POLL_MS);
+    } else {
+      if (stale) stuck = 'not-removed';
+      guarded = undefined;
+      taken = undefined;
     }
-  } finally {
-    await unlink(tmp).catch(() => undefined);
+    if (Date.now() >= deadline) throw busy(zone, lockDir, owner, me.client, stuck, opts, graceMs);
+    await sleep(opts.pollMs);
   }
+}
+
+/** The one-line "locked" error for what was last seen holding the lock. */
+function busy(
+  zone: string,
+  dir: string,
+  owner: LockOwner | undefined,
+  client: string,
+  stuck: 'guarded' | 'not-removed' | undefined,
+  opts: LockOptions,
+  graceMs: number,
+): ZoneError {
+  // The owner file may come from another machine: its words are shown, never obeyed.
+  const lockDir = hostLine(dir);
+  const on = opts.where === undefined ? '' : ` on ${hostLine(opts.where)}`;
+  const waited = `raise --lock-timeout (waited ${Math.round(opts.timeoutMs / 1000)} s)`;
+  if (stuck === 'guarded') {
+    return new ZoneError('locked', `zone "${zone}" is busy: another zonectl is taking over its stale lock ${lockDir}${on}`, {
+      zone,
+      hint: `try again; if this persists, remove ${lockDir}.takeover${on}`,
+    });
+  }
+  if (stuck === 'not-removed') {
+    return new ZoneError('locked', `zone "${zone}" is busy: its stale lock ${lockDir}${on} could not be removed`, {
+      zone,
+      hint: `if no zonectl is working on the zone, remove ${lockDir}${on}`,
+    });
+  }
+  if (owner === undefined) {
+    return new ZoneError('locked', `zone "${zone}" is busy: its lock ${lockDir}${on} names no readable owner`, {
+      zone,
+      hint: `a lock without a readable owner is taken over once it stays so for ${graceMs / 1000} s: ${waited}`,
+    });
+  }
+  const who = `pid ${owner.pid} (zonectl ${hostLine(owner.command)}) on ${hostLine(owner.client)}`;
+  const gone = owner.client === client ? '' : `; if that zonectl is gone, remove ${lockDir}${on}`;
+  return new ZoneError('locked', `zone "${zone}" is busy: ${who} has held its lock${on} since ${hostLine(owner.since)}`, {
+    zone,
+    hint: `wait for it to finish, or ${waited}${gone}`,
+  });
 }

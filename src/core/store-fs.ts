@@ -1,14 +1,16 @@
 // The file operations the zone store needs, and nothing more: read a file, replace one
-// atomically, list a directory, make a zone directory whole, remove one, and take a
-// zone's lock. Here they are Node's fs calls; on a managed host (hosts/remote-store-fs.ts)
-// the same rules are kept with the host's POSIX tools through an Executor.
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+// atomically, list a directory, make a zone directory whole, remove one, and the
+// primitives of the zone lock (core/lock.ts holds its one algorithm). Here they are
+// Node's fs calls; on a managed host (transport/store-over-executor.ts) the same rules
+// are kept with the host's POSIX tools through an Executor.
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fsyncDir, writeFileAtomic } from './atomic.js';
 import { errnoCode } from './errors.js';
-import { acquireLock, type ZoneLock } from './lock.js';
+import type { LockFs } from './lock.js';
 
-export interface StoreFs {
+export interface StoreFs extends LockFs {
   /** The file's text, or undefined when it (or its directory) does not exist. */
   readText(path: string): Promise<string | undefined>;
   /** Several files at once (one round trip on a managed host), in order. */
@@ -22,10 +24,16 @@ export interface StoreFs {
   createDir(dir: string, files: Array<[string, string]>): Promise<boolean>;
   /** Removes a directory: moved aside first, so no reader sees half of it. */
   removeDir(dir: string): Promise<void>;
-  lock(path: string, zone: string, command: string, timeoutMs: number): Promise<ZoneLock>;
+  /** How often a lock waiter looks again. */
+  readonly lockPollMs: number;
+  /** Where the store is, for messages; undefined for this machine's. */
+  readonly where: string | undefined;
 }
 
 export class LocalStoreFs implements StoreFs {
+  readonly lockPollMs = 50;
+  readonly where = undefined;
+
   async readText(path: string): Promise<string | undefined> {
     try {
       return await readFile(path, 'utf8');
@@ -77,7 +85,69 @@ export class LocalStoreFs implements StoreFs {
     await rm(trash, { recursive: true, force: true });
   }
 
-  lock(path: string, zone: string, command: string, timeoutMs: number): Promise<ZoneLock> {
-    return acquireLock(path, zone, command, timeoutMs);
+  async tryMake(lockDir: string, ownerText: string): Promise<'made' | 'held' | 'missing-parent'> {
+    try {
+      await mkdir(lockDir, { mode: 0o700 });
+    } catch (e) {
+      if (errnoCode(e) === 'EEXIST') return 'held';
+      if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return 'missing-parent';
+      throw e;
+    }
+    // The owner is written aside and linked in, so it appears whole; link (unlike
+    // rename) never replaces an owner that landed first.
+    const tmp = join(lockDir, `.owner-${process.pid}-${randomBytes(4).toString('hex')}`);
+    try {
+      await writeFile(tmp, ownerText, { mode: 0o600 });
+      await link(tmp, join(lockDir, 'owner'));
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      // Taken over meanwhile, or another owner is in it: someone else's lock.
+      if (errnoCode(e) === 'EEXIST' || errnoCode(e) === 'ENOENT') return 'held';
+      await rmdir(lockDir).catch(() => undefined); // only while empty: never another's owner
+      throw e;
+    }
+    await unlink(tmp);
+    return 'made';
+  }
+
+  async readOwner(lockDir: string): Promise<string | undefined> {
+    try {
+      return await readFile(join(lockDir, 'owner'), 'utf8');
+    } catch (e) {
+      // No owner yet (or no lock); an owner that is not a file is no owner either.
+      if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes(errnoCode(e) ?? '')) return undefined;
+      throw e;
+    }
+  }
+
+  async removeIf(lockDir: string, ownerText: string): Promise<void> {
+    if (((await this.readOwner(lockDir)) ?? '') !== ownerText) return;
+    const aside = `${lockDir}.gone-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await rename(lockDir, aside);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return;
+      throw e;
+    }
+    await rm(aside, { recursive: true, force: true });
+  }
+
+  async takeOver(lockDir: string, staleText: string): Promise<boolean> {
+    try {
+      await mkdir(`${lockDir}.takeover`);
+    } catch (e) {
+      if (errnoCode(e) === 'EEXIST') return false;
+      throw e;
+    }
+    try {
+      await this.removeIf(lockDir, staleText);
+    } finally {
+      await rmdir(`${lockDir}.takeover`).catch(() => undefined);
+    }
+    return true;
+  }
+
+  async clearGuard(lockDir: string): Promise<void> {
+    await rmdir(`${lockDir}.takeover`).catch(() => undefined);
   }
 }

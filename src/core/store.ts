@@ -1,9 +1,10 @@
 // The zone store: one directory per zone under STATE_ROOT/zones, holding zone.json
 // (configuration) and state.json (life-cycle state), each replaced atomically, and the
-// zone's lock. Creation and deletion are a directory rename, so a zone exists whole or not.
+// zone's lock, lock.d (see lock.ts). Creation and deletion are a directory rename, so a
+// zone exists whole or not.
 import { join } from 'node:path';
 import { ZoneError } from './errors.js';
-import type { ZoneLock } from './lock.js';
+import { acquireLock, type ZoneLock } from './lock.js';
 import { LocalStoreFs, type StoreFs } from './store-fs.js';
 import { ZONE_STATES, isValidZoneName, type ZoneRecord, type ZoneStatus } from './zone.js';
 
@@ -96,7 +97,7 @@ export class ZoneStore {
   }
 
   lock(name: string, command: string, timeoutMs: number): Promise<ZoneLock> {
-    return this.fs.lock(join(this.dir(name), 'lock'), name, command, timeoutMs);
+    return acquireLock(this.fs, join(this.dir(name), 'lock.d'), name, command, { timeoutMs, pollMs: this.fs.lockPollMs, where: this.fs.where });
   }
 
 }

@@ -6,29 +6,21 @@
 // path a positional parameter, so no name or path is ever parsed by a shell. The
 // scripts are Bourne shell (no $(...), no ${v%p}): Solaris 10's /bin/sh runs them too.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ZoneError } from '../core/errors.js';
-import { isOwnerAlive, processStartTime, type ZoneLock } from '../core/lock.js';
 import type { StoreFs } from '../core/store-fs.js';
 import { lastLine, type Executor } from './executor.js';
 
 const MISSING = 3;
 const EXISTS = 17;
-const POLL_MS = 200;
-
-/** Who holds a remote lock: a zonectl process on some client machine. */
-interface RemoteOwner {
-  client: string;
-  pid: number;
-  start: string;
-  command: string;
-  since: string;
-}
 
 export class RemoteStoreFs implements StoreFs {
-  constructor(private readonly ex: Executor) {}
+  /** A look at a remote lock is a round trip: waiters look less often than locally. */
+  readonly lockPollMs = 200;
+  readonly where: string | undefined;
+
+  constructor(private readonly ex: Executor) {
+    this.where = ex.target === 'local' ? undefined : ex.target;
+  }
 
   /** Runs a store script; `what` (a path) names it in errors. */
   private async sh(script: string, args: string[], input?: string, what: string = args[0] ?? ''): Promise<{ code: number; stdout: string }> {
@@ -97,79 +89,60 @@ export class RemoteStoreFs implements StoreFs {
     await this.sh('mv -f "$1" "$2" && sync && rm -rf "$2"', [dir, trash]);
   }
 
-  async lock(path: string, zone: string, command: string, timeoutMs: number): Promise<ZoneLock> {
-    const me: RemoteOwner = {
-      client: clientId(),
-      pid: process.pid,
-      start: processStartTime(process.pid) ?? '',
-      command,
-      since: new Date().toISOString(),
-    };
-    const mine = JSON.stringify(me);
-    const lockDir = `${path}.d`;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      // mkdir is the atomic test-and-set; the owner file follows in the same call, and a
-      // lock whose owner could not be written is not left behind.
-      const r = await this.sh('[ -d "$2" ] || exit 3; mkdir "$1" 2>/dev/null || exit 17; cat > "$1/owner" || { rm -rf "$1"; exit 1; }', [lockDir, parentOf(lockDir)], mine);
-      if (r.code === MISSING) throw new ZoneError('not-found', `zone "${zone}" does not exist`, { zone });
-      if (r.code === 0) return { release: () => this.unlock(lockDir, mine) };
-      const held = await this.readText(`${lockDir}/owner`);
-      const owner = parseOwner(held);
-      if (held !== undefined && owner !== undefined && owner.client === me.client && !isOwnerAlive(owner)) {
-        await this.takeOver(lockDir, held); // a zonectl of this machine that is gone
-        continue;
-      }
-      if (Date.now() >= deadline) {
-        const who = owner === undefined ? 'another zonectl' : `pid ${owner.pid} on ${owner.client} (zonectl ${owner.command}) since ${owner.since}`;
-        throw new ZoneError('locked', `zone "${zone}" is busy: ${who} holds its lock on ${this.ex.target}`, {
-          zone,
-          hint: `wait for it to finish, or raise --lock-timeout; if that zonectl is gone, remove ${lockDir} on the host`,
-        });
-      }
-      await sleep(POLL_MS);
-    }
-  }
+  // The zone lock's primitives (the algorithm is core/lock.ts's, the same as locally).
+  // An owner is written aside and linked in with ln, so it appears whole and never
+  // replaces one that landed first; owners are compared with cmp against our stdin, byte
+  // for byte ('' is compared with /dev/null: no owner file). A lock directory is
+  // removed by moving it aside first (to a random name), whatever it holds.
 
-  /** Removes a stale lock unless someone replaced it meanwhile: the mkdir guard keeps two
-   * takers from removing each other's fresh lock (as core/lock.ts does locally). */
-  private async takeOver(lockDir: string, staleText: string): Promise<void> {
-    await this.sh(
-      'mkdir "$1.takeover" 2>/dev/null || exit 0; o=`cat "$1/owner" 2>/dev/null`; if [ "$o" = "$2" ]; then mv "$1" "$1.gone.$$" && rm -rf "$1.gone.$$"; fi; rmdir "$1.takeover"',
-      [lockDir, staleText],
+  async tryMake(lockDir: string, ownerText: string): Promise<'made' | 'held' | 'missing-parent'> {
+    const r = await this.sh(
+      // Solaris 10's /usr/bin/ln before 10/08 replaced an existing target: its xpg4 ln does not.
+      'd="$1"; t="$1/.owner.$$"; l=ln; [ -x /usr/xpg4/bin/ln ] && l=/usr/xpg4/bin/ln; umask 077; ' +
+        'mkdir "$d" 2>/dev/null || { [ -d "$2" ] || exit 3; [ -d "$d" ] && exit 17; echo "cannot make the lock directory" >&2; exit 1; }; ' +
+        'if cat > "$t" && $l "$t" "$d/owner"; then rm -f "$t"; exit 0; fi; ' +
+        'rm -f "$t"; [ -d "$d" ] || exit 17; [ -f "$d/owner" ] && exit 17; rmdir "$d"; exit 1',
+      [lockDir, parentOf(lockDir)],
+      ownerText,
     );
+    return r.code === 0 ? 'made' : r.code === MISSING ? 'missing-parent' : 'held';
   }
 
-  /** Removes the lock only while it still holds this owner text (compare, then move aside). */
-  private async unlock(lockDir: string, ownerText: string): Promise<void> {
-    await this.sh('o=`cat "$1/owner" 2>/dev/null`; [ "$o" = "$2" ] || exit 0; mv "$1" "$1.gone.$$" && rm -rf "$1.gone.$$"', [lockDir, ownerText]);
+  readOwner(lockDir: string): Promise<string | undefined> {
+    return this.readText(`${lockDir}/owner`);
+  }
+
+  async removeIf(lockDir: string, ownerText: string): Promise<void> {
+    await this.sh(`${SAME_OWNER} || exit 0; mv "$1" "$2" || { [ -d "$1" ] || exit 0; exit 1; }; rm -rf "$2"`, [lockDir, this.aside(lockDir)], ownerText);
+  }
+
+  async takeOver(lockDir: string, staleText: string): Promise<boolean> {
+    const r = await this.sh(
+      // No zone directory (deleted meanwhile): nothing to take over, and tryMake says so.
+      'mkdir "$1.takeover" 2>/dev/null || { [ -d "$1.takeover" ] && exit 17; exit 0; }; ' +
+        `s=0; if ${SAME_OWNER}; then mv "$1" "$2" || { [ -d "$1" ] && s=1; }; fi; rmdir "$1.takeover"; [ $s = 0 ] || exit 1; rm -rf "$2"`,
+      [lockDir, this.aside(lockDir)],
+      staleText,
+    );
+    return r.code !== EXISTS;
+  }
+
+  async clearGuard(lockDir: string): Promise<void> {
+    await this.sh('rmdir "$1.takeover" 2>/dev/null; exit 0', [lockDir]);
+  }
+
+  /** A name to move a lock directory to before removing it: random, so two clients
+   * (whose shells' pids may be equal) never share one. */
+  private aside(lockDir: string): string {
+    return `${lockDir}.gone-${randomBytes(6).toString('hex')}`;
   }
 }
 
-/** This client machine: its host name and machine id, so two laptops both called
- * "ubuntu" do not take each other's locks for their own. */
-export function clientId(): string {
-  let id = '';
-  try {
-    id = readFileSync('/etc/machine-id', 'utf8').trim().slice(0, 12);
-  } catch {
-    // No machine id (not systemd): the host name alone.
-  }
-  return id === '' ? hostname() : `${hostname()}/${id}`;
-}
+/** True when lock directory $1 exists and its owner file holds exactly stdin. */
+const SAME_OWNER = '{ [ -d "$1" ] && o="$1/owner" && { [ -f "$o" ] || o=/dev/null; } && cmp -s - "$o"; }';
 
 function parentOf(path: string): string {
   return path.replace(/\/[^/]+$/, '') || '/';
-}
-
-function parseOwner(text: string | undefined): RemoteOwner | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const v = JSON.parse(text) as Partial<RemoteOwner>;
-    return typeof v.pid === 'number' && typeof v.client === 'string' ? (v as RemoteOwner) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Splits readTexts' output back into files: `TOKEN F` ... `TOKEN E` around each file

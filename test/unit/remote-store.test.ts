@@ -10,7 +10,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ZoneStore } from '../../src/core/store.js';
-import { clientId, RemoteStoreFs } from '../../src/transport/store-over-executor.js';
+import { clientId } from '../../src/core/lock.js';
+import { RemoteStoreFs } from '../../src/transport/store-over-executor.js';
 import { LocalExecutor } from '../../src/transport/local.js';
 import type { ZoneRecord, ZoneStatus } from '../../src/core/zone.js';
 import { rejectsZoneError } from './fixtures/expect-error.js';
@@ -73,9 +74,9 @@ test('the lock: a held lock is waited for, then refused naming its holder; relea
   const other = new ZoneStore(root, new RemoteStoreFs(new LocalExecutor()));
   const held = await store.lock('web', 'boot', 1000);
   const e = await rejectsZoneError(other.lock('web', 'halt', 400), 'locked');
-  assert.ok(e.message.includes(`pid ${process.pid} on ${clientId()} (zonectl boot)`), e.message);
+  assert.ok(e.message.includes(`pid ${process.pid} (zonectl boot) on ${clientId()} has held its lock`), e.message);
   assert.ok(clientId().startsWith(hostname()));
-  assert.match(e.hint ?? '', /lock\.d/);
+  assert.match(e.hint ?? '', /--lock-timeout/);
   await held.release();
   const mine = await other.lock('web', 'halt', 400);
   await mine.release();
@@ -91,7 +92,9 @@ test("a lock left by a dead zonectl of this machine is taken over", async () => 
   mkdirSync(join(root, 'zones', 'web', 'lock.d'));
   writeFileSync(join(root, 'zones', 'web', 'lock.d', 'owner'), JSON.stringify({ client: clientId(), pid: dead, start: '1', command: 'boot', since: 'then' }));
   const l = await store.lock('web', 'halt', 2000);
+  assert.is(JSON.parse(readFileSync(join(root, 'zones', 'web', 'lock.d', 'owner'), 'utf8')).command, 'halt');
   await l.release();
+  assert.equal(readdirSync(join(root, 'zones', 'web')).sort(), ['state.json', 'zone.json'], 'no lock, guard or moved-aside lock left');
 });
 
 test("a lock held from another machine is not taken over", async () => {
@@ -99,7 +102,10 @@ test("a lock held from another machine is not taken over", async () => {
   mkdirSync(join(root, 'zones', 'web', 'lock.d'));
   writeFileSync(join(root, 'zones', 'web', 'lock.d', 'owner'), JSON.stringify({ client: 'laptop-of-someone-else', pid: 1, start: '1', command: 'install', since: 'then' }));
   const e = await rejectsZoneError(store.lock('web', 'halt', 300), 'locked');
-  assert.match(e.message, /pid 1 on laptop-of-someone-else \(zonectl install\)/);
+  assert.match(e.message, /pid 1 \(zonectl install\) on laptop-of-someone-else has held its lock since then/);
+  // Its pid means nothing here: the user is told which directory to remove if it is gone.
+  assert.ok((e.hint ?? '').includes(`remove ${join(root, 'zones', 'web', 'lock.d')}`), e.hint);
+  assert.ok(existsSync(join(root, 'zones', 'web', 'lock.d', 'owner')));
 });
 
 test('many zones are read in one call; a damaged one is named without hiding the others', async () => {
