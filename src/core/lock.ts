@@ -1,6 +1,6 @@
 // Per-zone lock: one zonectl process at a time works on a zone, whichever machine it
 // runs on. One protocol, kept by every store (Node's fs here, a host's POSIX tools
-// through an Executor on a managed host), so a zonectl on a FreeBSD or illumos host and
+// through an Executor on a FreeBSD or illumos host), so a zonectl on a FreeBSD or illumos host and
 // a client reaching that host over ssh lock each other out:
 //
 //   ZONEDIR/lock.d/        made with mkdir(2), the atomic test-and-set

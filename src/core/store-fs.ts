@@ -1,7 +1,7 @@
 // The file operations the zone store needs, and nothing more: read a file, replace one
 // atomically, list a directory, make a zone directory whole, remove one, and the
 // primitives of the zone lock (core/lock.ts holds its one algorithm). Here they are
-// Node's fs calls; on a managed host (transport/store-over-executor.ts) the same rules
+// Node's fs calls; on a FreeBSD or illumos host (transport/store-over-executor.ts) the same rules
 // are kept with the host's POSIX tools through an Executor.
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
@@ -13,7 +13,7 @@ import type { LockFs } from './lock.js';
 export interface StoreFs extends LockFs {
   /** The file's text, or undefined when it (or its directory) does not exist. */
   readText(path: string): Promise<string | undefined>;
-  /** Several files at once (one round trip on a managed host), in order. */
+  /** Several files at once (one round trip over ssh), in order. */
   readTexts(paths: string[]): Promise<Array<string | undefined>>;
   /** Replaces the file so a reader sees the old or the new text, durably. */
   writeAtomic(path: string, text: string): Promise<void>;

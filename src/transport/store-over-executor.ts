@@ -1,4 +1,4 @@
-// The zone store on a managed host, kept with that host's POSIX tools through an
+// The zone store on a FreeBSD, illumos or Solaris host, kept with that host's POSIX tools through an
 // Executor (nothing of ours is installed there): the same rules as locally. A file is
 // replaced by writing a temp file and renaming it, then `sync`; a zone directory is
 // claimed with mkdir (atomic) and counts once its zone.json is renamed in; a lock is a
