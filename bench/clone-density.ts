@@ -46,7 +46,9 @@ function zonesPssKb(root: string, zones: string[]): number {
   let kb = 0;
   for (const z of zones) {
     const pid = readFileSync(join(root, 'zones', z, 'bundle', 'init.pid'), 'utf8').trim();
-    const children = spawnSync('sh', ['-c', `echo ${pid}; pgrep -P ${pid} || true`], { encoding: 'utf8' }).stdout.trim().split('\n');
+    const children = spawnSync('sh', ['-c', `echo ${pid}; pgrep -P ${pid} || true`], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n');
     for (const p of children) {
       const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'));
       kb += Number(m?.[1] ?? 0);

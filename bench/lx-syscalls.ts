@@ -88,7 +88,22 @@ function main(): void {
       c.process.args = ['/abi-probe', ...args];
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(c));
       if (bundle === shim) {
-        run([SHIM, 'serve', '--socket', sock, '--pidfile', `${sock}.pid`, '--release', answer.release as string, '--version', answer.version as string, '--machine', answer.machine as string, '--first-timeout', '30']);
+        run([
+          SHIM,
+          'serve',
+          '--socket',
+          sock,
+          '--pidfile',
+          `${sock}.pid`,
+          '--release',
+          answer.release as string,
+          '--version',
+          answer.version as string,
+          '--machine',
+          answer.machine as string,
+          '--first-timeout',
+          '30',
+        ]);
       }
       // Pinned to one CPU: on a shared 2-core VM, where the loop lands is most of the noise.
       return run(['taskset', '-c', '1', 'runc', '--root', runcRoot, 'run', '--bundle', bundle, `${rawId}-${n++}`]).trim();

@@ -82,8 +82,12 @@ async function main(): Promise<void> {
     const m = (k: string): number => median(samples.get(k) ?? []);
     process.stdout.write(`remote-host bench, ${n} rounds (medians, ms)\n`);
     for (const k of samples.keys()) process.stdout.write(`  ${k.padEnd(40)} ${m(k).toFixed(1)}\n`);
-    process.stdout.write(`  multiplexing: a remote command costs ${(m('ssh true, over the master') / m('ssh true, new connection each time')).toFixed(2)}x a new connection's as root, ${(m('ssh true, over the master, sh user') / m('ssh true, new connection, sh user')).toFixed(2)}x for the sh user\n`);
-    process.stdout.write(`  --host list costs ${(m('zonectl --host list') - m('zonectl list, here')).toFixed(1)} ms more than a local list (${(m('zonectl --host list') / m('zonectl list, here')).toFixed(2)}x)\n`);
+    process.stdout.write(
+      `  multiplexing: a remote command costs ${(m('ssh true, over the master') / m('ssh true, new connection each time')).toFixed(2)}x a new connection's as root, ${(m('ssh true, over the master, sh user') / m('ssh true, new connection, sh user')).toFixed(2)}x for the sh user\n`,
+    );
+    process.stdout.write(
+      `  --host list costs ${(m('zonectl --host list') - m('zonectl list, here')).toFixed(1)} ms more than a local list (${(m('zonectl --host list') / m('zonectl list, here')).toFixed(2)}x)\n`,
+    );
   } finally {
     await ex.close().catch(() => undefined);
     await shEx.close().catch(() => undefined);

@@ -39,7 +39,9 @@ function cpioUnpack(files: string[], out: string): number {
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ options: { iterations: { type: 'string', default: '7' } }, allowPositionals: true });
   const dir = resolve(positionals[0] ?? new URL('../../shared/testdata/rpm/real', import.meta.url).pathname);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.rpm')).map((f) => join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.rpm'))
+    .map((f) => join(dir, f));
   const work = mkdtempSync('/var/tmp/zonectl-rpm-bench-');
   const ours: number[] = [];
   const theirs: number[] = [];

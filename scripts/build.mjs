@@ -40,6 +40,5 @@ for (const dir of ['brands', 'rootfs-recipes']) {
 writeFileSync('dist/yaml-cache.json', JSON.stringify(cache));
 writeFileSync('dist/meta.json', JSON.stringify(result.metafile));
 
-
 // The uname supervisor, compiled for this host.
 await import('./build-native.mjs');

@@ -21,7 +21,10 @@ export class ScriptedExecutor implements Executor {
   readonly calls: Array<{ argv: string[]; input?: string }> = [];
   private next = 0;
 
-  constructor(private readonly steps: Step[], target = 'ssh://root@test-host') {
+  constructor(
+    private readonly steps: Step[],
+    target = 'ssh://root@test-host',
+  ) {
     this.target = target;
   }
 

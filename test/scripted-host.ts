@@ -111,11 +111,15 @@ export class ScriptedHost implements ZoneHost {
   }
 
   async observe(zones: Array<{ record: ZoneRecord; status: ZoneStatus }>): Promise<Map<string, ZoneState | undefined>> {
-    await this.record('observe', undefined, zones.map((z) => z.record.name));
+    await this.record(
+      'observe',
+      undefined,
+      zones.map((z) => z.record.name),
+    );
     return new Map(zones.map((z) => [z.record.name, this.observed.get(z.record.name)]));
   }
 
-  async details(record: ZoneRecord, _status: ZoneStatus, full: boolean): Promise<Partial<ZoneView>> {
+  async details(_record: ZoneRecord, _status: ZoneStatus, full: boolean): Promise<Partial<ZoneView>> {
     return full ? { usage: { processes: 1 } } : {};
   }
 
@@ -163,7 +167,10 @@ export class ScriptedHost implements ZoneHost {
 
   async snapshotDelete(record: ZoneRecord, _status: ZoneStatus, name: string): Promise<number> {
     await this.record('snapshotDelete', record.name, name);
-    this.snapshots.set(record.name, (this.snapshots.get(record.name) ?? []).filter((s) => s.name !== name));
+    this.snapshots.set(
+      record.name,
+      (this.snapshots.get(record.name) ?? []).filter((s) => s.name !== name),
+    );
     return 0;
   }
 

@@ -48,7 +48,10 @@ function seedIso(work: string, pub: string): string {
   const dir = join(work, 'seed');
   must(['mkdir', '-p', dir], 'mkdir');
   writeFileSync(join(dir, 'meta-data'), 'instance-id: zonectl-vm-test\nlocal-hostname: zonectl-guest\n');
-  writeFileSync(join(dir, 'user-data'), `#cloud-config\ndisable_root: false\nssh_pwauth: false\nssh_authorized_keys:\n  - ${pub}\nusers:\n  - name: root\n    ssh_authorized_keys:\n      - ${pub}\n`);
+  writeFileSync(
+    join(dir, 'user-data'),
+    `#cloud-config\ndisable_root: false\nssh_pwauth: false\nssh_authorized_keys:\n  - ${pub}\nusers:\n  - name: root\n    ssh_authorized_keys:\n      - ${pub}\n`,
+  );
   const iso = join(work, 'seed.iso');
   must(['genisoimage', '-quiet', '-output', iso, '-volid', 'cidata', '-joliet', '-rock', join(dir, 'user-data'), join(dir, 'meta-data')], 'making the NoCloud seed');
   return iso;
@@ -61,9 +64,24 @@ function accel(): string {
 
 function bootGuest(image: string, iso: string | undefined, port: number, log: string): ChildProcess {
   const args = [
-    '-accel', accel(), '-m', '4096', '-smp', '2', '-nographic', '-snapshot', '-monitor', 'none', '-serial', `file:${log}`,
-    '-drive', `file=${image},if=virtio`,
-    '-netdev', `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`, '-device', 'virtio-net-pci,netdev=n0',
+    '-accel',
+    accel(),
+    '-m',
+    '4096',
+    '-smp',
+    '2',
+    '-nographic',
+    '-snapshot',
+    '-monitor',
+    'none',
+    '-serial',
+    `file:${log}`,
+    '-drive',
+    `file=${image},if=virtio`,
+    '-netdev',
+    `user,id=n0,hostfwd=tcp:127.0.0.1:${port}-:22`,
+    '-device',
+    'virtio-net-pci,netdev=n0',
     ...(iso === undefined ? [] : ['-drive', `file=${iso},media=cdrom,readonly=on`]),
   ];
   return spawn('qemu-system-x86_64', args, { stdio: 'ignore' });
@@ -77,7 +95,9 @@ interface Ssh {
 async function waitForSsh(s: Ssh, minutes: number): Promise<void> {
   const deadline = Date.now() + minutes * 60_000;
   for (;;) {
-    const r = spawnSync('ssh', [...(s.env.ZONECTL_SSH_OPTIONS ?? '').split(' ').filter(Boolean), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `ssh://${s.host}`, 'uname -a'], { encoding: 'utf8' });
+    const r = spawnSync('ssh', [...(s.env.ZONECTL_SSH_OPTIONS ?? '').split(' ').filter(Boolean), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `ssh://${s.host}`, 'uname -a'], {
+      encoding: 'utf8',
+    });
     if (r.status === 0) {
       say(`guest up: ${r.stdout.trim()}`);
       return;

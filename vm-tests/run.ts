@@ -107,10 +107,27 @@ interface Boot {
 function boot(cache: string, b: Boot): Promise<{ timedOut: boolean }> {
   return new Promise((resolve) => {
     const args = [
-      '-accel', b.accel, '-cpu', process.env.ZONECTL_VM_CPU ?? (b.accel === 'kvm' ? 'host' : TCG_CPU), '-m', '3072', '-smp', '2',
-      '-nographic', '-no-reboot', '-snapshot', '-serial', 'stdio', '-monitor', 'none',
-      '-kernel', join(cache, 'kernel', 'vmlinuz'), '-initrd', join(cache, 'initrd.gz'),
-      '-append', b.append,
+      '-accel',
+      b.accel,
+      '-cpu',
+      process.env.ZONECTL_VM_CPU ?? (b.accel === 'kvm' ? 'host' : TCG_CPU),
+      '-m',
+      '3072',
+      '-smp',
+      '2',
+      '-nographic',
+      '-no-reboot',
+      '-snapshot',
+      '-serial',
+      'stdio',
+      '-monitor',
+      'none',
+      '-kernel',
+      join(cache, 'kernel', 'vmlinuz'),
+      '-initrd',
+      join(cache, 'initrd.gz'),
+      '-append',
+      b.append,
       ...b.drives.flatMap((d) => ['-drive', `file=${d},if=virtio,format=raw`]),
     ];
     const vm = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -158,9 +175,18 @@ async function runRow(cache: string, row: Row, tests: string[], accel: string, b
   if (missing.length > 0) return { row: row.name, status: 'skipped', why: `this kernel was built without ${missing.join(', ')}` };
   const vsyscall = row.vsyscall === 'kernel-default' ? defaultVsyscall(config) : row.vsyscall;
   const append = [
-    'console=ttyS0', 'panic=-1', 'quiet', 'loglevel=3', row.cmdline,
-    `zonectl.row=${row.name}`, `zonectl.cgroup=${row.cgroup}`, `zonectl.vsyscall=${vsyscall}`, `zonectl.tests=${tests.join(',')}`,
-  ].filter((x) => x !== '').join(' ');
+    'console=ttyS0',
+    'panic=-1',
+    'quiet',
+    'loglevel=3',
+    row.cmdline,
+    `zonectl.row=${row.name}`,
+    `zonectl.cgroup=${row.cgroup}`,
+    `zonectl.vsyscall=${vsyscall}`,
+    `zonectl.tests=${tests.join(',')}`,
+  ]
+    .filter((x) => x !== '')
+    .join(' ');
   const t0 = Date.now();
   let first: number | undefined;
   let result: number | undefined;
@@ -190,13 +216,16 @@ async function main(): Promise<number> {
     options: { rows: { type: 'string' }, rebuild: { type: 'boolean', default: false }, smoke: { type: 'boolean', default: false }, 'timeout-min': { type: 'string' } },
   });
   const all = (parse(readFileSync(join(HERE, 'rows.yaml'), 'utf8')) as { rows: Row[] }).rows;
-  const wanted = values.smoke ? Object.keys(SMOKE) : values.rows?.split(',') ?? all.map((r) => r.name);
+  const wanted = values.smoke ? Object.keys(SMOKE) : (values.rows?.split(',') ?? all.map((r) => r.name));
   const unknown = wanted.filter((w) => !all.some((r) => r.name === w));
   if (unknown.length > 0) {
     process.stderr.write(`vm-tests: unknown rows ${unknown.join(', ')} (rows: ${all.map((r) => r.name).join(', ')})\n`);
     return 2;
   }
-  const cache = sh(['sh', join(HERE, 'build-image.sh'), ...(values.rebuild ? ['--rebuild'] : [])], 'building the image').trim().split('\n').pop() as string;
+  const cache = sh(['sh', join(HERE, 'build-image.sh'), ...(values.rebuild ? ['--rebuild'] : [])], 'building the image')
+    .trim()
+    .split('\n')
+    .pop() as string;
   const base = join(cache, 'base.img');
   if (!existsSync(base) || statSync(base).mtimeMs < statSync(join(cache, 'base.stamp')).mtimeMs) imageOf(join(cache, 'base'), base, 1500);
   const work = mkdtempSync('/var/tmp/zonectl-vm-run-');
@@ -216,7 +245,10 @@ async function main(): Promise<number> {
   }
   // The FreeBSD and illumos backends, driven for real over ssh when an image is given
   // (vm-tests/managed-host.ts); without one the row says so and is skipped.
-  for (const [os, img] of [['freebsd', 'FREEBSD_IMAGE'], ['omnios', 'OMNIOS_IMAGE']] as const) {
+  for (const [os, img] of [
+    ['freebsd', 'FREEBSD_IMAGE'],
+    ['omnios', 'OMNIOS_IMAGE'],
+  ] as const) {
     const t0 = Date.now();
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(HERE, 'managed-host.ts'), os], { stdio: 'inherit' });
     const status = r.status === 0 ? 'passed' : r.status === 77 ? 'skipped' : 'failed';
@@ -225,7 +257,9 @@ async function main(): Promise<number> {
   process.stdout.write('\nrow               status   accel  boot-to-first-test  total\n');
   for (const o of outcomes) {
     const secs = (s: number | undefined): string => (s === undefined ? '-' : `${s.toFixed(1)} s`);
-    process.stdout.write(`${o.row.padEnd(18)}${o.status.padEnd(9)}${(o.accel ?? '-').padEnd(7)}${secs(o.bootSeconds).padEnd(20)}${secs(o.totalSeconds)}${o.why === undefined ? '' : `  (${o.why})`}\n`);
+    process.stdout.write(
+      `${o.row.padEnd(18)}${o.status.padEnd(9)}${(o.accel ?? '-').padEnd(7)}${secs(o.bootSeconds).padEnd(20)}${secs(o.totalSeconds)}${o.why === undefined ? '' : `  (${o.why})`}\n`,
+    );
   }
   return outcomes.some((o) => o.status === 'failed') ? 1 : 0;
 }

@@ -19,12 +19,7 @@ export type Userland = 'freebsd' | 'linux' | 'solaris';
  * - empty DIR NAME: a regular file emptied (a link is left as it is)
  * - write DIR NAME VALUE: the file made anew holding VALUE
  * - rename DIR NAME OLD NEW: a regular file holding just OLD made to hold NEW */
-export type IdentityStep =
-  | ['keys', string]
-  | ['remove', string, string]
-  | ['empty', string, string]
-  | ['write', string, string, string]
-  | ['rename', string, string, string, string];
+export type IdentityStep = ['keys', string] | ['remove', string, string] | ['empty', string, string] | ['write', string, string, string] | ['rename', string, string, string, string];
 
 /** What gives a cloned root an identity of its own, per userland. Each step says who
  * makes the thing anew once it is gone. */

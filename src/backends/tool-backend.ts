@@ -64,4 +64,3 @@ export interface ToolBackend {
    * zfs rollback without -r refuses them). */
   rollback(record: ZoneRecord, name: string): Promise<void>;
 }
-

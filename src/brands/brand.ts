@@ -144,12 +144,20 @@ export function hostMappingLines(brand: Brand): string[] {
   const h = brand.hosts;
   const lines: string[] = [];
   if (h.linux !== undefined) lines.push('on Linux: an OCI container run by runc, with the shims and fixups shown by `brands show` on a Linux host');
-  if (h.freebsd !== undefined) lines.push(`on FreeBSD: a jail of ${h.freebsd.jail === 'linux' ? 'a Linux userland (linux=new, the Linux mount set; needs linux64.ko)' : "FreeBSD's own userland"}`);
-  for (const [os, m] of [['illumos', h.illumos], ['Solaris', h.solaris]] as const) {
+  if (h.freebsd !== undefined)
+    lines.push(`on FreeBSD: a jail of ${h.freebsd.jail === 'linux' ? 'a Linux userland (linux=new, the Linux mount set; needs linux64.ko)' : "FreeBSD's own userland"}`);
+  for (const [os, m] of [
+    ['illumos', h.illumos],
+    ['Solaris', h.solaris],
+  ] as const) {
     if (m === undefined) continue;
-    const where = [m['host-release'] === undefined ? '' : `release ${m['host-release']}`, m['host-arch'] === undefined ? '' : `arch ${m['host-arch'].join('|')}`].filter((x) => x !== '').join(', ');
+    const where = [m['host-release'] === undefined ? '' : `release ${m['host-release']}`, m['host-arch'] === undefined ? '' : `arch ${m['host-arch'].join('|')}`]
+      .filter((x) => x !== '')
+      .join(', ');
     const install = { image: 'zoneadm install -s|-t IMAGE', archive: 'zoneadm install -a ARCHIVE -u|-p', packages: "zoneadm install (the brand's packages)" }[m.install];
-    lines.push(`on ${os}${where === '' ? '' : ` (${where})`}: a zone of brand ${m['zone-brand'] === 'native' ? "the distribution's own (ipkg, lipkg, joyent, native)" : m['zone-brand']}, installed by ${install}`);
+    lines.push(
+      `on ${os}${where === '' ? '' : ` (${where})`}: a zone of brand ${m['zone-brand'] === 'native' ? "the distribution's own (ipkg, lipkg, joyent, native)" : m['zone-brand']}, installed by ${install}`,
+    );
   }
   return lines;
 }

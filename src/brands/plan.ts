@@ -13,8 +13,8 @@ import { sizeBytes } from '../core/units.js';
 import { ZoneError } from '../core/errors.js';
 
 export interface BindMount {
-  source: string;       // host path
-  destination: string;  // path inside the zone
+  source: string; // host path
+  destination: string; // path inside the zone
   readonly: boolean;
 }
 
@@ -146,7 +146,10 @@ export function netPlan(config: Record<string, string>, zone: string): NetPlan |
     bridge: configValue(config, 'net-bridge') as string,
     subnet: configValue(config, 'net-subnet') as string,
     ...(address === 'auto' ? {} : { address }),
-    forwards: (config['net-forward'] ?? '').split(',').filter((f) => f !== '').map((f) => parseForward(f) as PortForward),
+    forwards: (config['net-forward'] ?? '')
+      .split(',')
+      .filter((f) => f !== '')
+      .map((f) => parseForward(f) as PortForward),
   };
 }
 
@@ -213,13 +216,7 @@ export function zoneAttribute(record: ZoneRecord, status: ZoneStatus, key: strin
 }
 
 /** Everything a plan needs from disk and host, then the plan: the one way to make one. */
-export async function makeBootPlan(
-  record: ZoneRecord,
-  status: ZoneStatus,
-  brand: LinuxBrand,
-  probeHost?: HostProbe,
-  rootfs = userlandRoot(record, status),
-): Promise<BootPlan> {
+export async function makeBootPlan(record: ZoneRecord, status: ZoneStatus, brand: LinuxBrand, probeHost?: HostProbe, rootfs = userlandRoot(record, status)): Promise<BootPlan> {
   const installed = status.userland !== undefined;
   const wantsShim = probeHost !== undefined && brand.shims?.['kernel-version'] === true && zoneAttribute(record, status, 'kernel-version') !== undefined;
   const [shared, facts, shim] = await Promise.all([
@@ -237,10 +234,7 @@ export const ZONE_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr
 export async function sharedDirectories(rootfs: string, brand: LinuxBrand): Promise<string[]> {
   const out: string[] = [];
   for (const { path } of brand['host-paths'] ?? []) {
-    const [inZone, onHost] = await Promise.all([
-      lstat(join(rootfs, path)).catch(() => undefined),
-      lstat(path).catch(() => undefined),
-    ]);
+    const [inZone, onHost] = await Promise.all([lstat(join(rootfs, path)).catch(() => undefined), lstat(path).catch(() => undefined)]);
     if (inZone?.isDirectory() === true && onHost?.isDirectory() === true) out.push(path);
   }
   return out;
@@ -267,14 +261,7 @@ export function fsBinds(record: ZoneRecord): BindMount[] {
   });
 }
 
-export function buildBootPlan(
-  record: ZoneRecord,
-  status: ZoneStatus,
-  brand: LinuxBrand,
-  sharedDirs: string[],
-  facts: UserlandFacts = {},
-  hostArch: string = process.arch,
-): BootPlan {
+export function buildBootPlan(record: ZoneRecord, status: ZoneStatus, brand: LinuxBrand, sharedDirs: string[], facts: UserlandFacts = {}, hostArch: string = process.arch): BootPlan {
   const init = status.userland?.init ?? { command: brand.init.command, haltSignal: brand.init['halt-signal'] };
   const arch = status.userland?.arch ?? hostArch;
   const kernelVersion = brand.shims?.['kernel-version'] === true ? zoneAttribute(record, status, 'kernel-version') : undefined;
@@ -292,10 +279,7 @@ export function buildBootPlan(
     capabilities: [...brand.capabilities],
     binds: [...sharedDirs.map((p) => ({ source: p, destination: p, readonly: true })), ...fsBinds(record)],
     seccomp: { defaultAction: brand.seccomp['default-action'], deny: [...brand.seccomp.deny], errno: brand.seccomp.errno },
-    env: mergeEnv(
-      [ZONE_PATH_ENV, 'TERM=xterm', 'container=zonectl', `HOSTNAME=${configValue(record.config, 'hostname') ?? record.name}`],
-      status.userland?.env ?? [],
-    ),
+    env: mergeEnv([ZONE_PATH_ENV, 'TERM=xterm', 'container=zonectl', `HOSTNAME=${configValue(record.config, 'hostname') ?? record.name}`], status.userland?.env ?? []),
     arch,
     personality,
     kernel: kernelPlan(kernelVersion, personality, personality.linux32 ? 'ia32' : arch, hostArch, kernelVersion === undefined ? undefined : facts.unameShim),

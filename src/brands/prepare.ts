@@ -56,7 +56,10 @@ export async function lxcfsBinds(): Promise<BootPlan['binds']> {
   const out: BootPlan['binds'] = [];
   for (const f of LXCFS_FILES) {
     // A file that reads: a dead FUSE mount fails here rather than in the zone.
-    const ok = await readFile(join(LXCFS_PROC, f), 'utf8').then(() => true, () => false);
+    const ok = await readFile(join(LXCFS_PROC, f), 'utf8').then(
+      () => true,
+      () => false,
+    );
     if (ok) out.push({ source: join(LXCFS_PROC, f), destination: `/proc/${f}`, readonly: true });
   }
   return out;

@@ -178,7 +178,10 @@ export async function listAction(g: Global): Promise<number> {
   if (g.json) printJson(zones);
   else
     process.stdout.write(
-      `${formatTable(['NAME', 'BRAND', 'STATE', 'ZONEPATH'], zones.map((z) => [z.name, z.brand, z.state, z.zonepath]))}\n`,
+      `${formatTable(
+        ['NAME', 'BRAND', 'STATE', 'ZONEPATH'],
+        zones.map((z) => [z.name, z.brand, z.state, z.zonepath]),
+      )}\n`,
     );
   return broken.length === 0 ? 0 : 1;
 }
@@ -229,7 +232,14 @@ export async function snapshotAction(g: Global, zone: string, action: string, sn
   if (action === 'list') {
     const list = await snapshotList(ctx, zone);
     if (g.json) printJson(list);
-    else say(modeOf(g), formatTable(['SNAPSHOT', 'CREATED', 'HOLDS'], list.map((s) => [s.name, s.createdAt, formatSize(s.bytes)])));
+    else
+      say(
+        modeOf(g),
+        formatTable(
+          ['SNAPSHOT', 'CREATED', 'HOLDS'],
+          list.map((s) => [s.name, s.createdAt, formatSize(s.bytes)]),
+        ),
+      );
     return;
   }
   if (snap === undefined) throw new ZoneError('usage', `snapshot ${action} needs a snapshot name`, { zone, hint: `zonectl snapshot ${zone} ${action} NAME` });
@@ -258,7 +268,7 @@ export async function lifecycleAction(g: Global, name: string, verb: LifecycleVe
   await fn(ctx, name);
   const done = { ready: 'is ready', boot: 'booted', halt: 'halted', reboot: 'rebooted' }[verb];
   if (g.json) {
-      printJson(await zoneInfo(ctx, name));
+    printJson(await zoneInfo(ctx, name));
   } else say(modeOf(g), `zone ${name} ${done}`);
 }
 
@@ -267,13 +277,7 @@ export async function shutdownAction(g: Global, name: string, timeout: number): 
   const r = await shutdownZone(ctx, name, timeout);
   const v = await zoneInfo(ctx, name);
   if (g.json) printJson({ ...v, shutdown: r });
-  else
-    say(
-      modeOf(g),
-      r.clean
-        ? `zone ${name} shut down (${r.signal}, ${r.seconds.toFixed(1)} s)`
-        : `zone ${name} did not stop within ${timeout} s of ${r.signal}: killed`,
-    );
+  else say(modeOf(g), r.clean ? `zone ${name} shut down (${r.signal}, ${r.seconds.toFixed(1)} s)` : `zone ${name} did not stop within ${timeout} s of ${r.signal}: killed`);
 }
 
 export interface ExecArgs {

@@ -26,7 +26,13 @@ export async function brandsCommand(ctx: Context, action: string, name: string |
   if (action === 'list') {
     const { items: brands, failed } = await loadAll(brandNames(), loadBrand);
     if (mode.json) printJson(brands.map((b) => ({ name: b.name, description: b.description, hosts: Object.keys(b.hosts) })));
-    else process.stdout.write(`${formatTable(['BRAND', 'HOSTS', 'DESCRIPTION'], brands.map((b) => [b.name, Object.keys(b.hosts).join(','), b.description]))}\n`);
+    else
+      process.stdout.write(
+        `${formatTable(
+          ['BRAND', 'HOSTS', 'DESCRIPTION'],
+          brands.map((b) => [b.name, Object.keys(b.hosts).join(','), b.description]),
+        )}\n`,
+      );
     return failed === 0 ? 0 : 1;
   }
   if (name === undefined) throw new ZoneError('usage', 'brands show needs a brand name', { hint: `brands: ${brandNames().join(', ')}` });
@@ -42,7 +48,11 @@ export async function brandsCommand(ctx: Context, action: string, name: string |
 /** What a recipe will download, per architecture, from its first mirror. */
 function downloads(r: Recipe): string[] {
   const m = r.method;
-  if (m.kind === 'debootstrap') return [`arches: ${(r.arches ?? []).join(', ')}`, `downloads: Debian ${m.suite} (${m.variant ?? 'default'} variant${m.include === undefined ? '' : ` + ${m.include.join(', ')}`}) from ${m.mirrors.join(' or ')}`];
+  if (m.kind === 'debootstrap')
+    return [
+      `arches: ${(r.arches ?? []).join(', ')}`,
+      `downloads: Debian ${m.suite} (${m.variant ?? 'default'} variant${m.include === undefined ? '' : ` + ${m.include.join(', ')}`}) from ${m.mirrors.join(' or ')}`,
+    ];
   if ('files' in m) {
     return Object.entries(m.files).map(([arch, f]) => {
       const what = [f.size === undefined ? undefined : `${f.size} bytes`, f.sha256 === undefined ? 'no checksum' : `sha256 ${f.sha256}`].filter((x) => x !== undefined).join(', ');
@@ -50,7 +60,10 @@ function downloads(r: Recipe): string[] {
     });
   }
   if (m.kind === 'rpm-bootstrap') {
-    const repos = Object.entries(m.repos).map(([arch, paths]) => `downloads (${arch}): the packages ${m.packages.join(', ')} and what they require, from ${paths.map((p) => `${m.mirrors[0]?.replace(/\/+$/, '')}/${p}`).join(' and ')}`);
+    const repos = Object.entries(m.repos).map(
+      ([arch, paths]) =>
+        `downloads (${arch}): the packages ${m.packages.join(', ')} and what they require, from ${paths.map((p) => `${m.mirrors[0]?.replace(/\/+$/, '')}/${p}`).join(' and ')}`,
+    );
     return [`arches: ${(r.arches ?? []).join(', ')}`, ...repos];
   }
   return ['downloads: nothing'];
@@ -62,7 +75,10 @@ export async function recipesCommand(action: string, name: string | undefined, m
     if (mode.json) printJson(recipes.map((r) => ({ name: r.name, description: r.description, brands: r.brands })));
     else
       process.stdout.write(
-        `${formatTable(['RECIPE', 'BRANDS', 'DESCRIPTION'], recipes.map((r) => [r.name, r.brands.join(','), r.description]))}\n`,
+        `${formatTable(
+          ['RECIPE', 'BRANDS', 'DESCRIPTION'],
+          recipes.map((r) => [r.name, r.brands.join(','), r.description]),
+        )}\n`,
       );
     return failed === 0 ? 0 : 1;
   }

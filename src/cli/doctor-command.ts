@@ -14,7 +14,12 @@ export async function doctorCommand(ctx: Context, mode: OutputMode): Promise<num
 function printChecks(head: string, checks: DoctorCheck[]): void {
   const mark = { ok: 'ok', warn: 'warn', missing: 'MISSING' } as const;
   process.stdout.write(`${head}\n\n`);
-  process.stdout.write(`${formatTable(['CHECK', 'STATUS', 'DETAIL'], checks.map((c) => [c.title, mark[c.status], c.detail]))}\n`);
+  process.stdout.write(
+    `${formatTable(
+      ['CHECK', 'STATUS', 'DETAIL'],
+      checks.map((c) => [c.title, mark[c.status], c.detail]),
+    )}\n`,
+  );
   const fixes = checks.filter((c) => c.status !== 'ok' && c.fix !== undefined);
   if (fixes.length > 0) {
     process.stdout.write('\nto fix:\n');

@@ -14,7 +14,6 @@ import { loadBrand } from '../brands/brand.js';
 import { parseCount, parseSize } from '../core/units.js';
 import { DEFAULT_LIMITS } from '../install/writer.js';
 
-
 export async function installCommand(ctx: Context, a: InstallArgs, mode: OutputMode): Promise<ZoneView> {
   const limits = {
     maxBytes: a.maxSize === undefined ? DEFAULT_LIMITS.maxBytes : parseSize(a.maxSize, '--max-size'),

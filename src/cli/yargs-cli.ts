@@ -49,8 +49,7 @@ function run(fn: (a: Raw, g: Global) => Promise<number | void>): (a: Raw) => Pro
   };
 }
 
-const zoneArg = <T>(y: Argv<T>) =>
-  y.positional('name', { type: 'string', demandOption: true, describe: 'zone name' }) as Argv<T & { name: string }>;
+const zoneArg = <T>(y: Argv<T>) => y.positional('name', { type: 'string', demandOption: true, describe: 'zone name' }) as Argv<T & { name: string }>;
 
 /** uninstall and delete: -F, and --promote-clones for zones that others were cloned from. */
 const removalOptions = <T>(y: Argv<T>, force: string) =>
@@ -61,10 +60,10 @@ const removalOptions = <T>(y: Argv<T>, force: string) =>
 const lifecycle = (verb: act.LifecycleVerb) => run((a, g) => act.lifecycleAction(g, need(a, 'name'), verb));
 
 export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<Global> {
+  // exitProcess(false): --help, --version and completion return to us rather than exiting
+  // the process; zonectl's exit guard treats an exit before the command settles as a bug.
   return yargs(argv)
     .scriptName('zonectl')
-    // --help, --version and completion return to us rather than exiting the process:
-    // zonectl's exit guard treats an exit before the command settles as a bug.
     .exitProcess(false)
     .usage('$0 <command> [options]\n\nOS-level zones with one set of commands: create, install, boot, enter, halt, delete.')
     .parserConfiguration({ 'populate--': true })
@@ -117,9 +116,7 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
         if (file !== undefined && strs(a, 'set').length + strs(a, 'unset').length > 0) {
           throw new ZoneError('usage', '-f FILE and --set/--unset do not go together', { hint: 'put the settings in the file, or configure twice' });
         }
-        return file === undefined
-          ? act.configureAction(g, need(a, 'name'), strs(a, 'set'), strs(a, 'unset'))
-          : act.configureFileAction(g, need(a, 'name'), file);
+        return file === undefined ? act.configureAction(g, need(a, 'name'), strs(a, 'set'), strs(a, 'unset')) : act.configureFileAction(g, need(a, 'name'), file);
       }),
     )
     .command(
@@ -275,15 +272,12 @@ export function buildCli(yargs: (argv: string[]) => Argv, argv: string[]): Argv<
     .command(
       'recipes [action] [recipe]',
       'list rootfs recipes, or `recipes show RECIPE`',
-      (y) =>
-        y
-          .positional('action', { type: 'string', choices: ['list', 'show'], default: 'list' })
-          .positional('recipe', { type: 'string' }),
+      (y) => y.positional('action', { type: 'string', choices: ['list', 'show'], default: 'list' }).positional('recipe', { type: 'string' }),
       run((a, g) => act.recipesAction(g, str(a, 'action') ?? 'list', str(a, 'recipe'))),
     )
     .command(
       'autoboot',
-      'boot every installed zone configured with autoboot=true (for the host\'s boot-time unit)',
+      "boot every installed zone configured with autoboot=true (for the host's boot-time unit)",
       (y) => y,
       run((_a, g) => act.autobootAction(g)),
     )

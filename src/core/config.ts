@@ -82,7 +82,7 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     check: (v) => sizeCheck(v, 4 * 2 ** 20),
   },
   'capped-cpu': {
-    describe: "CPUs the zone may use, as zonecfg capped-cpu ncpus (1.5 = 150% of one CPU)",
+    describe: 'CPUs the zone may use, as zonecfg capped-cpu ncpus (1.5 = 150% of one CPU)',
     check: (v) => {
       if (!/^\d+(\.\d{1,2})?$/.test(v) || Number(v) < 0.01) return { bad: 'must be a number of CPUs such as 0.5, 1 or 1.5 (at least 0.01)' };
       return { ok: String(Number(v)) };

@@ -14,7 +14,6 @@ const KIND_DIR: Record<DataKind, string> = { brand: 'brands', recipe: 'rootfs-re
 const KIND_ENV: Record<DataKind, string> = { brand: 'ZONECTL_BRAND_PATH', recipe: 'ZONECTL_RECIPE_PATH' };
 const KIND_SCHEMA: Record<DataKind, string> = { brand: 'brand.schema.json', recipe: 'recipe.schema.json' };
 
-
 let pkgDir: string | undefined;
 
 /** The installed package's top directory (holds brands/, rootfs-recipes/, schemas/),
@@ -116,8 +115,7 @@ export async function validateData<T>(kind: DataKind, data: unknown, path: strin
   if (!validate(data)) {
     const err = validate.errors?.[0];
     const where = err?.instancePath === '' || err === undefined ? 'top level' : err.instancePath;
-    const extra =
-      err?.params !== undefined && 'additionalProperty' in err.params ? ` ("${String(err.params.additionalProperty)}")` : '';
+    const extra = err?.params !== undefined && 'additionalProperty' in err.params ? ` ("${String(err.params.additionalProperty)}")` : '';
     throw new ZoneError('invalid-file', `${kind} file ${path}: ${where}: ${err?.message ?? 'invalid'}${extra}`, {
       hint: `the format is schemas/${KIND_SCHEMA[kind]} in the zonectl package`,
     });

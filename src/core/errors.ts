@@ -2,18 +2,18 @@
 // The CLI renders it once: "zonectl: <message>; <hint>" (or JSON with --json).
 
 export type ErrorCode =
-  | 'usage'          // bad command line
+  | 'usage' // bad command line
   | 'invalid-name'
   | 'invalid-config'
-  | 'invalid-file'   // a brand, recipe or state file that does not parse or validate
+  | 'invalid-file' // a brand, recipe or state file that does not parse or validate
   | 'exists'
   | 'not-found'
   | 'wrong-state'
   | 'locked'
-  | 'host-missing'   // the host lacks a program, package or kernel feature
-  | 'runtime'        // the OCI runtime (or another host tool) failed
+  | 'host-missing' // the host lacks a program, package or kernel feature
+  | 'runtime' // the OCI runtime (or another host tool) failed
   | 'install-failed'
-  | 'refused';       // a destructive step that needs -F
+  | 'refused'; // a destructive step that needs -F
 
 export interface ErrorDetails {
   zone?: string;

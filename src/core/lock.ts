@@ -22,7 +22,7 @@ export interface LockOwner {
   /** The client machine (see clientId()): pids are only meaningful there. */
   client: string;
   pid: number;
-  start: string;     // /proc/PID/stat starttime: tells a live owner from a reused pid
+  start: string; // /proc/PID/stat starttime: tells a live owner from a reused pid
   command: string;
   since: string;
 }
@@ -105,8 +105,14 @@ export function parseOwner(text: string | undefined): LockOwner | undefined {
   try {
     const v = JSON.parse(text) as Partial<LockOwner> | null;
     if (v === null || typeof v !== 'object') return undefined;
-    const ok = typeof v.client === 'string' && typeof v.pid === 'number' && Number.isInteger(v.pid) && v.pid > 0
-      && typeof v.start === 'string' && typeof v.command === 'string' && typeof v.since === 'string';
+    const ok =
+      typeof v.client === 'string' &&
+      typeof v.pid === 'number' &&
+      Number.isInteger(v.pid) &&
+      v.pid > 0 &&
+      typeof v.start === 'string' &&
+      typeof v.command === 'string' &&
+      typeof v.since === 'string';
     return ok ? (v as LockOwner) : undefined;
   } catch {
     return undefined;
@@ -174,15 +180,7 @@ export async function acquireLock(fs: LockFs, lockDir: string, zone: string, com
 }
 
 /** The one-line "locked" error for what was last seen holding the lock. */
-function busy(
-  zone: string,
-  dir: string,
-  owner: LockOwner | undefined,
-  client: string,
-  stuck: 'guarded' | 'not-removed' | undefined,
-  opts: LockOptions,
-  graceMs: number,
-): ZoneError {
+function busy(zone: string, dir: string, owner: LockOwner | undefined, client: string, stuck: 'guarded' | 'not-removed' | undefined, opts: LockOptions, graceMs: number): ZoneError {
   // The owner file may come from another machine: its words are shown, never obeyed.
   const lockDir = hostLine(dir);
   const on = opts.where === undefined ? '' : ` on ${hostLine(opts.where)}`;

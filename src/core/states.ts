@@ -3,21 +3,7 @@
 import { ZoneError } from './errors.js';
 import type { ZoneState } from './zone.js';
 
-export type Verb =
-  | 'configure'
-  | 'install'
-  | 'uninstall'
-  | 'ready'
-  | 'boot'
-  | 'halt'
-  | 'shutdown'
-  | 'reboot'
-  | 'exec'
-  | 'login'
-  | 'delete'
-  | 'clone'
-  | 'snapshot'
-  | 'rollback';
+export type Verb = 'configure' | 'install' | 'uninstall' | 'ready' | 'boot' | 'halt' | 'shutdown' | 'reboot' | 'exec' | 'login' | 'delete' | 'clone' | 'snapshot' | 'rollback';
 
 interface Rule {
   from: readonly ZoneState[];

@@ -16,7 +16,10 @@ export interface StoredZone {
 export class ZoneStore {
   readonly zonesDir: string;
 
-  constructor(readonly root: string, readonly fs: StoreFs = new LocalStoreFs()) {
+  constructor(
+    readonly root: string,
+    readonly fs: StoreFs = new LocalStoreFs(),
+  ) {
     this.zonesDir = join(root, 'zones');
   }
 
@@ -60,7 +63,7 @@ export class ZoneStore {
   async readMany(names: string[]): Promise<Array<() => StoredZone | undefined>> {
     const paths = names.flatMap((n) => [join(this.dir(n), 'zone.json'), join(this.dir(n), 'state.json')]);
     const texts = await this.fs.readTexts(paths);
-    return names.map((n, i) => () => {
+    return names.map((_, i) => () => {
       const [zonePath, statePath] = [paths[2 * i] as string, paths[2 * i + 1] as string];
       const record = parseJson(texts[2 * i], zonePath);
       if (record === undefined) return undefined;
@@ -99,7 +102,6 @@ export class ZoneStore {
   lock(name: string, command: string, timeoutMs: number): Promise<ZoneLock> {
     return acquireLock(this.fs, join(this.dir(name), 'lock.d'), name, command, { timeoutMs, pollMs: this.fs.lockPollMs, where: this.fs.where });
   }
-
 }
 
 function parseJson(text: string | undefined, path: string): unknown {
@@ -122,13 +124,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function asRecord(v: unknown, path: string): ZoneRecord {
-  if (
-    isObject(v) &&
-    typeof v.name === 'string' &&
-    typeof v.brand === 'string' &&
-    typeof v.zonepath === 'string' &&
-    isObject(v.config)
-  ) {
+  if (isObject(v) && typeof v.name === 'string' && typeof v.brand === 'string' && typeof v.zonepath === 'string' && isObject(v.config)) {
     return v as unknown as ZoneRecord;
   }
   throw new ZoneError('invalid-file', `${path}: not a zone configuration (needs name, brand, zonepath, config)`);

@@ -17,7 +17,11 @@ export function parseSize(text: string, what: string): number {
 
 /** "12.3M": bytes as a user writes a size. */
 export function formatSize(bytes: number): string {
-  for (const [unit, n] of [['G', 2 ** 30], ['M', 2 ** 20], ['K', 2 ** 10]] as const) {
+  for (const [unit, n] of [
+    ['G', 2 ** 30],
+    ['M', 2 ** 20],
+    ['K', 2 ** 10],
+  ] as const) {
     if (bytes >= n) return `${(bytes / n).toFixed(1).replace(/\.0$/, '')}${unit}`;
   }
   return String(bytes);

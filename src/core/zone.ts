@@ -3,26 +3,18 @@ import { printable } from './terminal-text.js';
 import { ZoneError } from './errors.js';
 
 /** illumos's zone states (libzonecfg.h), in the order a zone moves through them. */
-export const ZONE_STATES = [
-  'configured',
-  'incomplete',
-  'installed',
-  'ready',
-  'running',
-  'shutting_down',
-  'down',
-] as const;
+export const ZONE_STATES = ['configured', 'incomplete', 'installed', 'ready', 'running', 'shutting_down', 'down'] as const;
 export type ZoneState = (typeof ZONE_STATES)[number];
 
 /** What `install` put under the zone root, recorded so boot needs no recipe look-up. */
 export interface InstalledUserland {
-  method: string;            // 'recipe', 'source' or 'skeleton'
+  method: string; // 'recipe', 'source' or 'skeleton'
   recipe?: string;
   source?: string;
-  arch: string;              // Node-style arch of the userland, e.g. 'x64'
-  init?: InitSpec;           // overrides the brand's init when the userland brings its own
-  env?: string[];            // environment the userland expects (an image's Env)
-  inPlace?: string;          // a directory used as the zone root where it is (not copied)
+  arch: string; // Node-style arch of the userland, e.g. 'x64'
+  init?: InitSpec; // overrides the brand's init when the userland brings its own
+  env?: string[]; // environment the userland expects (an image's Env)
+  inPlace?: string; // a directory used as the zone root where it is (not copied)
   /** Attributes the userland needs (a recipe's, or found in it): kernel-version,
    * vsyscall. The zone's own config wins over these. */
   attributes?: Record<string, string>;

@@ -4,9 +4,7 @@ import { readFile, writeFile, lstat } from 'node:fs/promises';
 import { ZoneError } from '../core/errors.js';
 import { resolveInRoot } from './root-path.js';
 
-export type Edit =
-  | { 'replace-lines': { path: string; match: string; with: string } }
-  | { 'delete-lines': { path: string; match: string } };
+export type Edit = { 'replace-lines': { path: string; match: string; with: string } } | { 'delete-lines': { path: string; match: string } };
 
 function pattern(match: string, recipe: string): RegExp {
   try {

@@ -3,8 +3,8 @@
 import { open } from 'node:fs/promises';
 
 export interface ElfInfo {
-  arch: string;      // Node.js arch names: x64, ia32, arm64, arm, ... or "em-N"
-  static: boolean;   // no PT_INTERP program header
+  arch: string; // Node.js arch names: x64, ia32, arm64, arm, ... or "em-N"
+  static: boolean; // no PT_INTERP program header
 }
 
 const PT_INTERP = 3;
@@ -20,7 +20,10 @@ export async function readElf(path: string): Promise<ElfInfo | undefined> {
   try {
     const head = Buffer.alloc(64);
     // A directory opens fine and fails on read (EISDIR): not an ELF file either.
-    const bytesRead = await fh.read(head, 0, 64, 0).then((r) => r.bytesRead, () => 0);
+    const bytesRead = await fh.read(head, 0, 64, 0).then(
+      (r) => r.bytesRead,
+      () => 0,
+    );
     if (bytesRead < 52 || head.readUInt32BE(0) !== 0x7f454c46) return undefined;
     const is64 = head[4] === 2;
     const le = head[5] === 1;

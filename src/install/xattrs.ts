@@ -69,7 +69,12 @@ export class XattrSetter {
     this.pending = [];
     if (batch.length === 0) return;
     try {
-      const stderr = await runSetfattr(batch.map((p) => p.fd), restoreScript(batch), this.zone, this.source);
+      const stderr = await runSetfattr(
+        batch.map((p) => p.fd),
+        restoreScript(batch),
+        this.zone,
+        this.source,
+      );
       this.recordFailures(batch, stderr);
     } finally {
       for (const p of batch) closeSync(p.fd);

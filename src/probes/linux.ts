@@ -117,10 +117,7 @@ function toKconfigMap(kconfig: string | Map<string, string> | undefined): Map<st
 }
 
 /** Whether 32-bit x86 binaries can run, and why; enabled is null when it cannot be told. */
-export function ia32Status(
-  kconfig: Map<string, string> | undefined,
-  cmdline: string,
-): { enabled: boolean | null; reason: string } {
+export function ia32Status(kconfig: Map<string, string> | undefined, cmdline: string): { enabled: boolean | null; reason: string } {
   const param = cmdlineParam(cmdline, 'ia32_emulation');
   const fromCmdline = param === undefined ? undefined : kstrtobool(param);
   if (kconfig === undefined) {

@@ -61,4 +61,3 @@ export interface Paths {
   stateRoot: string;
   zone: string;
 }
-

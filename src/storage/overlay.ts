@@ -109,7 +109,7 @@ export function frozen(p: Paths, s: ZoneStorage): ZoneStorage {
 }
 
 /** Every layer some zone's stack or snapshot still names. */
-export async function layersInUse(stateRoot: string, zoneDirs: string[]): Promise<Set<string>> {
+export async function layersInUse(zoneDirs: string[]): Promise<Set<string>> {
   const used = new Set<string>();
   for (const dir of zoneDirs) {
     const s = await readStorage(dir);
@@ -126,7 +126,7 @@ export async function collectLayers(stateRoot: string, zoneDirs: string[]): Prom
   // journaled first, so any layer in this listing is named by a journal read after it
   // (another zone's snapshot or clone running meanwhile holds no lock of ours).
   const present = await readdir(layersDir(stateRoot)).catch(() => [] as string[]);
-  const used = await layersInUse(stateRoot, zoneDirs);
+  const used = await layersInUse(zoneDirs);
   let n = 0;
   for (const l of present) {
     if (used.has(l)) continue;

@@ -34,7 +34,12 @@ export interface Executor {
 /** The last non-empty line of a failed command's stderr, else of its stdout: what it
  * said (a tar listing on stdout must not hide tar's complaint on stderr). */
 export function lastLine(r: ExecResult): string {
-  const last = (text: string): string | undefined => text.split('\n').map((l) => l.trim()).filter((l) => l !== '').at(-1);
+  const last = (text: string): string | undefined =>
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
+      .at(-1);
   return last(r.stderr) ?? last(r.stdout) ?? `exit status ${r.code}`;
 }
 
@@ -46,11 +51,7 @@ export function commandLabel(argv: string[]): string {
 
 /** Runs a command that must succeed; a failure becomes one ZoneError naming the
  * command, the host and what the command said. */
-export async function mustRun(
-  ex: Executor,
-  argv: string[],
-  what: { zone?: string; hint?: string; input?: string | Buffer } = {},
-): Promise<ExecResult> {
+export async function mustRun(ex: Executor, argv: string[], what: { zone?: string; hint?: string; input?: string | Buffer } = {}): Promise<ExecResult> {
   const r = await ex.run(argv, what.input === undefined ? {} : { input: what.input });
   if (r.code !== 0) {
     const where = ex.target === 'local' ? '' : ` on ${ex.target}`;

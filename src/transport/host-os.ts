@@ -31,13 +31,7 @@ export function classifyHost(uname: string, release: string): HostOs {
       if (/oracle solaris|^11\.|solaris 11/.test(text) && !/omnios|joyent|smartos|openindiana|illumos/.test(text)) {
         return { kind: 'solaris', release: rel, machine, distro: 'solaris11' };
       }
-      const distro = /omnios/.test(text)
-        ? 'omnios'
-        : /joyent|smartos/.test(text)
-          ? 'smartos'
-          : /openindiana/.test(text)
-            ? 'openindiana'
-            : 'illumos';
+      const distro = /omnios/.test(text) ? 'omnios' : /joyent|smartos/.test(text) ? 'smartos' : /openindiana/.test(text) ? 'openindiana' : 'illumos';
       return { kind: 'illumos', release: rel, machine, distro };
     }
     default:

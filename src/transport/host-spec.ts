@@ -98,8 +98,6 @@ function checkHost(host: string, fail: Fail): void {
 
 /** The value quoted for a one-line message, control characters escaped. */
 function shown(value: string): string {
-  const escaped = value.replace(/[\u0000-\u001f\u007f-\u009f"\\]/g, (c) =>
-    c === '"' || c === '\\' ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  const escaped = value.replace(/[\u0000-\u001f\u007f-\u009f"\\]/g, (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   return `"${escaped}"`;
 }

@@ -112,12 +112,16 @@ export class SshExecutor implements Executor {
       ...(this.spec.port === undefined ? [] : ['-p', String(this.spec.port)]),
       // %C: a fixed-length hash, so the path stays under the 108-byte socket limit.
       // ssh expands %-tokens in the whole path: a '%' of the directory is doubled.
-      '-o', `ControlPath=${this.controlDir.replaceAll('%', '%%')}/%C`,
-      '-o', 'ControlMaster=auto',
-      '-o', `ControlPersist=${PERSIST_SECONDS}`,
+      '-o',
+      `ControlPath=${this.controlDir.replaceAll('%', '%%')}/%C`,
+      '-o',
+      'ControlMaster=auto',
+      '-o',
+      `ControlPersist=${PERSIST_SECONDS}`,
       // Only errors: ssh's notes ("Warning: Permanently added ...") would otherwise be
       // mixed into the remote command's stderr.
-      '-o', 'LogLevel=ERROR',
+      '-o',
+      'LogLevel=ERROR',
     ];
   }
 
@@ -156,7 +160,7 @@ function sshCommand(spec: HostSpec): string {
 
 function defaultControlDir(): string {
   const runtime = process.env['XDG_RUNTIME_DIR'];
-  if (runtime !== undefined && runtime.startsWith('/')) return join(runtime, 'zonectl-ssh');
+  if (runtime?.startsWith('/')) return join(runtime, 'zonectl-ssh');
   return `/tmp/zonectl-ssh-${process.getuid?.() ?? 0}`;
 }
 
@@ -224,7 +228,10 @@ function capture(argv: string[], req: RunRequest): Promise<ExecResult & { timedO
 
 /** ssh's own message: its last non-empty stderr line, as one clean line. */
 function lastLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim()).filter((l) => l !== '');
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim())
+    .filter((l) => l !== '');
   return lines.at(-1) ?? `ssh exited ${UNREACHABLE_STATUS}`;
 }
 

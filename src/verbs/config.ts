@@ -66,7 +66,12 @@ export async function zoneInfo(ctx: Context, name: string): Promise<ZoneView> {
 
 /** Every zone as the host sees it now. A zone whose files cannot be read goes to
  * `onBroken` (by default the error is thrown) and does not hide the others. */
-export async function listZones(ctx: Context, onBroken: (name: string, e: unknown) => void = (_, e) => { throw e; }): Promise<ZoneView[]> {
+export async function listZones(
+  ctx: Context,
+  onBroken: (name: string, e: unknown) => void = (_, e) => {
+    throw e;
+  },
+): Promise<ZoneView[]> {
   const zones = [];
   const names = await ctx.store.names();
   for (const [i, read] of (await ctx.store.readMany(names)).entries()) {

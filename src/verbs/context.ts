@@ -13,7 +13,10 @@ export interface Options {
 export class Context {
   readonly store: ZoneStore;
 
-  constructor(readonly options: Options, readonly host: ZoneHost) {
+  constructor(
+    readonly options: Options,
+    readonly host: ZoneHost,
+  ) {
     this.store = host.store;
   }
 

@@ -56,7 +56,14 @@ export async function configureFromZonecfg(ctx: Context, name: string, text: str
     // file leaves no zone behind.
     const im = zonecfgToZone(readZonecfg(text, file), name);
     const probe = applyImported({ name, brand: im.brand, zonepath: ctx.host.defaultZonepath(name), config: {}, createdAt: '' }, im);
-    return createZone(ctx, { name, brand: probe.brand, zonepath: probe.zonepath, config: probe.config, ...(probe.fs === undefined ? {} : { fs: probe.fs }), ...(probe.native === undefined ? {} : { native: probe.native }) });
+    return createZone(ctx, {
+      name,
+      brand: probe.brand,
+      zonepath: probe.zonepath,
+      config: probe.config,
+      ...(probe.fs === undefined ? {} : { fs: probe.fs }),
+      ...(probe.native === undefined ? {} : { native: probe.native }),
+    });
   }
   // The file's commands run after the zone's current configuration, as zonecfg runs
   // them against the zone it has.
@@ -76,7 +83,14 @@ export async function exportJailConf(record: ZoneRecord): Promise<string> {
   }
   const paths = jailPaths(record.name);
   const gen = zoneToJailParams(record, brand, paths);
-  const fstab = gen.fstab === '' ? '' : `# ${paths.fstab}:\n${gen.fstab.split('\n').filter((l) => l !== '').map((l) => `#   ${l}`).join('\n')}\n`;
+  const fstab =
+    gen.fstab === ''
+      ? ''
+      : `# ${paths.fstab}:\n${gen.fstab
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => `#   ${l}`)
+          .join('\n')}\n`;
   return `${formatJailBlock(record.name, gen.params)}${fstab}`;
 }
 
@@ -125,15 +139,30 @@ export async function importJailConf(ctx: Context, text: string, file: string, o
     validateZoneName(j.name);
     return { jail: j, im: jailToZone(j.name, j.params, (p) => fstabs.get(p)) };
   });
-  const views = zones.map(({ jail, im }): ImportedView => ({ name: jail.name, brand: im.brand, zonepath: im.zonepath, config: checkedConfig(jail.name, im.config), state: 'configured', root: im.root }));
+  const views = zones.map(
+    ({ jail, im }): ImportedView => ({ name: jail.name, brand: im.brand, zonepath: im.zonepath, config: checkedConfig(jail.name, im.config), state: 'configured', root: im.root }),
+  );
   if (dryRun) return views;
   for (const { jail } of zones) {
-    if (await ctx.store.exists(jail.name)) throw new ZoneError('exists', `zone "${jail.name}" already exists`, { zone: jail.name, hint: 'import only the others: zonectl import JAIL --jail-conf FILE' });
+    if (await ctx.store.exists(jail.name))
+      throw new ZoneError('exists', `zone "${jail.name}" already exists`, { zone: jail.name, hint: 'import only the others: zonectl import JAIL --jail-conf FILE' });
   }
   const made: ZoneRecord[] = [];
   try {
     for (const [i, { jail, im }] of zones.entries()) {
-      await createZone(ctx, { name: jail.name, brand: im.brand, zonepath: im.zonepath, config: checkedConfig(jail.name, im.config), ...(im.fs.length === 0 ? {} : { fs: im.fs }), ...(im.native.length === 0 ? {} : { native: { jail: im.native } }) }, [], true);
+      await createZone(
+        ctx,
+        {
+          name: jail.name,
+          brand: im.brand,
+          zonepath: im.zonepath,
+          config: checkedConfig(jail.name, im.config),
+          ...(im.fs.length === 0 ? {} : { fs: im.fs }),
+          ...(im.native.length === 0 ? {} : { native: { jail: im.native } }),
+        },
+        [],
+        true,
+      );
       const record = (await ctx.store.read(jail.name)).record;
       made.push(record);
       // A root that holds a system is an installed zone, ready to boot.

@@ -22,7 +22,11 @@ t('boots only installed zones with autoboot=true', () => {
   const r = json<Array<{ name: string; booted: boolean }>>(root, ['autoboot']);
   assert.equal(r, [{ name: 'auto1', booted: true }]);
   const states = json<ZoneView[]>(root, ['list']).map((z) => [z.name, z.state]);
-  assert.equal(states, [['auto-unin', 'configured'], ['auto1', 'running'], ['manual', 'installed']]);
+  assert.equal(states, [
+    ['auto-unin', 'configured'],
+    ['auto1', 'running'],
+    ['manual', 'installed'],
+  ]);
   ok(root, ['halt', 'auto1']);
 });
 

@@ -101,7 +101,10 @@ t('a zone whose files are damaged does not hide the others from list', () => {
   assert.ok(oneLine(r.stderr), r.stderr);
   assert.match(r.stderr, /zone "damaged" cannot be read: .*zones\/damaged\/state\.json: not valid JSON/);
   const j = zonectl(root, ['list', '--json']);
-  assert.equal((JSON.parse(j.stdout) as Array<{ name: string }>).map((z) => z.name), ['conf', 'inst']);
+  assert.equal(
+    (JSON.parse(j.stdout) as Array<{ name: string }>).map((z) => z.name),
+    ['conf', 'inst'],
+  );
   rmSync(`${root}/zones/damaged`, { recursive: true });
 });
 

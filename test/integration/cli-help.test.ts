@@ -14,7 +14,7 @@ test('--help lists the commands and exits 0', () => {
   for (const c of ['create', 'install', 'boot', 'exec', 'login', 'shutdown', 'doctor']) assert.match(r.stdout, new RegExp(`zonectl ${c}\\b`));
 });
 
-test('a command\'s own --help and --version exit 0', () => {
+test("a command's own --help and --version exit 0", () => {
   const r = zonectl(root, ['exec', '--help']);
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stdout, /--user/);

@@ -35,7 +35,7 @@ t.before(() => {
 });
 t.after(() => cleanup(root));
 
-t('a clone shares its source\'s files, holding only what it changed, with its own identity', () => {
+t("a clone shares its source's files, holding only what it changed, with its own identity", () => {
   const before = manifest(rootOf('base'));
   const out = ok(root, ['clone', 'base', 'copy']).stdout;
   assert.match(out, /^zone copy cloned from base in \d+ ms$/m);
@@ -43,7 +43,10 @@ t('a clone shares its source\'s files, holding only what it changed, with its ow
   assert.equal([v.state, v.brand, v.userland?.recipe], ['installed', 'native', 'busybox']);
   // Everything but its identity is the source's, byte for byte.
   const identity = /^\.\/etc\/(hostname|hosts|machine-id|ssh\/ssh_host_\S+) /;
-  assert.equal(manifest(rootOf('copy'), identity), before.filter((l) => !identity.test(l)));
+  assert.equal(
+    manifest(rootOf('copy'), identity),
+    before.filter((l) => !identity.test(l)),
+  );
   assert.is(readFileSync(join(rootOf('copy'), 'etc/hostname'), 'utf8'), 'copy\n');
   assert.is(readFileSync(join(rootOf('copy'), 'etc/machine-id'), 'utf8'), '');
   assert.not.ok(existsSync(join(rootOf('copy'), 'etc/ssh/ssh_host_ed25519_key')));
@@ -64,7 +67,10 @@ t('a rollback puts the root back exactly: contents, modes, owners, links, delete
   const before = manifest(r);
   const snap = json<{ name: string; createdAt: string }>(root, ['snapshot', 'base', 'create', 'clean']);
   assert.is(snap.name, 'clean');
-  sh('echo changed > etc/passwd && chmod 600 etc/group && chown 7:7 etc/shadow 2>/dev/null; rm root/big && rm -f root/big.sym && ln -s /etc root/big.sym && echo new > newfile && mkdir newdir', r);
+  sh(
+    'echo changed > etc/passwd && chmod 600 etc/group && chown 7:7 etc/shadow 2>/dev/null; rm root/big && rm -f root/big.sym && ln -s /etc root/big.sym && echo new > newfile && mkdir newdir',
+    r,
+  );
   assert.is.not(manifest(r).join('\n'), before.join('\n'));
   ok(root, ['rollback', 'base', 'clean']);
   assert.equal(manifest(r), before);
@@ -73,7 +79,10 @@ t('a rollback puts the root back exactly: contents, modes, owners, links, delete
   ok(root, ['rollback', 'base', 'clean']);
   assert.equal(manifest(r), before);
   const list = json<Array<{ name: string; createdAt: string; bytes: number }>>(root, ['snapshot', 'base', 'list']);
-  assert.equal(list.map((s) => [s.name, s.createdAt]), [['clean', snap.createdAt]]);
+  assert.equal(
+    list.map((s) => [s.name, s.createdAt]),
+    [['clean', snap.createdAt]],
+  );
   assert.ok(list[0] !== undefined && list[0].bytes >= 0);
 });
 
@@ -88,7 +97,11 @@ t('a snapshot killed -9 after its journal is finished, not lost, by the next rol
 
 t('a running zone is neither cloned nor snapshotted nor rolled back', () => {
   ok(root, ['boot', 'copy']);
-  for (const argv of [['clone', 'copy', 'x'], ['snapshot', 'copy', 'create', 's'], ['rollback', 'copy', 'clean']]) {
+  for (const argv of [
+    ['clone', 'copy', 'x'],
+    ['snapshot', 'copy', 'create', 's'],
+    ['rollback', 'copy', 'clean'],
+  ]) {
     const r = zonectl(root, argv);
     assert.is(r.code, 1, argv.join(' '));
     assert.ok(oneLine(r.stderr), r.stderr);

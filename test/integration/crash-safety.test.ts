@@ -36,7 +36,10 @@ t('a killed install leaves an incomplete zone with a stale lock', async () => {
   assert.ok(existsSync(`${root}/zones/crash1/lock.d/owner`), 'the dead process left its lock');
   assert.ok(readdirSync(`${root}/zones/crash1/root`).length > 0, 'the userland was partly written');
   const list = json<ZoneView[]>(root, ['list']);
-  assert.equal(list.map((z) => [z.name, z.state]), [['crash1', 'incomplete']]);
+  assert.equal(
+    list.map((z) => [z.name, z.state]),
+    [['crash1', 'incomplete']],
+  );
 });
 
 t('an incomplete zone refuses boot and delete, naming its state', () => {
@@ -51,7 +54,11 @@ t('uninstall cleans it up: configured, root gone, lock taken over and released',
   assert.equal(json<ZoneView>(root, ['info', 'crash1']).state, 'configured');
   assert.not.ok(existsSync(`${root}/zones/crash1/root`));
   assert.not.ok(existsSync(`${root}/zones/crash1/lock.d`));
-  assert.equal(readdirSync(`${root}/zones/crash1`).filter((n) => n.startsWith('lock')), [], 'no guard or moved-aside lock left');
+  assert.equal(
+    readdirSync(`${root}/zones/crash1`).filter((n) => n.startsWith('lock')),
+    [],
+    'no guard or moved-aside lock left',
+  );
 });
 
 t('install again after a crash restarts it and the zone boots', async () => {

@@ -72,8 +72,13 @@ export function cleanup(root: string): void {
  * sorted: what "the same tree" means to a user. Lines matching `except` are left out. */
 export function treeManifest(dir: string, except: RegExp = /^$/): string[] {
   const r = spawnSync('sh', ['-c', "find . -printf '%p %y %m %U %G %s %l\\n' | sort"], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
-  const hashes = spawnSync('sh', ['-c', "find . -type f -exec sha256sum {} + | sort -k2"], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
-  const byPath = new Map(hashes.stdout.split('\n').filter((l) => l !== '').map((l) => [l.slice(66), l.slice(0, 16)] as const));
+  const hashes = spawnSync('sh', ['-c', 'find . -type f -exec sha256sum {} + | sort -k2'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const byPath = new Map(
+    hashes.stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => [l.slice(66), l.slice(0, 16)] as const),
+  );
   return r.stdout
     .split('\n')
     .filter((l) => l !== '' && !except.test(l))
@@ -189,9 +194,7 @@ export async function packTar(entries: PackEntry[]): Promise<Buffer> {
   for (const e of entries) {
     const { body, ...header } = e;
     const mode = e.type === 'directory' ? 0o755 : 0o644;
-    await new Promise<void>((resolve, reject) =>
-      p.entry({ type: 'file', mode, mtime: new Date('2001-02-03T04:05:06Z'), ...header }, body ?? '', (err) => (err ? reject(err) : resolve())),
-    );
+    await new Promise<void>((resolve, reject) => p.entry({ type: 'file', mode, mtime: new Date('2001-02-03T04:05:06Z'), ...header }, body ?? '', (err) => (err ? reject(err) : resolve())));
   }
   p.finalize();
   await done;

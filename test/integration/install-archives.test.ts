@@ -36,7 +36,15 @@ function refusedInstall(zone: string, archive: string, mentions: RegExp, extra: 
   ok(root, ['create', zone, '--brand', 'native']);
   const r = zonectl(root, ['install', zone, '--source', archive, ...extra]);
   assert.is(r.code, 1, r.stderr);
-  assert.ok(oneLine(r.stderr.split('\n').filter((l) => l.startsWith('zonectl:')).join('\n')), r.stderr);
+  assert.ok(
+    oneLine(
+      r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('zonectl:'))
+        .join('\n'),
+    ),
+    r.stderr,
+  );
   assert.match(r.stderr, mentions);
   assert.equal(json<ZoneView>(root, ['info', zone]).state, 'incomplete');
   assert.equal([...snapshot(outside)], [...before], 'something was written outside the zone root');
@@ -62,7 +70,13 @@ t.before(() => {
   run(['mkfifo', `${tree}/run/fifo`]);
   run(['mknod', `${tree}/dev/null`, 'c', '1', '3']);
   run(['touch', '-d', '2001-02-03 04:05:06', `${tree}/etc/hostname`]);
-  for (const [ext, flag] of [['tar', ''], ['tgz', '-z'], ['tbz', '-j'], ['txz', '-J'], ['tzst', '--zstd']] as const) {
+  for (const [ext, flag] of [
+    ['tar', ''],
+    ['tgz', '-z'],
+    ['tbz', '-j'],
+    ['txz', '-J'],
+    ['tzst', '--zstd'],
+  ] as const) {
     // Names that lie about the content: detection is by bytes.
     run(['tar', '-C', tree, ...(flag === '' ? [] : [flag]), '-cf', join(work, `rootfs.${ext}.bin`), '.']);
   }
@@ -103,7 +117,16 @@ t('cpio (newc, gzip), flash archives and zip install too', () => {
 
   const flar = join(work, 'rootfs.flar');
   const raw = spawnSync('sh', ['-c', 'find . | cpio -o -H newc --quiet'], { cwd: tree, maxBuffer: 1 << 28 }).stdout;
-  const id = ['FlAsH-aRcHiVe-2.0', 'section_begin=identification', 'content_name=busybox test', 'files_archived_method=cpio', 'creation_date=20260101000000', 'section_end=identification', 'section_begin=archive', ''].join('\n');
+  const id = [
+    'FlAsH-aRcHiVe-2.0',
+    'section_begin=identification',
+    'content_name=busybox test',
+    'files_archived_method=cpio',
+    'creation_date=20260101000000',
+    'section_end=identification',
+    'section_begin=archive',
+    '',
+  ].join('\n');
   writeFileSync(flar, Buffer.concat([Buffer.from(id), raw]));
   ok(root, ['create', 'z-flar', '--brand', 'native']);
   const inst = zonectl(root, ['install', 'z-flar', '--source', flar]);
@@ -137,10 +160,12 @@ t('extended attributes in a tar (GNU tar --xattrs) are set; one that cannot be i
   run(['sh', '-c', `tar --xattrs --xattrs-include='*' -C ${tree} -cf ${bogus} notes`]);
 
   const zr = installed('z-xattr', archive);
-  const get = (path: string, name: string): string =>
-    spawnSync('getfattr', ['--only-values', '-e', 'hex', '-n', name, path], { encoding: 'utf8' }).stdout.trim();
+  const get = (path: string, name: string): string => spawnSync('getfattr', ['--only-values', '-e', 'hex', '-n', name, path], { encoding: 'utf8' }).stdout.trim();
   const hex = (path: string, name: string): string =>
-    spawnSync('getfattr', ['-e', 'hex', '-n', name, path], { encoding: 'utf8' }).stdout.split('\n').find((l) => l.startsWith(name))?.split('=')[1] ?? '';
+    spawnSync('getfattr', ['-e', 'hex', '-n', name, path], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .find((l) => l.startsWith(name))
+      ?.split('=')[1] ?? '';
   assert.is(hex(`${zr}/bin/ping`, 'security.capability'), cap, 'file capability not kept bit for bit');
   assert.is(get(`${zr}/notes`, 'user.comment'), 'héllo wörld');
   assert.is(get(`${zr}/bin`, 'user.dir'), 'on a directory');
@@ -163,7 +188,11 @@ t('an archive whose first entry is a file installs (its inspection stops early, 
   // Found by the VM tests: a file first (directory order differs between hosts) made
   // the inspection's early stop an unhandled stream error.
   const a = join(work, 'file-first.tar.gz');
-  const tar = await packTar([{ name: './', type: 'directory' }, { name: './first', body: 'x'.repeat(4 << 20) }, { name: './etc/', type: 'directory' }]);
+  const tar = await packTar([
+    { name: './', type: 'directory' },
+    { name: './first', body: 'x'.repeat(4 << 20) },
+    { name: './etc/', type: 'directory' },
+  ]);
   writeFileSync(a, (await import('node:zlib')).gzipSync(tar));
   const zr = installed('z-filefirst', a);
   assert.is(readFileSync(join(zr, 'first'), 'utf8').length, 4 << 20);
@@ -177,7 +206,10 @@ t('a zone installed from an archive boots', () => {
 
 t('entries with .. or absolute paths are refused, naming the entry', async () => {
   const a = join(work, 'dotdot.tar');
-  await pack(a, [{ name: 'etc/ok', body: 'x' }, { name: '../../outside/victim', body: 'pwned' }]);
+  await pack(a, [
+    { name: 'etc/ok', body: 'x' },
+    { name: '../../outside/victim', body: 'pwned' },
+  ]);
   refusedInstall('dd', a, /entry "\.\.\/\.\.\/outside\/victim": path contains "\.\."/);
   const b = join(work, 'absolute.tar');
   await pack(b, [{ name: `${outside}/victim`, body: 'pwned' }]);
@@ -234,7 +266,10 @@ t('hard links must point at files the archive made inside the root', async () =>
 
 t('limits stop archive bombs; flags raise them', async () => {
   const a = join(work, 'many.tar');
-  await pack(a, Array.from({ length: 50 }, (_, i) => ({ name: `f${i}`, body: 'x'.repeat(100) })));
+  await pack(
+    a,
+    Array.from({ length: 50 }, (_, i) => ({ name: `f${i}`, body: 'x'.repeat(100) })),
+  );
   refusedInstall('bomb1', a, /more than 20 entries \(raise with --max-entries\)/, ['--max-entries', '20']);
   refusedInstall('bomb2', a, /more than 1000 bytes unpacked \(raise with --max-size\)/, ['--max-size', '1000']);
   const zr = installed('bomb3', a, ['--max-entries', '100', '--max-size', '1M']);

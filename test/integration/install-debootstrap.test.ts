@@ -38,12 +38,21 @@ t.after(() => {
   cleanup(root);
 });
 
-
 t('debian-bookworm --arch i386 installs through the first mirror that answers', async () => {
-  const port = (proxy?.address() as AddressInfo).port;
+  const port = ((proxy as Server).address() as AddressInfo).port;
   const r = await zonectlAsync(root, [
-    'install', '--brand', 'lx', 'debian-bookworm', '--arch', 'i386', '--name', 'deb',
-    '--mirror', 'http://127.0.0.1:9/debian', '--mirror', `http://127.0.0.1:${port}/debian`,
+    'install',
+    '--brand',
+    'lx',
+    'debian-bookworm',
+    '--arch',
+    'i386',
+    '--name',
+    'deb',
+    '--mirror',
+    'http://127.0.0.1:9/debian',
+    '--mirror',
+    `http://127.0.0.1:${port}/debian`,
   ]);
   assert.is(r.code, 0, r.stderr);
   assert.ok(proxied > 20, `the --mirror proxy served ${proxied} requests`);

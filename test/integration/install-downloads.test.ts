@@ -43,7 +43,6 @@ function serve(req: IncomingMessage, res: ServerResponse): void {
   res.end(body);
 }
 
-
 t.before(async () => {
   requireRootAndRunc();
   root = makeRoot();
@@ -52,7 +51,7 @@ t.before(async () => {
   sha = createHash('sha256').update(tarball).digest('hex');
   server = createServer(serve);
   await new Promise<void>((r) => server?.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
+  base = `http://127.0.0.1:${((server as Server).address() as AddressInfo).port}`;
 });
 t.after(() => {
   server?.close();
@@ -122,7 +121,10 @@ t('a tarball recipe takes a tarball, records its attributes on the zone, and ref
   const b = await zonectlAsync(root, ['install', '--brand', 'native', z, '--name', 'k2']);
   assert.is(b.code, 1);
   assert.match(b.stderr, /rootfs\.tgz: the recipe's method is zip, but the file is a tar/);
-  assert.not.ok(json<ZoneView[]>(root, ['list']).some((v) => v.name === 'k2'), 'the refused install left its zone');
+  assert.not.ok(
+    json<ZoneView[]>(root, ['list']).some((v) => v.name === 'k2'),
+    'the refused install left its zone',
+  );
 });
 
 t('--mirror replaces the recipe mirrors', async () => {
@@ -136,7 +138,10 @@ t('a file that does not match its checksum, or is missing, is refused and nothin
   const a = await zonectlAsync(root, ['install', '--brand', 'native', wrong, '--name', 'w1']);
   assert.is(a.code, 1);
   assert.match(a.stderr, new RegExp(`does not match its sha256 \\(expected 0{64}, got ${sha}\\)`));
-  assert.not.ok(json<ZoneView[]>(root, ['list']).some((z) => z.name === 'w1'), 'the one-step install left its zone');
+  assert.not.ok(
+    json<ZoneView[]>(root, ['list']).some((z) => z.name === 'w1'),
+    'the one-step install left its zone',
+  );
   assert.not.ok(readdirSync(join(root, 'cache', 'downloads')).includes('0'.repeat(64)));
   const missing = recipe('missing', [`${base}/files`], { path: 'nope.tgz' });
   const b = await zonectlAsync(root, ['install', '--brand', 'native', missing, '--name', 'w2']);

@@ -112,7 +112,7 @@ t.after(() => cleanup(root));
 function checkTree(zone: string): void {
   const zr = `${root}/zones/${zone}/root`;
   assert.not.ok(existsSync(`${zr}/etc/motd`), '.wh.motd did not delete etc/motd');
-  assert.equal(readdirSync(`${zr}/opt/app`).sort(), ['c'], 'the opaque directory kept lower layers\' files');
+  assert.equal(readdirSync(`${zr}/opt/app`).sort(), ['c'], "the opaque directory kept lower layers' files");
   assert.not.ok(existsSync(`${zr}/var/lib/gone`), '.wh.gone did not delete the directory');
   assert.is(readFileSync(`${zr}/etc/added-by-layer-3`, 'utf8'), 'yes\n');
   assert.ok(existsSync(`${zr}/bin/busybox`), 'the base layer is missing');

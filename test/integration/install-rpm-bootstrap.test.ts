@@ -77,35 +77,80 @@ const RHEL3_SYSINIT = [
 function buildSet(top: string, target: string): void {
   const busybox = '/usr/bin/busybox';
   const applets = ['sh', 'rm', 'mkdir', 'cat', 'ls', 'sleep', 'echo', 'id'];
-  build(top, 'zt-base', spec('zt-base', [
-    'Provides: /bin/sh',
-    '%description', 'a shell', '%install',
-    'mkdir -p %{buildroot}/bin %{buildroot}/etc %{buildroot}/tmp %{buildroot}/root %{buildroot}/var/tmp',
-    `cp ${busybox} %{buildroot}/bin/busybox`,
-    ...applets.map((a) => `ln -s busybox %{buildroot}/bin/${a}`),
-    "printf 'root:x:0:0:root:/root:/bin/sh\\n' > %{buildroot}/etc/passwd",
-    "printf 'root:x:0:\\n' > %{buildroot}/etc/group",
-    // A stale Berkeley DB environment file, as old rpms leave them.
-    'mkdir -p %{buildroot}/var/lib/rpm && touch %{buildroot}/var/lib/rpm/__db.001',
-    `mkdir -p %{buildroot}/etc/rc.d && echo 'CentOS release 3.9 (Final)' > %{buildroot}/etc/redhat-release`,
-    `printf '%s' '${RHEL3_INITTAB}' > %{buildroot}/etc/inittab`,
-    `printf '%s' '${RHEL3_SYSINIT}' > %{buildroot}/etc/rc.d/rc.sysinit`,
-    '%files', '/bin', '/etc/passwd', '/etc/group', '/etc/redhat-release', '/etc/inittab', '/etc/rc.d/rc.sysinit', '%dir /tmp', '%dir /root', '%dir /var/tmp', '/var/lib/rpm/__db.001',
-  ].join('\n')), target);
+  build(
+    top,
+    'zt-base',
+    spec(
+      'zt-base',
+      [
+        'Provides: /bin/sh',
+        '%description',
+        'a shell',
+        '%install',
+        'mkdir -p %{buildroot}/bin %{buildroot}/etc %{buildroot}/tmp %{buildroot}/root %{buildroot}/var/tmp',
+        `cp ${busybox} %{buildroot}/bin/busybox`,
+        ...applets.map((a) => `ln -s busybox %{buildroot}/bin/${a}`),
+        "printf 'root:x:0:0:root:/root:/bin/sh\\n' > %{buildroot}/etc/passwd",
+        "printf 'root:x:0:\\n' > %{buildroot}/etc/group",
+        // A stale Berkeley DB environment file, as old rpms leave them.
+        'mkdir -p %{buildroot}/var/lib/rpm && touch %{buildroot}/var/lib/rpm/__db.001',
+        `mkdir -p %{buildroot}/etc/rc.d && echo 'CentOS release 3.9 (Final)' > %{buildroot}/etc/redhat-release`,
+        `printf '%s' '${RHEL3_INITTAB}' > %{buildroot}/etc/inittab`,
+        `printf '%s' '${RHEL3_SYSINIT}' > %{buildroot}/etc/rc.d/rc.sysinit`,
+        '%files',
+        '/bin',
+        '/etc/passwd',
+        '/etc/group',
+        '/etc/redhat-release',
+        '/etc/inittab',
+        '/etc/rc.d/rc.sysinit',
+        '%dir /tmp',
+        '%dir /root',
+        '%dir /var/tmp',
+        '/var/lib/rpm/__db.001',
+      ].join('\n'),
+    ),
+    target,
+  );
   const files = rpmFiles();
-  build(top, 'zt-rpm', spec('zt-rpm', [
-    'Requires: zt-base', '%description', 'the package manager', '%install',
-    ...files.map((f) => `mkdir -p %{buildroot}$(dirname ${f}) && cp -L ${f} %{buildroot}${f}`),
-    'mkdir -p %{buildroot}/usr/lib && cp -a /usr/lib/rpm %{buildroot}/usr/lib/rpm',
-    '%files', ...files, '/usr/lib/rpm',
-  ].join('\n')), target);
-  build(top, 'zt-app', spec('zt-app', [
-    'Requires: /bin/sh, zt-rpm >= 1.0',
-    '%description', 'an app whose %post must run in the zone', '%install',
-    'mkdir -p %{buildroot}/opt/app && echo app > %{buildroot}/opt/app/VERSION',
-    '%post', 'echo "post ran as $(id -u)" > /opt/app/post-ran',
-    '%files', '/opt/app/VERSION',
-  ].join('\n')), target);
+  build(
+    top,
+    'zt-rpm',
+    spec(
+      'zt-rpm',
+      [
+        'Requires: zt-base',
+        '%description',
+        'the package manager',
+        '%install',
+        ...files.map((f) => `mkdir -p %{buildroot}$(dirname ${f}) && cp -L ${f} %{buildroot}${f}`),
+        'mkdir -p %{buildroot}/usr/lib && cp -a /usr/lib/rpm %{buildroot}/usr/lib/rpm',
+        '%files',
+        ...files,
+        '/usr/lib/rpm',
+      ].join('\n'),
+    ),
+    target,
+  );
+  build(
+    top,
+    'zt-app',
+    spec(
+      'zt-app',
+      [
+        'Requires: /bin/sh, zt-rpm >= 1.0',
+        '%description',
+        'an app whose %post must run in the zone',
+        '%install',
+        'mkdir -p %{buildroot}/opt/app && echo app > %{buildroot}/opt/app/VERSION',
+        '%post',
+        'echo "post ran as $(id -u)" > /opt/app/post-ran',
+        '%files',
+        '/opt/app/VERSION',
+      ].join('\n'),
+    ),
+    target,
+  );
 }
 
 t.before(async () => {
@@ -126,7 +171,9 @@ t.before(async () => {
   mkdirSync(join(c3, 'headers'));
   run('sh', ['-c', `cp ${top}/RPMS/i386/*.rpm ${c3}/RedHat/RPMS/`]);
   const info: string[] = [];
-  for (const f of run('sh', ['-c', `ls ${c3}/RedHat/RPMS/*.rpm`]).trim().split('\n')) {
+  for (const f of run('sh', ['-c', `ls ${c3}/RedHat/RPMS/*.rpm`])
+    .trim()
+    .split('\n')) {
     const pkg = await readRpm(f);
     const e = { name: pkg.name, epoch: '0', version: pkg.version, release: pkg.release, arch: pkg.arch, location: `RedHat/RPMS/${basename(f)}` };
     info.push(`0:${e.name}-${e.version}-${e.release}.${e.arch}=${e.location}`);
@@ -144,13 +191,12 @@ t.before(async () => {
     }
   });
   await new Promise<void>((r) => server?.listen(0, '127.0.0.1', () => r()));
-  base = `http://127.0.0.1:${(server?.address() as AddressInfo).port}/`;
+  base = `http://127.0.0.1:${((server as Server).address() as AddressInfo).port}/`;
 });
 t.after(() => {
   server?.close();
   cleanup(root);
 });
-
 
 t('resolves zt-app, unpacks three packages, and the guest rpm registers them and runs %post', async () => {
   const recipe = join(root, 'zt7.yaml');
@@ -167,7 +213,7 @@ t('resolves zt-app, unpacks three packages, and the guest rpm registers them and
       '  repos: { amd64: [7.9.2009/os/x86_64/] }',
       '  packages: [zt-app]',
       'init:',
-      "  command: [/bin/sh, -c, \"trap 'exit 0' TERM; while :; do sleep 1; done\"]",
+      '  command: [/bin/sh, -c, "trap \'exit 0\' TERM; while :; do sleep 1; done"]',
       '  halt-signal: SIGTERM',
     ].join('\n'),
   );
@@ -185,7 +231,7 @@ t('resolves zt-app, unpacks three packages, and the guest rpm registers them and
   ok(root, ['halt', 'c7']);
 });
 
-const LOOP_INIT = ['init:', "  command: [/bin/sh, -c, \"trap 'exit 0' TERM; while :; do sleep 1; done\"]", '  halt-signal: SIGTERM'];
+const LOOP_INIT = ['init:', '  command: [/bin/sh, -c, "trap \'exit 0\' TERM; while :; do sleep 1; done"]', '  halt-signal: SIGTERM'];
 
 t('an i386 release from a header.info repository installs into an lx zone, as CentOS 3 does', async () => {
   const recipe = join(root, 'zt3.yaml');

@@ -73,7 +73,16 @@ t('a zonecfg file makes a zone; its export makes the same zone again', () => {
   assert.equal(v.config, { autoboot: 'true', 'ip-type': 'shared', 'capped-cpu': '1.5', 'capped-memory': '512M', hostname: 'web.example.org' });
   const exported = ok(root, ['export', 'web']).stdout;
   // Everything is there, the illumos-only settings too.
-  for (const line of ['set brand=lipkg', 'set limitpriv=default,proc_priocntl', 'set bootargs="-m verbose"', 'set swap=1g', 'set name=zone.max-lwps', 'add value (priv=privileged,limit=2000,action=deny)', 'set name=tank/web/data', 'add options [ro]']) {
+  for (const line of [
+    'set brand=lipkg',
+    'set limitpriv=default,proc_priocntl',
+    'set bootargs="-m verbose"',
+    'set swap=1g',
+    'set name=zone.max-lwps',
+    'add value (priv=privileged,limit=2000,action=deny)',
+    'set name=tank/web/data',
+    'add options [ro]',
+  ]) {
     assert.ok(exported.includes(line), `export lacks "${line}":\n${exported}`);
   }
   const again = join(root, 'again.cmd');
@@ -116,7 +125,7 @@ t('a bad zonecfg file is one line naming file and line, and leaves no zone', () 
   assert.equal(json<unknown[]>(root, ['list']), []);
 });
 
-t('a zonepath the file gives gets --set\'s checks: / and .. are refused, no zone made', () => {
+t("a zonepath the file gives gets --set's checks: / and .. are refused, no zone made", () => {
   for (const zp of ['/', '/zones/../etc', 'zones/rel']) {
     const file = join(root, 'zp.cmd');
     writeFileSync(file, `create -b\nset zonepath=${zp}\ncommit\n`);
@@ -150,7 +159,22 @@ t('import --dry-run reads the jail.conf(5) examples: wildcards and variables app
 });
 
 t('export --format jail.conf writes the jail the FreeBSD backend would make', () => {
-  ok(root, ['create', 'web', '--brand', 'native', '--set', 'hostname=web.example.org', '--set', 'ip-type=shared', '--set', 'net-address=192.0.2.5', '--set', 'net-interface=em0', '--set', 'net-subnet=192.0.2.0/24']);
+  ok(root, [
+    'create',
+    'web',
+    '--brand',
+    'native',
+    '--set',
+    'hostname=web.example.org',
+    '--set',
+    'ip-type=shared',
+    '--set',
+    'net-address=192.0.2.5',
+    '--set',
+    'net-interface=em0',
+    '--set',
+    'net-subnet=192.0.2.0/24',
+  ]);
   const text = ok(root, ['export', 'web', '--format', 'jail.conf']).stdout;
   assert.match(text, /^web \{\n/);
   assert.match(text, /\thost\.hostname = web\.example\.org;\n/);
@@ -159,7 +183,16 @@ t('export --format jail.conf writes the jail the FreeBSD backend would make', ()
   const file = join(root, 'web.conf');
   writeFileSync(file, text);
   const back = json<Array<View & { root: string }>>(root, ['import', '--jail-conf', file, '--dry-run']);
-  assert.equal(back.map((z) => [z.name, z.zonepath, z.config]), [['web', json<View>(root, ['info', 'web']).zonepath, { hostname: 'web.example.org', 'ip-type': 'shared', 'net-address': '192.0.2.5', 'net-interface': 'em0', 'net-subnet': '192.0.2.0/24' }]]);
+  assert.equal(
+    back.map((z) => [z.name, z.zonepath, z.config]),
+    [
+      [
+        'web',
+        json<View>(root, ['info', 'web']).zonepath,
+        { hostname: 'web.example.org', 'ip-type': 'shared', 'net-address': '192.0.2.5', 'net-interface': 'em0', 'net-subnet': '192.0.2.0/24' },
+      ],
+    ],
+  );
 });
 
 t.run();

@@ -39,7 +39,10 @@ t('install with the busybox recipe puts a userland under the zone root', () => {
 t('boot starts init as PID 1; it keeps running after boot returns', () => {
   ok(root, ['boot', 'web1']);
   const list = json<ZoneView[]>(root, ['list']);
-  assert.equal(list.map((z) => [z.name, z.state]), [['web1', 'running']]);
+  assert.equal(
+    list.map((z) => [z.name, z.state]),
+    [['web1', 'running']],
+  );
   const comm = ok(root, ['exec', 'web1', '--', 'cat', '/proc/1/comm']).stdout.trim();
   assert.equal(comm, 'init');
 });
@@ -115,7 +118,10 @@ t('delete -F halts, uninstalls and deletes a running zone', () => {
   ok(root, ['delete', '-F', 'bb']);
   assert.ok(processGone(pid), `zone init ${pid} still runs after delete -F`);
   assert.not.ok(existsSync(`${root}/zones/bb`));
-  assert.equal(json<ZoneView[]>(root, ['list']).map((z) => z.name), ['busybox']);
+  assert.equal(
+    json<ZoneView[]>(root, ['list']).map((z) => z.name),
+    ['busybox'],
+  );
 });
 
 t.run();

@@ -59,7 +59,15 @@ t.after(() => cleanup(root));
 t('refused on a vsyscall=none host, naming vsyscall=emulate; nothing left running', () => {
   const r = zonectl(root, ['boot', 'old'], { env: { ...process.env, ZONECTL_HOST_PROC: hosts.none } });
   assert.is(r.code, 1, r.stderr);
-  assert.ok(oneLine(r.stderr.split('\n').filter((l) => l.startsWith('zonectl:')).join('\n')), r.stderr);
+  assert.ok(
+    oneLine(
+      r.stderr
+        .split('\n')
+        .filter((l) => l.startsWith('zonectl:'))
+        .join('\n'),
+    ),
+    r.stderr,
+  );
   assert.match(r.stderr, /zone "old" needs the vsyscall page, but this host runs with vsyscall=none/);
   assert.match(r.stderr, /vsyscall=emulate/);
   assert.is(json<ZoneView>(root, ['info', 'old']).state, 'installed');

@@ -24,7 +24,10 @@ t('a zone whose init was killed from the host is installed, not running', () => 
   const dead = zonectl(root, ['exec', 'rz', '--', 'true']);
   assert.is(dead.code, 1);
   assert.match(dead.stderr, /zonectl: cannot exec zone "rz": its init has exited.*zonectl boot rz/);
-  assert.equal(json<ZoneView[]>(root, ['list']).map((z) => z.state), ['installed']);
+  assert.equal(
+    json<ZoneView[]>(root, ['list']).map((z) => z.state),
+    ['installed'],
+  );
   assert.equal(json<ZoneView>(root, ['info', 'rz']).state, 'installed');
   const exec = zonectl(root, ['exec', 'rz', '--', 'true']);
   assert.is.not(exec.code, 0);

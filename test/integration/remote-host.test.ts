@@ -47,15 +47,21 @@ function remoteOk(args: string[], input?: string): Result {
   return r;
 }
 
-t('a zone made, installed and booted over ssh is the local store\'s zone', () => {
+t("a zone made, installed and booted over ssh is the local store's zone", () => {
   remoteOk(['create', 'web', '--brand', 'native']);
   remoteOk(['install', 'web', '--recipe', 'busybox']);
   remoteOk(['boot', 'web']);
   const remoteList = JSON.parse(remoteOk(['list', '--json']).stdout) as Array<{ name: string; state: string }>;
-  assert.equal(remoteList.map((z) => [z.name, z.state]), [['web', 'running']]);
+  assert.equal(
+    remoteList.map((z) => [z.name, z.state]),
+    [['web', 'running']],
+  );
   // The same machine, read directly: the remote run used the hostile root as given.
   const local = json<Array<{ name: string; state: string }>>(root, ['list']);
-  assert.equal(local.map((z) => [z.name, z.state]), [['web', 'running']]);
+  assert.equal(
+    local.map((z) => [z.name, z.state]),
+    [['web', 'running']],
+  );
 });
 
 t('exec arguments arrive intact and the exit status comes back', () => {
@@ -89,7 +95,10 @@ t('config values holding spaces, quotes, $ and ; arrive intact', () => {
 t('ZONECTL_ROOT here is the state root there (ssh does not carry the environment)', () => {
   const r = spawnSync(process.execPath, [CLI, '--host', SSHD_ALIAS, 'list', '--json'], { encoding: 'utf8', env: { ...process.env, ...env, ZONECTL_ROOT: root } });
   assert.is(r.status, 0, r.stderr);
-  assert.equal((JSON.parse(r.stdout) as Array<{ name: string }>).map((z) => z.name), ['web']);
+  assert.equal(
+    (JSON.parse(r.stdout) as Array<{ name: string }>).map((z) => z.name),
+    ['web'],
+  );
 });
 
 t('halt and delete over ssh', () => {

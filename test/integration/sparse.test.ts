@@ -33,7 +33,7 @@ t('/usr is read-only inside the zone', () => {
   assert.match(r.stderr, /Read-only file system/);
 });
 
-t('/etc, /var, /tmp, /root and /home are the zone\'s own and writable', () => {
+t("/etc, /var, /tmp, /root and /home are the zone's own and writable", () => {
   ok(root, ['exec', 'sp', '--', 'sh', '-c', 'for d in /etc /var /tmp /root /home; do echo x > $d/zonectl-test; done']);
   for (const d of ['etc', 'var', 'tmp', 'root', 'home']) {
     assert.ok(readdirSync(`${root}/zones/sp/root/${d}`).includes('zonectl-test'), `${d} not written in the zone root`);
@@ -51,7 +51,11 @@ t('ip-type=shared uses the host network stack', () => {
   ok(root, ['configure', 'sp', '--set', 'ip-type=shared']);
   ok(root, ['boot', 'sp']);
   const shared = ok(root, ['exec', 'sp', '--', 'cat', '/proc/net/dev']).stdout.trim().split('\n');
-  const ifaces = (lines: string[]): string[] => lines.slice(2).map((l) => l.split(':')[0]?.trim() ?? '').sort();
+  const ifaces = (lines: string[]): string[] =>
+    lines
+      .slice(2)
+      .map((l) => l.split(':')[0]?.trim() ?? '')
+      .sort();
   assert.equal(ifaces(exclusive), ['lo']);
   assert.equal(ifaces(shared), ifaces(readFileSync('/proc/net/dev', 'utf8').trim().split('\n')));
 });

@@ -20,8 +20,35 @@ const open: SshExecutor[] = [];
 const controlDirOf = new Map<SshExecutor, string>();
 
 const HOSTILE = [
-  'two words', "it's", '"double"', '$HOME', '$(id)', '`id`', 'a;b', 'a&b', 'a|b', '*', '?', '[ab]', '{a,b}',
-  '~', '!', 'a!b', '!!', '\\', '\\!', '-n', '--', '', ' ', 'é€😀', 'a\tb', 'a\nb', '\n', "it's\n!\n$HOME", '>out',
+  'two words',
+  "it's",
+  '"double"',
+  '$HOME',
+  '$(id)',
+  '`id`',
+  'a;b',
+  'a&b',
+  'a|b',
+  '*',
+  '?',
+  '[ab]',
+  '{a,b}',
+  '~',
+  '!',
+  'a!b',
+  '!!',
+  '\\',
+  '\\!',
+  '-n',
+  '--',
+  '',
+  ' ',
+  'é€😀',
+  'a\tb',
+  'a\nb',
+  '\n',
+  "it's\n!\n$HOME",
+  '>out',
 ];
 const CSH_USER = 'zonectl-csh';
 
@@ -63,7 +90,13 @@ t('run returns the exit status, stdout and stderr exactly', async () => {
 t('stdin passes through byte for byte: every byte value, and 5 MB', async () => {
   const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
   const od = await ex.run(['od', '-An', '-v', '-tx1'], { input: all });
-  assert.is(od.stdout.split(/\s+/).filter((x) => x !== '').join(''), all.toString('hex'));
+  assert.is(
+    od.stdout
+      .split(/\s+/)
+      .filter((x) => x !== '')
+      .join(''),
+    all.toString('hex'),
+  );
 
   const big = randomBytes(5 * 1024 * 1024);
   const sum = await ex.run(['sha256sum'], { input: big });

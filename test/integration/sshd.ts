@@ -35,7 +35,9 @@ export function requireSshd(): void {
     if (!existsSync(prog)) throw new Error(`${prog} is missing: run scripts/install-deps.sh (openssh-server openssh-client)`);
   }
   // Without PAM, sshd refuses an account whose password is locked with '!'.
-  const root = readFileSync('/etc/shadow', 'utf8').split('\n').find((l) => l.startsWith('root:'));
+  const root = readFileSync('/etc/shadow', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('root:'));
   if (root?.split(':')[1]?.startsWith('!') === true) throw new Error("root's password is locked ('!' in /etc/shadow): sshd without PAM refuses root then");
 }
 

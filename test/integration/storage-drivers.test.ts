@@ -52,12 +52,18 @@ function exercise(root: string): void {
   assert.equal(treeManifest(r), before, 'rollback is not exact');
   ok(root, ['clone', 'src', 'dst']);
   const c = join(root, 'zones', 'dst', 'root');
-  assert.equal(treeManifest(c, identity), before.filter((l) => !identity.test(l)));
+  assert.equal(
+    treeManifest(c, identity),
+    before.filter((l) => !identity.test(l)),
+  );
   assert.is(readFileSync(join(c, 'etc/hostname'), 'utf8'), 'dst\n');
   ok(root, ['boot', 'dst']);
   assert.is(ok(root, ['exec', 'dst', '--', 'cat', '/data']).stdout, 'one\n');
   ok(root, ['halt', 'dst']);
-  assert.equal(json<Array<{ name: string }>>(root, ['snapshot', 'src', 'list']).map((s) => s.name), ['s1']);
+  assert.equal(
+    json<Array<{ name: string }>>(root, ['snapshot', 'src', 'list']).map((s) => s.name),
+    ['s1'],
+  );
 }
 
 t('copy driver (storage-driver=copy): exact rollback, identical clones', () => {
@@ -90,7 +96,10 @@ t('a rollback killed -9 half-way is finished the next time the zone is used', as
   ok(root, ['halt', 'src']);
   // (init's utmp is what the boot itself wrote)
   const runtime = /^\.\/var\/run/;
-  assert.equal(treeManifest(r, runtime), before.filter((l) => !runtime.test(l)));
+  assert.equal(
+    treeManifest(r, runtime),
+    before.filter((l) => !runtime.test(l)),
+  );
 });
 
 t('removing the zones removes their subvolumes', () => {

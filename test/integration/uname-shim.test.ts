@@ -105,7 +105,7 @@ t('a supervisor that died is replaced for the next exec, which is answered', () 
   ok(root, ['halt', 'z64']);
 });
 
-t('with LXCFS, /proc/uptime and /proc/meminfo are the zone\'s', () => {
+t("with LXCFS, /proc/uptime and /proc/meminfo are the zone's", () => {
   ensureLxcfs();
   ok(root, ['boot', 'z64']);
   const zoneUptime = Number(ok(root, ['exec', 'z64', '--', 'cat', '/proc/uptime']).stdout.split(' ')[0]);

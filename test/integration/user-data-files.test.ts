@@ -17,15 +17,9 @@ t.before(() => {
   const recipes = join(root, 'my-recipes');
   mkdirSync(brands);
   mkdirSync(recipes);
-  writeFileSync(
-    join(brands, 'tiny.yaml'),
-    'name: tiny\ndescription: native with busybox init\ninherits: native\ninit:\n  command: [/sbin/init]\n  halt-signal: SIGUSR2\n',
-  );
+  writeFileSync(join(brands, 'tiny.yaml'), 'name: tiny\ndescription: native with busybox init\ninherits: native\ninit:\n  command: [/sbin/init]\n  halt-signal: SIGUSR2\n');
   writeFileSync(join(brands, 'broken.yaml'), 'name: broken\ndescription: x\ninherits: native\ncolour: blue\n');
-  writeFileSync(
-    join(recipes, 'mini.yaml'),
-    'name: mini\ndescription: busybox, by another name\nbrands: [tiny]\nmethod:\n  kind: host-busybox\n',
-  );
+  writeFileSync(join(recipes, 'mini.yaml'), 'name: mini\ndescription: busybox, by another name\nbrands: [tiny]\nmethod:\n  kind: host-busybox\n');
   env = { ZONECTL_BRAND_PATH: brands, ZONECTL_RECIPE_PATH: recipes };
 });
 t.after(() => cleanup(root));

@@ -22,10 +22,14 @@ function netZone(name: string, extra: string[] = []): void {
   ok(root, ['configure', name, '--set', 'net-address=auto', '--set', `net-bridge=${BRIDGE}`, '--set', `net-subnet=${SUBNET}`, ...extra]);
 }
 
-const address = (zone: string): string =>
-  /inet (\d+\.\d+\.\d+\.\d+)\//.exec(ok(root, ['exec', zone, '--', 'ip', '-4', 'addr', 'show', 'eth0']).stdout)?.[1] ?? '';
+const address = (zone: string): string => /inet (\d+\.\d+\.\d+\.\d+)\//.exec(ok(root, ['exec', zone, '--', 'ip', '-4', 'addr', 'show', 'eth0']).stdout)?.[1] ?? '';
 
-const leases = (): string[] => (existsSync(LEASES) ? readdirSync(LEASES).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)).sort() : []);
+const leases = (): string[] =>
+  existsSync(LEASES)
+    ? readdirSync(LEASES)
+        .filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f))
+        .sort()
+    : [];
 
 t.before(() => {
   requireRootAndRunc();
@@ -58,7 +62,10 @@ t('a forwarded host port reaches the server in the zone', async () => {
 });
 
 t('a zone sees only its own interfaces and cannot change them or the routes', () => {
-  const links = ok(root, ['exec', 'client', '--', 'ip', '-o', 'link']).stdout.trim().split('\n').map((l) => l.split(': ')[1]?.split('@')[0]);
+  const links = ok(root, ['exec', 'client', '--', 'ip', '-o', 'link'])
+    .stdout.trim()
+    .split('\n')
+    .map((l) => l.split(': ')[1]?.split('@')[0]);
   assert.equal(links, ['lo', 'eth0']);
   const add = zonectl(root, ['exec', 'client', '--', 'ip', 'link', 'add', 'x0', 'type', 'dummy']);
   assert.is.not(add.code, 0);
@@ -90,14 +97,14 @@ t('an address held by a crashed boot is never handed to another zone; halting th
   // The crashed zone is ready (created, never started): halting it releases the address.
   assert.is(json<ZoneView>(root, ['info', 'crashy']).state, 'ready');
   ok(root, ['halt', 'crashy']);
-  assert.not.ok(leases().includes(crashed), 'halt did not release the crashed boot\'s address');
+  assert.not.ok(leases().includes(crashed), "halt did not release the crashed boot's address");
 });
 
 t('halting everything leaves no lease and no masquerade rule behind', () => {
   for (const z of ['web', 'client', 'next']) ok(root, ['halt', z]);
   assert.equal(leases(), []);
   const nat = spawnSync('iptables', ['-t', 'nat', '-S', 'POSTROUTING'], { encoding: 'utf8' }).stdout;
-  assert.not.match(nat, /10\.231\.7\./, 'a zone\'s masquerade rule outlived it');
+  assert.not.match(nat, /10\.231\.7\./, "a zone's masquerade rule outlived it");
 });
 
 t.run();

@@ -10,7 +10,7 @@ import { lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { ZoneError } from '../../src/core/errors.js';
+import type { ZoneError } from '../../src/core/errors.js';
 import { cpioFormat, extractCpio } from '../../src/install/archive/cpio.js';
 import { ConfinedWriter, DEFAULT_LIMITS, type Entry } from '../../src/install/writer.js';
 import { rejectsInTime } from './fixtures/expect-error.js';
@@ -105,7 +105,11 @@ function actual(g: Got): Record<string, unknown> {
 }
 
 function checkAgainstTree(got: Got[], format: string): void {
-  const paths = sh('find .', tree).toString().trim().split('\n').map((p) => (p === '.' ? '.' : p.slice(2)));
+  const paths = sh('find .', tree)
+    .toString()
+    .trim()
+    .split('\n')
+    .map((p) => (p === '.' ? '.' : p.slice(2)));
   assert.equal(got.map((g) => g.entry.path).sort(), paths.sort(), `${format}: the same names`);
   const seen = new Map<string, Got>();
   for (const g of got) {
@@ -161,7 +165,10 @@ test('strips a leading ./ and nothing else', async () => {
   const dir = mkdtempSync(join(tmp, 'names-'));
   sh('mkdir d && touch d/x', dir);
   const buf = sh("printf '%s\\n' ./d ./d/x d/x | cpio -o --quiet -H newc", dir);
-  assert.equal((await read(Readable.from([buf]))).map((g) => g.entry.path), ['d', 'd/x', 'd/x']);
+  assert.equal(
+    (await read(Readable.from([buf]))).map((g) => g.entry.path),
+    ['d', 'd/x', 'd/x'],
+  );
 });
 
 /** The one-line install-failed ZoneError `p` fails with, within 5 s (a hang fails). */

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { ZoneError } from '../../src/core/errors.js';
+import type { ZoneError } from '../../src/core/errors.js';
 import { extractFlar, isFlar } from '../../src/install/archive/flar.js';
 import type { Entry } from '../../src/install/writer.js';
 import { rejectsInTime } from './fixtures/expect-error.js';

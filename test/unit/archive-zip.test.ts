@@ -219,16 +219,13 @@ test('without Unix attributes (made on DOS): default modes, links are files', as
   for (let i = bytes.indexOf('PK\x01\x02', 0, 'latin1'); i >= 0; i = bytes.indexOf('PK\x01\x02', i + 4, 'latin1')) bytes[i + 5] = 0;
   await writeFile(zip, bytes);
   const got = await record(zip);
-  assert.equal(
-    [...got].map(([k, v]) => [k, v.type, v.mode, v.uid, v.gid]).sort(),
-    [
-      ['script.sh', 'file', 0o644, 0, 0],
-      ['sub', 'directory', 0o755, 0, 0],
-      ['sub/deeper', 'directory', 0o755, 0, 0],
-      ['sub/inner.txt', 'file', 0o644, 0, 0],
-      ['sub/up', 'file', 0o644, 0, 0],
-    ],
-  );
+  assert.equal([...got].map(([k, v]) => [k, v.type, v.mode, v.uid, v.gid]).sort(), [
+    ['script.sh', 'file', 0o644, 0, 0],
+    ['sub', 'directory', 0o755, 0, 0],
+    ['sub/deeper', 'directory', 0o755, 0, 0],
+    ['sub/inner.txt', 'file', 0o644, 0, 0],
+    ['sub/up', 'file', 0o644, 0, 0],
+  ]);
   assert.is(got.get('sub/up')?.sha256, sha(Buffer.from('../script.sh')));
 });
 

@@ -88,12 +88,7 @@ test('every brands/*.yaml loads and validates', async () => {
     assert.ok(b.capabilities.length > 0, `${name} has capabilities`);
     assert.ok(b.init.command.length > 0, `${name} has an init`);
     // Its init and halt signal make a boot plan (the halt signal is a real signal).
-    const plan = buildBootPlan(
-      { name: 'z', brand: name, zonepath: '/zones/z', config: {}, createdAt: '' },
-      { state: 'installed', since: '' },
-      b,
-      [],
-    );
+    const plan = buildBootPlan({ name: 'z', brand: name, zonepath: '/zones/z', config: {}, createdAt: '' }, { state: 'installed', since: '' }, b, []);
     assert.ok(plan.haltSignalNumber > 0);
     assert.not.ok('inherits' in b, 'inherits is resolved away');
   }
@@ -111,7 +106,7 @@ test('every rootfs-recipes/*.yaml loads and validates', async () => {
   }
 });
 
-test('sparse inherits native\'s capabilities and seccomp, and replaces init and install', async () => {
+test("sparse inherits native's capabilities and seccomp, and replaces init and install", async () => {
   const native = await loadLinuxBrand('native');
   const sparse = await loadLinuxBrand('sparse');
   assert.equal(sparse.capabilities, native.capabilities);
@@ -151,7 +146,10 @@ test('a valid brand file in ZONECTL_BRAND_PATH loads (the cases below differ by 
 
 async function refusedBrand(name: string, text: string, field: RegExp): Promise<void> {
   const path = writeBrand(name, text);
-  const e = await rejectsZoneError(withPath('ZONECTL_BRAND_PATH', () => loadLinuxBrand(name)), 'invalid-file');
+  const e = await rejectsZoneError(
+    withPath('ZONECTL_BRAND_PATH', () => loadLinuxBrand(name)),
+    'invalid-file',
+  );
   assert.ok(e.message.includes(path), `names the file ${path}: ${e.message}`);
   assert.match(e.message, field);
   assertOneLine(e.message);
@@ -187,7 +185,10 @@ test('shims take only what the engine knows', async () => {
 
 test('a name that does not match the file name is refused', async () => {
   const path = writeBrand('tnamed', brandYaml('other'));
-  const e = await rejectsZoneError(withPath('ZONECTL_BRAND_PATH', () => loadLinuxBrand('tnamed')), 'invalid-file');
+  const e = await rejectsZoneError(
+    withPath('ZONECTL_BRAND_PATH', () => loadLinuxBrand('tnamed')),
+    'invalid-file',
+  );
   assert.ok(e.message.includes(path), e.message);
   assert.match(e.message, /name/);
   assert.match(e.message, /"other"/);
@@ -197,7 +198,10 @@ test('a name that does not match the file name is refused', async () => {
 test('an inherits loop (a -> b -> a) is refused, naming the chain', async () => {
   writeBrand('tloopa', `name: tloopa\ninherits: tloopb\n`);
   writeBrand('tloopb', `name: tloopb\ninherits: tloopa\n`);
-  const e = await rejectsZoneError(withPath('ZONECTL_BRAND_PATH', () => loadLinuxBrand('tloopa')), 'invalid-file');
+  const e = await rejectsZoneError(
+    withPath('ZONECTL_BRAND_PATH', () => loadLinuxBrand('tloopa')),
+    'invalid-file',
+  );
   assert.match(e.message, /inherits/);
   assert.match(e.message, /loop/);
   assert.match(e.message, /tloopa -> tloopb -> tloopa/);
@@ -206,7 +210,10 @@ test('an inherits loop (a -> b -> a) is refused, naming the chain', async () => 
 
 test('a brand that inherits itself is refused', async () => {
   writeBrand('tself', `name: tself\ninherits: tself\n`);
-  const e = await rejectsZoneError(withPath('ZONECTL_BRAND_PATH', () => loadLinuxBrand('tself')), 'invalid-file');
+  const e = await rejectsZoneError(
+    withPath('ZONECTL_BRAND_PATH', () => loadLinuxBrand('tself')),
+    'invalid-file',
+  );
   assert.match(e.message, /loop/);
 });
 
@@ -218,11 +225,8 @@ test('a brand file that is not a mapping is refused', async () => {
   await refusedBrand('tlist', '- name: tlist\n- init: x\n', /mapping/);
 });
 
-test('a child brand inherits what it does not say, and its own fields replace the parent\'s whole', async () => {
-  writeBrand(
-    'tchild',
-    'name: tchild\ninherits: native\ninit:\n  command: [/bin/sh]\n  halt-signal: SIGKILL\ninstall:\n  methods: [source]\n',
-  );
+test("a child brand inherits what it does not say, and its own fields replace the parent's whole", async () => {
+  writeBrand('tchild', 'name: tchild\ninherits: native\ninit:\n  command: [/bin/sh]\n  halt-signal: SIGKILL\ninstall:\n  methods: [source]\n');
   const child = await withPath('ZONECTL_BRAND_PATH', () => loadLinuxBrand('tchild'));
   const native = await loadLinuxBrand('native');
   assert.equal(child.capabilities, native.capabilities);
@@ -232,16 +236,22 @@ test('a child brand inherits what it does not say, and its own fields replace th
   assert.is(child.name, 'tchild');
 });
 
-test('a child that breaks the schema is refused naming the child\'s file', async () => {
+test("a child that breaks the schema is refused naming the child's file", async () => {
   const path = writeBrand('tbadchild', 'name: tbadchild\ninherits: native\nseccomp:\n  default-action: kill\n  errno: EPERM\n  deny: []\n');
-  const e = await rejectsZoneError(withPath('ZONECTL_BRAND_PATH', () => loadLinuxBrand('tbadchild')), 'invalid-file');
+  const e = await rejectsZoneError(
+    withPath('ZONECTL_BRAND_PATH', () => loadLinuxBrand('tbadchild')),
+    'invalid-file',
+  );
   assert.ok(e.message.includes(path), e.message);
   assert.match(e.message, /default-action/);
 });
 
 test('inherits naming a missing brand is "invalid-file" naming the file and inherits', async () => {
   const path = writeBrand('torphan', 'name: torphan\ninherits: tnosuch\n');
-  const e = await rejectsZoneError(withPath('ZONECTL_BRAND_PATH', () => loadLinuxBrand('torphan')), 'invalid-file');
+  const e = await rejectsZoneError(
+    withPath('ZONECTL_BRAND_PATH', () => loadLinuxBrand('torphan')),
+    'invalid-file',
+  );
   assert.ok(e.message.includes(path), e.message);
   assert.match(e.message, /inherits/);
 });
@@ -259,7 +269,10 @@ function recipeYaml(name: string, extra = '', method = 'kind: host-busybox'): st
 async function refusedRecipe(name: string, text: string, field: RegExp): Promise<void> {
   const path = join(dir, `${name}.yaml`);
   writeFileSync(path, text);
-  const e = await rejectsZoneError(withPath('ZONECTL_RECIPE_PATH', () => loadRecipe(name)), 'invalid-file');
+  const e = await rejectsZoneError(
+    withPath('ZONECTL_RECIPE_PATH', () => loadRecipe(name)),
+    'invalid-file',
+  );
   assert.ok(e.message.includes(path), `names the file ${path}: ${e.message}`);
   assert.match(e.message, field);
   assertOneLine(e.message);

@@ -8,13 +8,26 @@ import { throwsZoneError } from './fixtures/expect-error.js';
 
 test('bridge with host-local, firewall, and portmap only when ports are forwarded', () => {
   const plan = netPlan({ 'net-address': 'auto', 'net-forward': '8080:80,5353:53/udp' }, 'z');
-  assert.equal(plan, { bridge: 'zonectl0', subnet: '10.88.0.0/16', forwards: [{ host: 8080, zone: 80, protocol: 'tcp' }, { host: 5353, zone: 53, protocol: 'udp' }] });
+  assert.equal(plan, {
+    bridge: 'zonectl0',
+    subnet: '10.88.0.0/16',
+    forwards: [
+      { host: 8080, zone: 80, protocol: 'tcp' },
+      { host: 5353, zone: 53, protocol: 'udp' },
+    ],
+  });
   const list = confList(plan as NonNullable<typeof plan>);
-  assert.equal(list.plugins.map((p) => p.type), ['bridge', 'firewall', 'portmap']);
+  assert.equal(
+    list.plugins.map((p) => p.type),
+    ['bridge', 'firewall', 'portmap'],
+  );
   assert.is(list.name, 'zonectl-zonectl0');
   assert.equal((list.plugins[0] as unknown as { ipam: unknown }).ipam, { type: 'host-local', ranges: [[{ subnet: '10.88.0.0/16' }]], routes: [{ dst: '0.0.0.0/0' }] });
   const plain = confList(netPlan({ 'net-address': '10.88.0.9' }, 'z') as NonNullable<typeof plan>);
-  assert.equal(plain.plugins.map((p) => p.type), ['bridge', 'firewall']);
+  assert.equal(
+    plain.plugins.map((p) => p.type),
+    ['bridge', 'firewall'],
+  );
 });
 
 test('no net-address: no network of its own; with ip-type shared it is refused', () => {

@@ -2,17 +2,28 @@
 // normalized, defaults as documented.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  CONFIG_KEYS,
-  assertKnownKey,
-  checkAssignment,
-  configValue,
-  isConfiguredOnly,
-  parseAssignment,
-} from '../../src/core/config.js';
+import { CONFIG_KEYS, assertKnownKey, checkAssignment, configValue, isConfiguredOnly, parseAssignment } from '../../src/core/config.js';
 import { assertOneLine, throwsZoneError } from './fixtures/expect-error.js';
 
-const KNOWN = ['zonepath', 'autoboot', 'hostname', 'ip-type', 'kernel-version', 'capped-memory', 'capped-cpu', 'max-processes', 'cpu-shares', 'net-address', 'net-subnet', 'net-bridge', 'net-forward', 'net-interface', 'net-gateway', 'storage-driver', 'runtime'];
+const KNOWN = [
+  'zonepath',
+  'autoboot',
+  'hostname',
+  'ip-type',
+  'kernel-version',
+  'capped-memory',
+  'capped-cpu',
+  'max-processes',
+  'cpu-shares',
+  'net-address',
+  'net-subnet',
+  'net-bridge',
+  'net-forward',
+  'net-interface',
+  'net-gateway',
+  'storage-driver',
+  'runtime',
+];
 
 test('the known keys are the zonecfg-style ones', () => {
   assert.equal(Object.keys(CONFIG_KEYS).sort(), [...KNOWN].sort());
@@ -44,10 +55,7 @@ test('parseAssignment keeps a multi-line argument on one line in its message', (
 
 for (const key of ['zonename', 'ip_type', 'ZONEPATH', 'net', '', 'hostname ']) {
   test(`unknown key ${JSON.stringify(key)} is refused with the known keys in the hint`, () => {
-    for (const e of [
-      throwsZoneError(() => assertKnownKey(key, 'web'), 'invalid-config'),
-      throwsZoneError(() => checkAssignment({ key, value: 'x' }, 'web'), 'invalid-config'),
-    ]) {
+    for (const e of [throwsZoneError(() => assertKnownKey(key, 'web'), 'invalid-config'), throwsZoneError(() => checkAssignment({ key, value: 'x' }, 'web'), 'invalid-config')]) {
       assert.match(e.message, /unknown config key/);
       assert.ok(e.message.includes(`"${key}"`), e.message);
       assert.is(e.zone, 'web');

@@ -195,7 +195,14 @@ test('small /proc parsers', () => {
   assert.is(parseSeccompStatus(status), 2);
   assert.is(parseSeccompStatus('Name:\tcat\nNoNewPrivs:\t0\n'), undefined);
   assert.equal(parseSeccompActions('kill_process kill_thread trap errno user_notif trace log allow\n'), [
-    'kill_process', 'kill_thread', 'trap', 'errno', 'user_notif', 'trace', 'log', 'allow',
+    'kill_process',
+    'kill_thread',
+    'trap',
+    'errno',
+    'user_notif',
+    'trace',
+    'log',
+    'allow',
   ]);
   assert.is(parseOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\n'), 'Debian GNU/Linux 12 (bookworm)');
 });
@@ -205,10 +212,31 @@ test('runDoctor on this host', async () => {
   const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
   assert.is(report.cgroup, parseCgroupLayout(mountinfo).layout);
   const ids = report.checks.map((c) => c.id);
-  for (const id of ['runtime', 'crun', 'namespaces', 'userns', 'cgroup', 'overlayfs', 'seccomp', 'ia32', 'vsyscall', 'busybox-static', 'install-tools', 'uname-shim', 'lxcfs', 'cni', 'storage', 'ssh-client', 'root']) {
+  for (const id of [
+    'runtime',
+    'crun',
+    'namespaces',
+    'userns',
+    'cgroup',
+    'overlayfs',
+    'seccomp',
+    'ia32',
+    'vsyscall',
+    'busybox-static',
+    'install-tools',
+    'uname-shim',
+    'lxcfs',
+    'cni',
+    'storage',
+    'ssh-client',
+    'root',
+  ]) {
     assert.ok(ids.includes(id), `missing check ${id}`);
   }
-  assert.is(report.ok, report.checks.every((c) => c.status !== 'missing'));
+  assert.is(
+    report.ok,
+    report.checks.every((c) => c.status !== 'missing'),
+  );
   for (const c of report.checks) {
     assert.ok(['ok', 'warn', 'missing'].includes(c.status), c.id);
     if (c.status === 'missing') assert.type(c.fix, 'string', `${c.id} has no fix`);

@@ -41,9 +41,9 @@ test('anything else goes to yargs', () => {
     ['list', '--help'],
     ['exec', 'web', '--help', '--', 'ls'],
     ['--version'],
-    ['exec', 'web', 'ls'],             // no "--": yargs decides what is an option
-    ['exec', 'web', '--'],             // no command
-    ['exec', 'web', '--user'],         // missing value
+    ['exec', 'web', 'ls'], // no "--": yargs decides what is an option
+    ['exec', 'web', '--'], // no command
+    ['exec', 'web', '--user'], // missing value
     ['exec', 'web', '--user', '--', 'ls'],
     ['info'],
     ['info', 'a', 'b'],

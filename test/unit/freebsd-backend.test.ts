@@ -58,7 +58,7 @@ function roundTrip(name: string, z: ImportedJail): { text: string; fstab: string
 
 // ---- import and export ----
 
-test("a Bastille thin jail: nullfs fstab lines become fs, what zonectl does not model stays native", () => {
+test('a Bastille thin jail: nullfs fstab lines become fs, what zonectl does not model stays native', () => {
   const { name, z } = importFile(fixture('bastille-thin.conf'), { '/usr/local/bastille/jails/www/fstab': fixture('bastille-thin.fstab') });
   assert.equal(z, {
     brand: 'native',
@@ -106,7 +106,7 @@ test("a Bastille thin jail: nullfs fstab lines become fs, what zonectl does not 
   );
 });
 
-test("a Bastille Linux jail is lx (Linux /proc in its fstab); its devfs line without a ruleset stays its own", () => {
+test('a Bastille Linux jail is lx (Linux /proc in its fstab); its devfs line without a ruleset stays its own', () => {
   const { name, z } = importFile(fixture('bastille-linux.conf'), { '/usr/local/bastille/jails/noble/fstab': fixture('bastille-linux.fstab') });
   const devfs = 'devfs           /usr/local/bastille/jails/noble/root/dev      devfs           rw                      0       0';
   assert.equal(z, {
@@ -140,7 +140,7 @@ test("a Bastille Linux jail is lx (Linux /proc in its fstab); its devfs line wit
   assert.not.match(out.text, /exec\.(no)?clean/);
 });
 
-test('the FreeBSD example vnet jail (jail.xxx.conf): its own netgraph plumbing and path win over zonectl\'s', () => {
+test("the FreeBSD example vnet jail (jail.xxx.conf): its own netgraph plumbing and path win over zonectl's", () => {
   const { name, z } = importFile(fixture('jail.xxx.conf'));
   assert.equal(z.config, { hostname: 'xxx.yyy', 'ip-type': 'exclusive' });
   assert.is(z.zonepath, '/vm/xxx');
@@ -165,8 +165,14 @@ test('the jail.conf(5) example jails: an address list keeps all its addresses, p
     roundTrip(j.name, z);
     if (j.name === 'foo') {
       assert.equal(z.config, { hostname: 'foo.com', 'ip-type': 'shared', 'net-address': '10.1.1.1' });
-      assert.equal(z.native.find((p) => p.name === 'ip4.addr'), { name: 'ip4.addr', value: ['10.1.1.1', '10.1.1.2', '10.1.1.3'] });
-      assert.equal(z.native.find((p) => p.name === 'path'), { name: 'path', value: ['/var/jail/foo'] });
+      assert.equal(
+        z.native.find((p) => p.name === 'ip4.addr'),
+        { name: 'ip4.addr', value: ['10.1.1.1', '10.1.1.2', '10.1.1.3'] },
+      );
+      assert.equal(
+        z.native.find((p) => p.name === 'path'),
+        { name: 'path', value: ['/var/jail/foo'] },
+      );
     } else {
       // No devfs_ruleset and no mount.devfs: the kernel's 0, kept so export adds nothing.
       assert.equal(z.native, [
@@ -192,7 +198,10 @@ test('ip4.addr forms: IF|A.B.C.D/LEN gives interface, address and subnet; others
   // /32 is no net-subnet zonectl takes: the alias is kept as written.
   const host = importFile('j { path = /j/root; ip4.addr = "lo1|10.1.2.3/32"; }').z;
   assert.equal(host.config, { 'ip-type': 'shared', 'net-address': '10.1.2.3', 'net-interface': 'lo1' });
-  assert.equal(host.native.find((p) => p.name === 'ip4.addr'), { name: 'ip4.addr', value: ['lo1|10.1.2.3/32'] });
+  assert.equal(
+    host.native.find((p) => p.name === 'ip4.addr'),
+    { name: 'ip4.addr', value: ['lo1|10.1.2.3/32'] },
+  );
 });
 
 test("a mount.fstab that cannot be read stays the jail's, and so do its mount lines", () => {
@@ -299,16 +308,34 @@ test('an lx zone: linux=new, linux.osrelease by illumos rules (2.6 = 2.6.18), th
   const vnet = zoneToJailParams({ ...record, config: { 'net-address': '10.88.0.7', 'net-gateway': '10.88.0.1' } }, LX, jailPaths('deb'));
   const { jail } = epairNames('deb');
   // Its loopback too: no Linux rc brings lo0 up.
-  assert.equal(vnet.params.find((p) => p.name === 'exec.poststart'), {
-    name: 'exec.poststart',
-    value: ['ifconfig -j deb lo0 inet 127.0.0.1/8 up', `ifconfig -j deb ${jail} inet 10.88.0.7/16 up`, 'route -j deb add default 10.88.0.1'],
-  });
+  assert.equal(
+    vnet.params.find((p) => p.name === 'exec.poststart'),
+    {
+      name: 'exec.poststart',
+      value: ['ifconfig -j deb lo0 inet 127.0.0.1/8 up', `ifconfig -j deb ${jail} inet 10.88.0.7/16 up`, 'route -j deb add default 10.88.0.1'],
+    },
+  );
   const bare = zoneToJailParams({ ...record, config: {} }, LX, jailPaths('deb'));
-  assert.equal(bare.params.find((p) => p.name === 'exec.poststart'), { name: 'exec.poststart', value: ['ifconfig -j deb lo0 inet 127.0.0.1/8 up'] });
+  assert.equal(
+    bare.params.find((p) => p.name === 'exec.poststart'),
+    { name: 'exec.poststart', value: ['ifconfig -j deb lo0 inet 127.0.0.1/8 up'] },
+  );
 });
 
 test("native.jail parameters come last and replace zonectl's of the same name, 'no' spellings included", () => {
-  const record = zone('web', { 'ip-type': 'shared' }, { native: { jail: [{ name: 'allow.raw_sockets', value: true }, { name: 'mount.devfs', value: false }, { name: 'exec.start', value: ['/usr/local/bin/app'] }] } });
+  const record = zone(
+    'web',
+    { 'ip-type': 'shared' },
+    {
+      native: {
+        jail: [
+          { name: 'allow.raw_sockets', value: true },
+          { name: 'mount.devfs', value: false },
+          { name: 'exec.start', value: ['/usr/local/bin/app'] },
+        ],
+      },
+    },
+  );
   const names = zoneToJailParams(record, NATIVE, jailPaths('web')).params.map((p) => `${p.name}=${JSON.stringify(p.value)}`);
   assert.equal(names, [
     'path=["/usr/local/jails/web/root"]',
@@ -346,7 +373,10 @@ test('jls --libxo json: -v captures, a nameless jail (name = jid), -n string jid
   assert.is(parseJlsJson(fixture('jls-params.json')).size, 0, 'no jid, no jail');
   assert.is(parseJlsJson(fixture('jls-empty.json')).size, 0);
   const dying = parseJlsJson('{"__version": "2", "jail-information": {"jail": [{"jid":7,"name":"old","state":"DYING","extra":{"x":1}}, {"jid":"8","name":"n","dying":true}]}}');
-  assert.equal([...dying.values()].map((j) => j.state), ['DYING', 'DYING']);
+  assert.equal(
+    [...dying.values()].map((j) => j.state),
+    ['DYING', 'DYING'],
+  );
   const e = throwsZoneError(() => parseJlsJson('jls: unknown parameter: x'), 'runtime');
   assertOneLine(e.message);
 });
@@ -394,10 +424,7 @@ const web = zone('web', { hostname: 'web.example.org', 'ip-type': 'shared', 'net
 const capped = { ...web, config: { ...web.config, 'capped-memory': '512M', 'max-processes': '200', 'capped-cpu': '1.5' } };
 
 test('configure writes the fstab (or removes a stale one) and the jail file through one fixed command', async () => {
-  const { b, ex } = backend([
-    { argv: ['rm', '-f', '/etc/jail.conf.d/web.fstab'] },
-    { argv: ['sh', '-c', WRITE, 'sh', '/etc/jail.conf.d/web.conf'], input: WEB_CONF },
-  ]);
+  const { b, ex } = backend([{ argv: ['rm', '-f', '/etc/jail.conf.d/web.fstab'] }, { argv: ['sh', '-c', WRITE, 'sh', '/etc/jail.conf.d/web.conf'], input: WEB_CONF }]);
   await b.configure(web, NATIVE);
   ex.done();
   const withFs = { ...web, fs: [{ dir: '/srv', special: '/tank/srv' }] };
@@ -421,21 +448,18 @@ test('unconfigure removes both files, and an exclusive-IP zone the host end of a
   const { b, ex } = backend([{ argv: ['rm', '-f', '/etc/jail.conf.d/web.conf', '/etc/jail.conf.d/web.fstab'] }]);
   await b.unconfigure(web);
   ex.done();
-  const vnet = backend([
-    { argv: ['rm', '-f', '/etc/jail.conf.d/web.conf', '/etc/jail.conf.d/web.fstab'] },
-    { argv: ['sh', '-c', DESTROY_IF_SCRIPT, 'sh', 'zcwebbr81a'] },
-  ]);
+  const vnet = backend([{ argv: ['rm', '-f', '/etc/jail.conf.d/web.conf', '/etc/jail.conf.d/web.fstab'] }, { argv: ['sh', '-c', DESTROY_IF_SCRIPT, 'sh', 'zcwebbr81a'] }]);
   await vnet.b.unconfigure(zone('web', { 'ip-type': 'exclusive' }));
   vnet.ex.done();
 });
 
 const RUN_CONF = '/var/run/zonectl/web.conf';
-const FROZEN_WEB = WEB_CONF.replace(' (brand native): rewritten at every zonectl configure.', ': the copy it was booted with (jail -r removes it with this).').replace('\texec.stop = "/bin/sh /etc/rc.shutdown";\n', '');
+const FROZEN_WEB = WEB_CONF.replace(' (brand native): rewritten at every zonectl configure.', ': the copy it was booted with (jail -r removes it with this).').replace(
+  '\texec.stop = "/bin/sh /etc/rc.shutdown";\n',
+  '',
+);
 /** Boot's frozen copy of a zone without fs: no fstab, the conf without exec.stop. */
-const FREEZE_WEB: Step[] = [
-  { argv: ['rm', '-f', '/var/run/zonectl/web.fstab'] },
-  { argv: ['sh', '-c', WRITE, 'sh', RUN_CONF], input: FROZEN_WEB },
-];
+const FREEZE_WEB: Step[] = [{ argv: ['rm', '-f', '/var/run/zonectl/web.fstab'] }, { argv: ['sh', '-c', WRITE, 'sh', RUN_CONF], input: FROZEN_WEB }];
 
 test('boot with caps: RACCT checked, the frozen copy written, one rctl rule per cap, then jail -c from the copy', async () => {
   const { b, ex } = backend([
@@ -456,7 +480,7 @@ test('boot with caps on a host without RACCT is refused before anything starts',
   assert.is(e.message, 'zone "web" has capped-memory, max-processes, capped-cpu, which rctl enforces, and on ssh://root@test-host kern.racct.enable is 0');
   assert.is(e.hint, 'add kern.racct.enable=1 to /boot/loader.conf and reboot the host');
   ex.done();
-  const none = backend([{ argv: ['sysctl', '-n', 'kern.racct.enable'], code: 1, stderr: 'sysctl: unknown oid \'kern.racct.enable\'\n' }]);
+  const none = backend([{ argv: ['sysctl', '-n', 'kern.racct.enable'], code: 1, stderr: "sysctl: unknown oid 'kern.racct.enable'\n" }]);
   const e2 = await rejectsZoneError(none.b.boot(capped, NATIVE), 'host-missing');
   assert.match(e2.message, /its kernel has no RACCT/);
   none.ex.done();
@@ -475,7 +499,10 @@ test('a Linux jail is refused without linux64elf; with it, devfs ruleset 5140 is
     { argv: ['kldstat', '-q', '-m', 'linux64elf'] },
     DEVFS_STEP,
     { argv: ['sh', '-c', WRITE, 'sh', '/var/run/zonectl/deb.fstab'], input: (t) => assert.match(t, /^devfs\t\/usr\/local\/jails\/deb\/root\/dev\tdevfs\trw,ruleset=5140\t0\t0\ntmpfs\t/) },
-    { argv: ['sh', '-c', WRITE, 'sh', '/var/run/zonectl/deb.conf'], input: (t) => assert.match(t, /\n\tdevfs_ruleset = 5140;\n[^]*\n\tmount\.fstab = \/var\/run\/zonectl\/deb\.fstab;\n\}\n$/) },
+    {
+      argv: ['sh', '-c', WRITE, 'sh', '/var/run/zonectl/deb.conf'],
+      input: (t) => assert.match(t, /\n\tdevfs_ruleset = 5140;\n[\s\S]*\n\tmount\.fstab = \/var\/run\/zonectl\/deb\.fstab;\n\}\n$/),
+    },
     { argv: ['jail', '-f', '/var/run/zonectl/deb.conf', '-c', 'deb'], stdout: 'deb: created\n' },
   ]);
   await ok.b.boot(deb, LX);
@@ -492,7 +519,11 @@ test('the devfs script adds only missing rules, never deletes, and refuses forei
   const dir = mkdtempSync(join(tmpdir(), 'zc-devfs-'));
   try {
     // A devfs(8) stand-in keeping one ruleset's "show" lines in a file; add refuses a taken number.
-    writeFileSync(join(dir, 'devfs'), '#!/bin/sh\nf="$DEVFS_STATE"; shift 3\ncase "$1" in show) cat "$f";; add) shift; n=$1; shift; grep -q "^$n " "$f" && exit 1; echo "$n $*" >> "$f"; sort -n -o "$f" "$f";; esac\n', { mode: 0o755 });
+    writeFileSync(
+      join(dir, 'devfs'),
+      '#!/bin/sh\nf="$DEVFS_STATE"; shift 3\ncase "$1" in show) cat "$f";; add) shift; n=$1; shift; grep -q "^$n " "$f" && exit 1; echo "$n $*" >> "$f"; sort -n -o "$f" "$f";; esac\n',
+      { mode: 0o755 },
+    );
     const state = join(dir, 'rules');
     const run = (): number => spawnSync('/bin/sh', DEVFS_STEP.argv.slice(1), { env: { PATH: `${dir}:/usr/bin:/bin`, DEVFS_STATE: state }, cwd: dir }).status ?? -1;
     // A shm/a in the working directory: "shm/*" must reach devfs unexpanded.
@@ -638,10 +669,18 @@ test('states: every jail jls knows, by name; a dying one is shutting down', asyn
     { argv: ['jls', '--libxo', 'json', '-d', '-v'], stdout: fixture('jls-v.json') },
     {
       argv: ['jls', '--libxo', 'json', '-d', '-v'],
-      stdout: '{"__version": "2", "jail-information": {"jail": [{"jid":9,"hostname":"web","path":"/usr/local/jails/web/root","name":"web","state":"DYING","cpusetid":6, "ipv4_addrs": [], "ipv6_addrs": []}]}}\n',
+      stdout:
+        '{"__version": "2", "jail-information": {"jail": [{"jid":9,"hostname":"web","path":"/usr/local/jails/web/root","name":"web","state":"DYING","cpusetid":6, "ipv4_addrs": [], "ipv6_addrs": []}]}}\n',
     },
   ]);
-  assert.equal([...(await b.states()).entries()], [['git7', 'running'], ['sto2', 'running'], ['git6', 'running']]);
+  assert.equal(
+    [...(await b.states()).entries()],
+    [
+      ['git7', 'running'],
+      ['sto2', 'running'],
+      ['git6', 'running'],
+    ],
+  );
   assert.equal([...(await b.states()).entries()], [['web', 'shutting_down']]);
   ex.done();
 });
@@ -674,10 +713,7 @@ const REL = 'https://download.freebsd.org/releases/amd64/amd64/14.1-RELEASE';
 const BASE_SHA = 'a3c5e1b2d4f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
 // fetch(1) off a terminal (stat_start/stat_end in usr.bin/fetch/fetch.c): the file
 // name padded to 46 columns, then a statistics line at each SIGINFO and at the end.
-const FETCH_STDERR =
-  `${'/usr/local/jails/web/base.txz'.padEnd(46)}          51 MB 9857 kBps    13s\n` +
-  '         102 MB 9901 kBps    08s\n' +
-  '         185 MB 9854 kBps    19s\n';
+const FETCH_STDERR = `${'/usr/local/jails/web/base.txz'.padEnd(46)}          51 MB 9857 kBps    13s\n` + '         102 MB 9901 kBps    08s\n' + '         185 MB 9854 kBps    19s\n';
 const releaseStart: Step[] = [
   { argv: ['uname', '-p'], stdout: 'amd64\n' },
   { argv: ['fetch', '-q', '-o', '-', `${REL}/MANIFEST`], stdout: fixture('MANIFEST') },
@@ -736,7 +772,10 @@ test('a source URL is fetched in the background with SIGINFO for statistics; tar
     { argv: ['rmdir', '/usr/local/jails/web'] },
   ]);
   const lines: string[] = [];
-  const e = await rejectsZoneError(b.install(web, NATIVE, { source: src }, (l) => lines.push(l)), 'runtime');
+  const e = await rejectsZoneError(
+    b.install(web, NATIVE, { source: src }, (l) => lines.push(l)),
+    'runtime',
+  );
   assert.is(e.message, `tar -C /usr/local/jails/web/root -xpf ${dl} failed on ssh://root@test-host: ./dev/null: Can't create 'dev/null' (and 1 more)`);
   assert.equal(lines, [
     `fetching ${src}`,
@@ -775,7 +814,10 @@ test('a base.txz whose sha256 is not the MANIFEST one is refused, and everything
     { argv: ['rm', '-rfx', '/usr/local/jails/web/root'] },
     { argv: ['rmdir', '/usr/local/jails/web'] },
   ]);
-  const e = await rejectsZoneError(b.install(web, NATIVE, {}, () => undefined), 'install-failed');
+  const e = await rejectsZoneError(
+    b.install(web, NATIVE, {}, () => undefined),
+    'install-failed',
+  );
   assert.is(e.message, `base.txz from ${REL}/base.txz: sha256 ${bad} does not match the MANIFEST's ${BASE_SHA}`);
   assertOneLine(e.message);
   ex.done();
@@ -784,13 +826,23 @@ test('a base.txz whose sha256 is not the MANIFEST one is refused, and everything
 test('a release that does not exist fails before anything is made; a bad release name before anything runs', async () => {
   const { b, ex } = backend([
     { argv: ['uname', '-p'], stdout: 'amd64\n' },
-    { argv: ['fetch', '-q', '-o', '-', 'https://download.freebsd.org/releases/amd64/amd64/9.9-RELEASE/MANIFEST'], code: 1, stderr: 'fetch: https://download.freebsd.org/releases/amd64/amd64/9.9-RELEASE/MANIFEST: Not Found\n' },
+    {
+      argv: ['fetch', '-q', '-o', '-', 'https://download.freebsd.org/releases/amd64/amd64/9.9-RELEASE/MANIFEST'],
+      code: 1,
+      stderr: 'fetch: https://download.freebsd.org/releases/amd64/amd64/9.9-RELEASE/MANIFEST: Not Found\n',
+    },
   ]);
-  const e = await rejectsZoneError(b.install(web, NATIVE, { release: '9.9-RELEASE' }, () => undefined), 'install-failed');
+  const e = await rejectsZoneError(
+    b.install(web, NATIVE, { release: '9.9-RELEASE' }, () => undefined),
+    'install-failed',
+  );
   assert.match(e.message, /^cannot fetch .*9\.9-RELEASE\/MANIFEST on ssh:\/\/root@test-host: fetch: .*Not Found$/);
   ex.done();
   const odd = backend([]);
-  await rejectsZoneError(odd.b.install(web, NATIVE, { release: '14.1-RELEASE/../../x' }, () => undefined), 'usage');
+  await rejectsZoneError(
+    odd.b.install(web, NATIVE, { release: '14.1-RELEASE/../../x' }, () => undefined),
+    'usage',
+  );
   odd.ex.done();
 });
 
@@ -812,10 +864,16 @@ test('an lx zone installs from a Linux archive on the host, on a ZFS dataset of 
   ]);
   const u = await b.install(deb, LX, { source: '/var/tmp/debian-12-rootfs.tar.xz' }, () => undefined);
   assert.is(u.source, '/var/tmp/debian-12-rootfs.tar.xz');
-  await rejectsZoneError(b.install(deb, LX, { source: '/var/tmp/debian-12-rootfs.tar.xz' }, () => undefined), 'runtime');
+  await rejectsZoneError(
+    b.install(deb, LX, { source: '/var/tmp/debian-12-rootfs.tar.xz' }, () => undefined),
+    'runtime',
+  );
   ex.done();
   const none = backend([]);
-  const e = await rejectsZoneError(none.b.install(deb, LX, {}, () => undefined), 'usage');
+  const e = await rejectsZoneError(
+    none.b.install(deb, LX, {}, () => undefined),
+    'usage',
+  );
   assert.match(e.hint ?? '', /--source/);
   none.ex.done();
 });
@@ -839,7 +897,10 @@ test('uninstall removes ZONEPATH/root (flags cleared, not crossing mounts), and 
 test('uninstall of a ZFS clone destroys its dataset and the snapshot it came from', async () => {
   const web2 = zone('web2', { 'ip-type': 'shared' });
   const { b, ex } = backend([
-    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: 'zroot\t/zroot\nzroot/jails\t/usr/local/jails\nzroot/jails/web\t/usr/local/jails/web\nzroot/jails/web2\t/usr/local/jails/web2\n' },
+    {
+      argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'],
+      stdout: 'zroot\t/zroot\nzroot/jails\t/usr/local/jails\nzroot/jails/web\t/usr/local/jails/web\nzroot/jails/web2\t/usr/local/jails/web2\n',
+    },
     { argv: ['zfs', 'get', '-H', '-o', 'value', 'origin', 'zroot/jails/web2'], stdout: 'zroot/jails/web@clone-web2\n' },
     { argv: ['zfs', 'destroy', '-r', 'zroot/jails/web2'] },
     { argv: ['zfs', 'destroy', 'zroot/jails/web@clone-web2'] },
@@ -850,10 +911,9 @@ test('uninstall of a ZFS clone destroys its dataset and the snapshot it came fro
 
 // An imported jail whose path does not end in /root: zonepath = that path, kept as a
 // native path parameter (the FreeBSD example jail.xxx.conf has path = /vm/xxx).
-const xxx = (path: string, zonepath = '/vm/xxx'): ZoneRecord =>
-  zone('xxx', { 'ip-type': 'exclusive' }, { zonepath, native: { jail: [{ name: 'path', value: [path] }] } });
+const xxx = (path: string, zonepath = '/vm/xxx'): ZoneRecord => zone('xxx', { 'ip-type': 'exclusive' }, { zonepath, native: { jail: [{ name: 'path', value: [path] }] } });
 
-test("uninstall of an imported jail whose root is its zonepath removes that whole tree, not ZONEPATH/root (its /root home)", async () => {
+test('uninstall of an imported jail whose root is its zonepath removes that whole tree, not ZONEPATH/root (its /root home)', async () => {
   const { b, ex } = backend([
     { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: 'zroot\t/zroot\nzroot/usr\t/usr\n' },
     { argv: ['mount', '-p'], stdout: '/dev/ada0p2\t\t/\t\tufs\trw\t1 1\n' },
@@ -905,7 +965,10 @@ test('uninstall refuses a jail root that is a top-level directory, and while som
 
 test('uninstall of a zone others were cloned from is refused in one line, naming the clones, not forced with -R', async () => {
   const { b, ex } = backend([
-    { argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'], stdout: 'zroot\t/zroot\nzroot/jails\t/usr/local/jails\nzroot/jails/web\t/usr/local/jails/web\nzroot/jails/web2\t/usr/local/jails/web2\n' },
+    {
+      argv: ['zfs', 'list', '-H', '-o', 'name,mountpoint'],
+      stdout: 'zroot\t/zroot\nzroot/jails\t/usr/local/jails\nzroot/jails/web\t/usr/local/jails/web\nzroot/jails/web2\t/usr/local/jails/web2\n',
+    },
     { argv: ['zfs', 'get', '-H', '-o', 'value', 'origin', 'zroot/jails/web'], stdout: '-\n' },
     {
       argv: ['zfs', 'destroy', '-r', 'zroot/jails/web'],
@@ -914,14 +977,20 @@ test('uninstall of a zone others were cloned from is refused in one line, naming
     },
   ]);
   const e = await rejectsZoneError(b.uninstall(web), 'refused');
-  assert.is(e.message, "zfs destroy -r zroot/jails/web failed on ssh://root@test-host: cannot destroy 'zroot/jails/web': filesystem has dependent clones; use '-R' to destroy the following datasets: zroot/jails/web2");
+  assert.is(
+    e.message,
+    "zfs destroy -r zroot/jails/web failed on ssh://root@test-host: cannot destroy 'zroot/jails/web': filesystem has dependent clones; use '-R' to destroy the following datasets: zroot/jails/web2",
+  );
   assert.is(e.hint, 'zones were cloned from this one: uninstall them first, or zfs promote their datasets');
   ex.done();
 });
 
 test('install and clone refuse a zone that runs from a jail path of its own, before touching the host', async () => {
   const { b, ex } = backend([]);
-  const e = await rejectsZoneError(b.install(xxx('/vm/xxx'), NATIVE, { source: '/var/tmp/base.txz' }, () => undefined), 'refused');
+  const e = await rejectsZoneError(
+    b.install(xxx('/vm/xxx'), NATIVE, { source: '/var/tmp/base.txz' }, () => undefined),
+    'refused',
+  );
   assert.is(e.message, 'zone "xxx" runs from its jail\'s own path /vm/xxx (a kept jail parameter), so install cannot fill /vm/xxx/root');
   assert.is(e.hint, 'export it (zonectl export xxx --format jail.conf), set its path to /vm/xxx/root, then delete the zone and import that file');
   // The clone's record carries the source's native path: it would run on the source's files.
@@ -966,9 +1035,32 @@ test('clone of a Linux jail: ssh host keys, machine-ids emptied, /etc/hostname o
     { argv: ['zfs', 'clone', 'zroot/jails/deb@clone-deb2', 'zroot/jails/deb2'] },
     {
       argv: [
-        'sh', '-c', IDENTITY_SCRIPT, 'sh', '/usr/local/jails/deb2/root',
-        'dir', 'etc/ssh', 'dir', 'var', 'dir', 'var/lib', 'dir', 'var/lib/dbus',
-        'keys', 'etc/ssh', 'empty', 'etc', 'machine-id', 'empty', 'var/lib/dbus', 'machine-id', 'rename', 'etc', 'hostname', 'deb', 'deb2',
+        'sh',
+        '-c',
+        IDENTITY_SCRIPT,
+        'sh',
+        '/usr/local/jails/deb2/root',
+        'dir',
+        'etc/ssh',
+        'dir',
+        'var',
+        'dir',
+        'var/lib',
+        'dir',
+        'var/lib/dbus',
+        'keys',
+        'etc/ssh',
+        'empty',
+        'etc',
+        'machine-id',
+        'empty',
+        'var/lib/dbus',
+        'machine-id',
+        'rename',
+        'etc',
+        'hostname',
+        'deb',
+        'deb2',
       ],
     },
   ]);
@@ -1002,7 +1094,10 @@ test('a clone that cannot be given its own identity is removed again (its datase
   ]);
   const e = await rejectsZoneError(b.clone(web, web2, NATIVE), 'refused');
   assertOneLine(e.message);
-  assert.is(e.message, 'zone "web2": cannot give the clone its own identity on ssh://root@test-host: /usr/local/jails/web2/root/etc/ssh is a symbolic link, which could lead out of its root');
+  assert.is(
+    e.message,
+    'zone "web2": cannot give the clone its own identity on ssh://root@test-host: /usr/local/jails/web2/root/etc/ssh is a symbolic link, which could lead out of its root',
+  );
   const r = await rejectsZoneError(b.clone(web, web2, NATIVE), 'runtime');
   assert.is(r.message, 'zone "web2": cannot give the clone its own identity on ssh://root@test-host: rm: /usr/local/jails/web2/root/etc/hostid: Operation not permitted');
   ex.done();

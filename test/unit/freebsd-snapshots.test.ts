@@ -31,7 +31,7 @@ const listArgv = ['zfs', 'list', '-Hp', '-o', 'name,creation,used', '-t', 'files
 const DS_LINE = `${DS}\t1778400000\t1073741824\n`;
 const SNAPS = `${DS_LINE}${DS}@before-upgrade\t1778493600\t98304\n${DS}@clone-web2\t1778495400\t0\n${DS}@after\t1778497200\t4096\n`;
 
-test('list: the dataset\'s own snapshots, oldest first, creation as ISO time, used as bytes; clone origins hidden', async () => {
+test("list: the dataset's own snapshots, oldest first, creation as ISO time, used as bytes; clone origins hidden", async () => {
   const { b, ex } = backend([datasets, { argv: listArgv, stdout: SNAPS }]);
   assert.equal(await b.snapshotList(zone()), [
     { name: 'before-upgrade', createdAt: '2026-05-11T10:00:00.000Z', bytes: 98304 },
@@ -53,20 +53,13 @@ test('parseTree: datasets and snapshots apart, each snapshot under its own datas
 });
 
 test('create: zfs snapshot DATASET@NAME, then what zfs list says of it', async () => {
-  const { b, ex } = backend([
-    datasets,
-    { argv: ['zfs', 'snapshot', `${DS}@nightly`] },
-    { argv: listArgv, stdout: `${SNAPS}${DS}@nightly\t1778500800\t0\n` },
-  ]);
+  const { b, ex } = backend([datasets, { argv: ['zfs', 'snapshot', `${DS}@nightly`] }, { argv: listArgv, stdout: `${SNAPS}${DS}@nightly\t1778500800\t0\n` }]);
   assert.equal(await b.snapshotCreate(zone(), 'nightly'), { name: 'nightly', createdAt: '2026-05-11T12:00:00.000Z', bytes: 0 });
   ex.done();
 });
 
 test('create refuses a name zfs already has (one line), and clone-* names before anything runs', async () => {
-  const { b, ex } = backend([
-    datasets,
-    { argv: ['zfs', 'snapshot', `${DS}@after`], code: 1, stderr: `cannot create snapshot '${DS}@after': dataset already exists\n` },
-  ]);
+  const { b, ex } = backend([datasets, { argv: ['zfs', 'snapshot', `${DS}@after`], code: 1, stderr: `cannot create snapshot '${DS}@after': dataset already exists\n` }]);
   const e = await rejectsZoneError(b.snapshotCreate(zone(), 'after'), 'exists');
   assert.is(e.message, 'zone "web" already has a snapshot "after"');
   const r = await rejectsZoneError(b.snapshotCreate(zone(), 'clone-x'), 'usage');
@@ -77,13 +70,7 @@ test('create refuses a name zfs already has (one line), and clone-* names before
 });
 
 test('destroy: only a snapshot the zone has; zfs destroy DATASET@NAME', async () => {
-  const { b, ex } = backend([
-    datasets,
-    { argv: listArgv, stdout: SNAPS },
-    { argv: ['zfs', 'destroy', `${DS}@after`] },
-    datasets,
-    { argv: listArgv, stdout: SNAPS },
-  ]);
+  const { b, ex } = backend([datasets, { argv: listArgv, stdout: SNAPS }, { argv: ['zfs', 'destroy', `${DS}@after`] }, datasets, { argv: listArgv, stdout: SNAPS }]);
   await b.snapshotDestroy(zone(), 'after');
   const e = await rejectsZoneError(b.snapshotDestroy(zone(), 'nope'), 'not-found');
   assert.is(e.message, 'zone "web" has no snapshot "nope"');
@@ -120,7 +107,10 @@ test('a refusal of zfs rollback the list could not foresee (a newer bookmark) is
     },
   ]);
   const e = await rejectsZoneError(b.rollback(zone(), 'after'), 'runtime');
-  assert.is(e.message, `zfs rollback ${DS}@after failed on ssh://root@test-host: cannot rollback to '${DS}@after': more recent snapshots or bookmarks exist; use '-r' to force deletion of the following snapshots and bookmarks: ${DS}#repl-1, ${DS}#repl-2`);
+  assert.is(
+    e.message,
+    `zfs rollback ${DS}@after failed on ssh://root@test-host: cannot rollback to '${DS}@after': more recent snapshots or bookmarks exist; use '-r' to force deletion of the following snapshots and bookmarks: ${DS}#repl-1, ${DS}#repl-2`,
+  );
   ex.done();
 });
 

@@ -11,7 +11,9 @@ test("the README's host differences table is what src/hosts says", () => {
 });
 
 test('the table has a row for every difference and a column for every host', () => {
-  const rows = hostTable().split('\n').filter((l) => l.startsWith('| '));
+  const rows = hostTable()
+    .split('\n')
+    .filter((l) => l.startsWith('| '));
   assert.is(rows[0], '| | Linux | FreeBSD | illumos, Solaris |');
   assert.ok(rows.length >= 11, `${rows.length} rows`);
   for (const r of rows) assert.is(r.split(' | ').length, 4, r);

@@ -101,18 +101,35 @@ test('zoneadm list -cp from an OmniOS host: global skipped, the debug-id field i
 
 test('zoneadm list -cp from Solaris 11: ten fields, only the global zone', () => {
   assert.equal(parseZoneList(fixture('zoneadm-list-cp-solaris11.txt')), []);
-  assert.equal(parseListLine('0:global:running:/::solaris:shared:-:none:'), { id: 0, name: 'global', rawState: 'running', state: 'running', zonepath: '/', brand: 'solaris', ipType: 'shared' });
+  assert.equal(parseListLine('0:global:running:/::solaris:shared:-:none:'), {
+    id: 0,
+    name: 'global',
+    rawState: 'running',
+    state: 'running',
+    zonepath: '/',
+    brand: 'solaris',
+    ipType: 'shared',
+  });
 });
 
 test('only \\: is an escape: colons in a zonepath are kept, other backslashes stay as they are', () => {
   assert.equal(splitParsable('-:web:installed:/zones/a\\:b\\c:5b1e:lx:excl'), ['-', 'web', 'installed', '/zones/a:b\\c', '5b1e', 'lx', 'excl']);
-  assert.equal(parseListLine('-:web:installed:/zones/a\\:b\\c::lx:excl:7:more'), { name: 'web', rawState: 'installed', state: 'installed', zonepath: '/zones/a:b\\c', brand: 'lx', ipType: 'exclusive' });
+  assert.equal(parseListLine('-:web:installed:/zones/a\\:b\\c::lx:excl:7:more'), {
+    name: 'web',
+    rawState: 'installed',
+    state: 'installed',
+    zonepath: '/zones/a:b\\c',
+    brand: 'lx',
+    ipType: 'exclusive',
+  });
   // Solaris 10 before 8/07 printed four fields.
   assert.equal(parseListLine('3:old:running:/zones/old'), { id: 3, name: 'old', rawState: 'running', state: 'running', zonepath: '/zones/old' });
 });
 
 test('states: mounted is installed, unavailable (Solaris 11) is installed, the transitional ones kept', () => {
-  const states = ['configured', 'incomplete', 'installed', 'ready', 'running', 'shutting_down', 'down', 'mounted', 'unavailable'].map((s) => parseListLine(`-:z:${s}:/zones/z::native:shared`).state);
+  const states = ['configured', 'incomplete', 'installed', 'ready', 'running', 'shutting_down', 'down', 'mounted', 'unavailable'].map(
+    (s) => parseListLine(`-:z:${s}:/zones/z::native:shared`).state,
+  );
   assert.equal(states, ['configured', 'incomplete', 'installed', 'ready', 'running', 'shutting_down', 'down', 'installed', 'installed']);
   throwsZoneError(() => parseListLine('-:z:constructor:/zones/z::native:shared'), 'runtime');
   const e = throwsZoneError(() => parseListLine('-:z:exploded:/zones/z::native:shared'), 'runtime');
@@ -132,7 +149,7 @@ test('usage from kstat -p: nprocs_zone_ID usage, nsec_user + nsec_sys; other zon
 
 // --- install sources ---------------------------------------------------------------
 
-test('lx image kind: names decide first (.zfs[.gz] -s, .tar[.gz|.xz] -t), then file(1)\'s words', () => {
+test("lx image kind: names decide first (.zfs[.gz] -s, .tar[.gz|.xz] -t), then file(1)'s words", () => {
   assert.is(imageFlagByName('/images/ubuntu.zfs.gz'), '-s');
   assert.is(imageFlagByName('https://x.org/a/centos.zfs?sig=1'), '-s');
   assert.is(imageFlagByName('/images/alpine.tar.xz'), '-t');
@@ -262,7 +279,18 @@ test('reconfigure an installed zone: removes only the resource types its export 
 
   // Only zone.cpu-cap: capped-cpu takes it with it, so no `remove -F rctl` (it would
   // fail on no rctl left); nothing else to remove, nothing to clear.
-  const capOnly = ['create -b', 'set zonepath=/zones/web', 'set brand=lx', 'set autoboot=false', 'set ip-type=exclusive', 'add rctl', 'set name=zone.cpu-cap', 'add value (priv=privileged,limit=150,action=deny)', 'end', ''].join('\n');
+  const capOnly = [
+    'create -b',
+    'set zonepath=/zones/web',
+    'set brand=lx',
+    'set autoboot=false',
+    'set ip-type=exclusive',
+    'add rctl',
+    'set name=zone.cpu-cap',
+    'add value (priv=privileged,limit=150,action=deny)',
+    'end',
+    '',
+  ].join('\n');
   const second = backend(OMNIOS, [
     { argv: LIST, stdout: `${GLOBAL}-:web:installed:/zones/web::lx:excl:3\n` },
     { argv: EXPORT('web'), stdout: capOnly },
@@ -273,14 +301,37 @@ test('reconfigure an installed zone: removes only the resource types its export 
 });
 
 test('zonecfg update file: aliased globals are not cleared once the rctls are removed; inherit-pkg-dir and uuid left alone', () => {
-  const current = readZonecfg(['create -b', 'set zonepath=/z/a', 'set uuid=1d5b', 'set max-lwps=500', 'set pool=p1', 'add inherit-pkg-dir', 'set dir=/usr', 'end', 'add rctl', 'set name=zone.max-lwps', 'add value (priv=privileged,limit=500,action=deny)', 'end', 'add dedicated-cpu', 'set ncpus=2', 'end', ''].join('\n'), 'export');
+  const current = readZonecfg(
+    [
+      'create -b',
+      'set zonepath=/z/a',
+      'set uuid=1d5b',
+      'set max-lwps=500',
+      'set pool=p1',
+      'add inherit-pkg-dir',
+      'set dir=/usr',
+      'end',
+      'add rctl',
+      'set name=zone.max-lwps',
+      'add value (priv=privileged,limit=500,action=deny)',
+      'end',
+      'add dedicated-cpu',
+      'set ncpus=2',
+      'end',
+      '',
+    ].join('\n'),
+    'export',
+  );
   assert.equal(typesToRemove(current), ['dedicated-cpu', 'rctl']);
-  assert.is(updateZonecfg(current, { globals: { zonepath: '/z/a', uuid: '1d5b', 'ip-type': 'shared' }, resources: [{ type: 'inherit-pkg-dir', props: [{ name: 'dir', value: '/usr' }] }] }), 'remove -F dedicated-cpu\nremove -F rctl\nclear pool\nset ip-type=shared\ncommit\n');
+  assert.is(
+    updateZonecfg(current, { globals: { zonepath: '/z/a', uuid: '1d5b', 'ip-type': 'shared' }, resources: [{ type: 'inherit-pkg-dir', props: [{ name: 'dir', value: '/usr' }] }] }),
+    'remove -F dedicated-cpu\nremove -F rctl\nclear pool\nset ip-type=shared\ncommit\n',
+  );
   // Nothing on the host: nothing removed.
   assert.equal(typesToRemove(readZonecfg('create -b\nset zonepath=/z/a\n', 'export')), []);
 });
 
-test('a failed update of an installed zone is one line with zonecfg\'s error; the saved export is put back from what the failed file left', async () => {
+test("a failed update of an installed zone is one line with zonecfg's error; the saved export is put back from what the failed file left", async () => {
   const partial = ['create -b', 'set zonepath=/zones/web', 'set brand=lx', 'set autoboot=false', 'set ip-type=exclusive', ''].join('\n');
   const restore = [
     'set autoboot=true',
@@ -345,7 +396,17 @@ test('a failed overwrite of a configured zone re-applies its saved export with c
 // `zonecfg -z ZONE info net` as zonecfg prints a resource (zonecfg.c: a tab, then
 // "prop: value" or "prop not specified"); constructed in that format.
 const INFO_NET = (physical: string): string =>
-  ['net:', '\taddress not specified', '\tallowed-address not specified', '\tdefrouter not specified', '\tglobal-nic: igb0', '\tmac-addr not specified', `\tphysical: ${physical}`, '\tvlan-id not specified', ''].join('\n');
+  [
+    'net:',
+    '\taddress not specified',
+    '\tallowed-address not specified',
+    '\tdefrouter not specified',
+    '\tglobal-nic: igb0',
+    '\tmac-addr not specified',
+    `\tphysical: ${physical}`,
+    '\tvlan-id not specified',
+    '',
+  ].join('\n');
 
 test('VNIC names: zones differing only in "." or "-" would share one; the second is refused at configure, naming the first', async () => {
   assert.equal(netPhysicals(INFO_NET('web_10')), ['web_10']);
@@ -363,11 +424,7 @@ test('VNIC names: zones differing only in "." or "-" would share one; the second
 
   // The other zone's net is a VNIC of another name (made by hand or by zadm): no clash.
   const file = WEB_FILE.replace('set zonepath=/zones/web', 'set zonepath=/zones/web-1').replace('set physical=web0', 'set physical=web_10');
-  const fine = backend(OMNIOS, [
-    { argv: LIST, stdout: listed },
-    { argv: ['zonecfg', '-z', 'web.1', 'info', 'net'], stdout: INFO_NET('web1') },
-    ...applySteps('web-1', file).slice(1),
-  ]);
+  const fine = backend(OMNIOS, [{ argv: LIST, stdout: listed }, { argv: ['zonecfg', '-z', 'web.1', 'info', 'net'], stdout: INFO_NET('web1') }, ...applySteps('web-1', file).slice(1)]);
   await fine.b.configure(zone('web-1', WEB_CONFIG), LX);
   fine.ex.done();
 
@@ -405,7 +462,10 @@ test('install an lx tarball, boot, list, exec, login, console, usage, shutdown, 
       { argv: ['zlogin', 'web'], attach: true, tty: true },
       { argv: ['zlogin', '-C', 'web'], attach: true, tty: true },
       { argv: LIST, stdout: running },
-      { argv: ['kstat', '-p', 'caps:5:nprocs_zone_5:usage', 'zones:5:*:nsec_user', 'zones:5:*:nsec_sys'], stdout: 'caps:5:nprocs_zone_5:usage\t23\nzones:5:web:nsec_user\t1500000000\nzones:5:web:nsec_sys\t2500000000\n' },
+      {
+        argv: ['kstat', '-p', 'caps:5:nprocs_zone_5:usage', 'zones:5:*:nsec_user', 'zones:5:*:nsec_sys'],
+        stdout: 'caps:5:nprocs_zone_5:usage\t23\nzones:5:web:nsec_user\t1500000000\nzones:5:web:nsec_sys\t2500000000\n',
+      },
       { argv: LIST, stdout: running },
       { argv: ['zoneadm', '-z', 'web', 'shutdown'] },
       { argv: LIST, stdout: `${GLOBAL}5:web:shutting_down:/zones/web:5b1e:lx:excl:3\n` },
@@ -490,7 +550,9 @@ test('install from a URL: fetched onto the host with curl (wget where curl is mi
     `downloading ${url}`,
     // The shell's "not found" of the curl attempt is streamed too: it is what happened.
     'sh: curl: not found',
-    ...WGET_LOG(url, dest).split('\n').filter((l) => l !== ''),
+    ...WGET_LOG(url, dest)
+      .split('\n')
+      .filter((l) => l !== ''),
     `zoneadm -z web install -s ${dest}`,
   ]);
   ex.done();
@@ -512,11 +574,18 @@ test('Solaris 10: no curl, no wget on the PATH: /usr/sfw/bin/wget, where Solaris
 
   const failed = backend(S10_SPARC, [
     { argv: ['curl', '-fsSL', '-o', dest, url], code: 127 },
-    { argv: ['wget', '--progress=dot:giga', '-O', dest, url], code: 8, stderr: `--2024-05-01 10:00:00--  ${url}\nHTTP request sent, awaiting response... 404 Not Found\n2024-05-01 10:00:00 ERROR 404: Not Found.\n\n` },
+    {
+      argv: ['wget', '--progress=dot:giga', '-O', dest, url],
+      code: 8,
+      stderr: `--2024-05-01 10:00:00--  ${url}\nHTTP request sent, awaiting response... 404 Not Found\n2024-05-01 10:00:00 ERROR 404: Not Found.\n\n`,
+    },
     { argv: ['rm', '-f', dest] },
     { argv: ['rm', '-f', dest] },
   ]);
-  const e = await rejectsZoneError(failed.b.install(zone('s8z'), s8, { source: url, identity: 'unconfigure' }, () => undefined), 'install-failed');
+  const e = await rejectsZoneError(
+    failed.b.install(zone('s8z'), s8, { source: url, identity: 'unconfigure' }, () => undefined),
+    'install-failed',
+  );
   assertOneLine(e.message);
   assert.is(e.message, `cannot download ${url} on ssh://root@test-host: 2024-05-01 10:00:00 ERROR 404: Not Found.`);
   failed.ex.done();
@@ -532,7 +601,9 @@ test("zoneadm install's lines reach the progress sink while it runs, not after i
       return r;
     }
   }
-  const ex = new Marking([{ argv: ['zoneadm', '-z', 'web', 'install', '-t', '/i/u.tar.gz'], stdout: 'A ZFS file system has been created for this zone.\n\nInstalling zone web\n', stderr: 'gtar: warning\n' }]);
+  const ex = new Marking([
+    { argv: ['zoneadm', '-z', 'web', 'install', '-t', '/i/u.tar.gz'], stdout: 'A ZFS file system has been created for this zone.\n\nInstalling zone web\n', stderr: 'gtar: warning\n' },
+  ]);
   const b = new IllumosBackend(ex, OMNIOS, { random: () => RANDOM, now: () => 0 });
   await b.install(zone('web', WEB_CONFIG), LX, { source: '/i/u.tar.gz' }, (l) => progress.push(l));
   assert.equal(progress, ['zoneadm -z web install -t /i/u.tar.gz', 'A ZFS file system has been created for this zone.', 'Installing zone web', 'gtar: warning', '<zoneadm returned>']);
@@ -548,7 +619,10 @@ test('an image named neither way is typed by file(1); a dataset goes to -s as it
   typed.ex.done();
 
   const unknown = backend(OMNIOS, [{ argv: ['file', '/images/blob'], stdout: '/images/blob:\tgzip compressed data\n' }]);
-  const e = await rejectsZoneError(unknown.b.install(zone('web', WEB_CONFIG), LX, { source: '/images/blob' }, () => undefined), 'usage');
+  const e = await rejectsZoneError(
+    unknown.b.install(zone('web', WEB_CONFIG), LX, { source: '/images/blob' }, () => undefined),
+    'usage',
+  );
   assert.match(e.message, /cannot tell whether \/images\/blob is a ZFS stream or a tarball/);
   assert.match(e.hint ?? '', /\.zfs\.gz/);
   unknown.ex.done();
@@ -558,7 +632,10 @@ test('an image named neither way is typed by file(1); a dataset goes to -s as it
   ds.ex.done();
 
   const rel = backend(OMNIOS, []);
-  const r = await rejectsZoneError(rel.b.install(zone('web', WEB_CONFIG), LX, { source: 'images/ubuntu.tar.gz' }, () => undefined), 'usage');
+  const r = await rejectsZoneError(
+    rel.b.install(zone('web', WEB_CONFIG), LX, { source: 'images/ubuntu.tar.gz' }, () => undefined),
+    'usage',
+  );
   assert.match(r.message, /must be an absolute path on the host or a URL/);
   rel.ex.done();
 });
@@ -570,7 +647,10 @@ test('a failed zoneadm install is install-failed, with its output on the progres
     { argv: ['zoneadm', '-z', 'web', 'uninstall', '-F'] },
   ]);
   const progress: string[] = [];
-  const e = await rejectsZoneError(b.install(zone('web', WEB_CONFIG), LX, { source: '/i/a.tar' }, (l) => progress.push(l)), 'install-failed');
+  const e = await rejectsZoneError(
+    b.install(zone('web', WEB_CONFIG), LX, { source: '/i/a.tar' }, (l) => progress.push(l)),
+    'install-failed',
+  );
   assertOneLine(e.message);
   assert.match(e.message, /failed on ssh:\/\/root@test-host: ERROR: tarball is corrupt$/);
   assert.equal(progress, ['zoneadm -z web install -t /i/a.tar', 'Installing', 'ERROR: tarball is corrupt']);
@@ -631,11 +711,17 @@ test('solaris8 on a Solaris 10 SPARC host: configured as brand solaris8, install
 test('an archive install without -u or -p, or without an archive, is refused with a hint; -p passes through', async () => {
   const s8 = shippedBrand('solaris8');
   const none = backend(S10_SPARC, []);
-  const e = await rejectsZoneError(none.b.install(zone('s8z'), s8, { source: '/export/s8.flar' }, () => undefined), 'usage');
+  const e = await rejectsZoneError(
+    none.b.install(zone('s8z'), s8, { source: '/export/s8.flar' }, () => undefined),
+    'usage',
+  );
   assertOneLine(e.message);
   assert.is(e.message, "brand solaris8 installs a whole system's archive and needs its identity decided");
   assert.match(e.hint ?? '', /unconfigure \(zoneadm -u.*preserve \(-p/);
-  const noSource = await rejectsZoneError(none.b.install(zone('s8z'), s8, { identity: 'preserve' }, () => undefined), 'usage');
+  const noSource = await rejectsZoneError(
+    none.b.install(zone('s8z'), s8, { identity: 'preserve' }, () => undefined),
+    'usage',
+  );
   assert.match(noSource.message, /installs from a system archive \(flash archive, cpio, pax, ufsdump\)/);
   none.ex.done();
 
@@ -644,7 +730,7 @@ test('an archive install without -u or -p, or without an archive, is refused wit
   p.ex.done();
 });
 
-test('native is the distribution\'s own brand (lipkg, joyent), or the one the zone was imported with; unknown distributions refused', async () => {
+test("native is the distribution's own brand (lipkg, joyent), or the one the zone was imported with; unknown distributions refused", async () => {
   const file = (b: string): string => `create -b\nset zonepath=/zones/n\nset brand=${b}\nset ip-type=exclusive\ncommit\n`;
   const omni = backend(OMNIOS, applySteps('n', file('lipkg')));
   await omni.b.configure(zone('n'), NATIVE);
@@ -665,7 +751,10 @@ test('a packages brand installs with a plain zoneadm install, and refuses a sour
   const { b, ex } = backend(OMNIOS, [{ argv: ['zoneadm', '-z', 'n', 'install'] }]);
   const u = await b.install(zone('n'), NATIVE, {}, () => undefined);
   assert.is(u.method, 'packages');
-  const e = await rejectsZoneError(b.install(zone('n'), NATIVE, { source: '/x.tar' }, () => undefined), 'usage');
+  const e = await rejectsZoneError(
+    b.install(zone('n'), NATIVE, { source: '/x.tar' }, () => undefined),
+    'usage',
+  );
   assert.match(e.message, /installs from the host's packages \(zone brand lipkg\); it takes no source/);
   ex.done();
 });
@@ -725,9 +814,32 @@ test('clone of an lx zone: ssh host keys, machine-ids emptied, /etc/hostname whe
     { argv: ['zoneadm', '-z', 'b', 'clone', 'a'] },
     {
       argv: [
-        'sh', '-c', IDENTITY_SCRIPT, 'sh', '/zones/b/root',
-        'dir', 'etc/ssh', 'dir', 'var', 'dir', 'var/lib', 'dir', 'var/lib/dbus',
-        'keys', 'etc/ssh', 'empty', 'etc', 'machine-id', 'empty', 'var/lib/dbus', 'machine-id', 'rename', 'etc', 'hostname', 'a', 'b',
+        'sh',
+        '-c',
+        IDENTITY_SCRIPT,
+        'sh',
+        '/zones/b/root',
+        'dir',
+        'etc/ssh',
+        'dir',
+        'var',
+        'dir',
+        'var/lib',
+        'dir',
+        'var/lib/dbus',
+        'keys',
+        'etc/ssh',
+        'empty',
+        'etc',
+        'machine-id',
+        'empty',
+        'var/lib/dbus',
+        'machine-id',
+        'rename',
+        'etc',
+        'hostname',
+        'a',
+        'b',
       ],
     },
   ]);
@@ -739,11 +851,7 @@ test('a clone that cannot be given its own identity is uninstalled again (halted
   const file = 'create -b\nset zonepath=/zones/b\nset brand=lipkg\nset ip-type=exclusive\ncommit\n';
   const installedA = `${GLOBAL}-:a:installed:/zones/a::lipkg:excl:3\n`;
   const start = (): Step[] => [{ argv: LIST, stdout: installedA }, ...applySteps('b', file, installedA), { argv: ['zoneadm', '-z', 'b', 'clone', 'a'] }];
-  const link = backend(OMNIOS, [
-    ...start(),
-    { ...IDENTITY_B, code: 3, stderr: '/zones/b/root/etc/ssh is a symbolic link\n' },
-    { argv: ['zoneadm', '-z', 'b', 'uninstall', '-F'] },
-  ]);
+  const link = backend(OMNIOS, [...start(), { ...IDENTITY_B, code: 3, stderr: '/zones/b/root/etc/ssh is a symbolic link\n' }, { argv: ['zoneadm', '-z', 'b', 'uninstall', '-F'] }]);
   const e = await rejectsZoneError(link.b.clone(zone('a'), zone('b'), NATIVE), 'refused');
   assertOneLine(e.message);
   assert.is(e.message, 'zone "b": cannot give the clone its own identity on ssh://root@test-host: /zones/b/root/etc/ssh is a symbolic link, which could lead out of its root');
@@ -764,13 +872,20 @@ test('a clone that cannot be given its own identity is uninstalled again (halted
   readied.ex.done();
 
   // A root that has no etc even when the zone is ready is not a root to clone.
-  const empty = backend(OMNIOS, [...start(), { ...IDENTITY_B, code: 4 }, { argv: ['zoneadm', '-z', 'b', 'ready'] }, { ...IDENTITY_B, code: 4 }, { argv: ['zoneadm', '-z', 'b', 'halt'] }, { argv: ['zoneadm', '-z', 'b', 'uninstall', '-F'] }]);
+  const empty = backend(OMNIOS, [
+    ...start(),
+    { ...IDENTITY_B, code: 4 },
+    { argv: ['zoneadm', '-z', 'b', 'ready'] },
+    { ...IDENTITY_B, code: 4 },
+    { argv: ['zoneadm', '-z', 'b', 'halt'] },
+    { argv: ['zoneadm', '-z', 'b', 'uninstall', '-F'] },
+  ]);
   const n = await rejectsZoneError(empty.b.clone(zone('a'), zone('b'), NATIVE), 'runtime');
   assert.is(n.message, 'zone "b": its root /zones/b/root has no etc directory on ssh://root@test-host, even with the zone ready');
   empty.ex.done();
 });
 
-test('Solaris 10: the same identity steps after zoneadm clone (a native zone\'s root is a directory, there when installed)', async () => {
+test("Solaris 10: the same identity steps after zoneadm clone (a native zone's root is a directory, there when installed)", async () => {
   const file = 'create -b\nset zonepath=/zones/b\nset brand=native\nset ip-type=shared\ncommit\n';
   const installedA = `${GLOBAL}-:a:installed:/zones/a::native:shared\n`;
   const { b, ex } = backend(S10_SPARC, [{ argv: LIST, stdout: installedA }, ...applySteps('b', file, installedA), { argv: ['zoneadm', '-z', 'b', 'clone', 'a'] }, IDENTITY_B]);
@@ -811,11 +926,21 @@ test('Solaris 10 and 11: an exclusive-IP network on net-interface is refused up 
     const { b, ex } = backend(host, []);
     const e = await rejectsZoneError(b.configure(zone('n', { 'net-interface': 'e1000g0' }), NATIVE), 'invalid-config');
     assertOneLine(e.message);
-    assert.match(e.message, /^an exclusive-IP network on net-interface cannot be configured on solaris1[01] 5\.1[01] (sun4v|i86pc): zonectl makes its VNIC with zonecfg global-nic, which only illumos \(OmniOS, SmartOS\) has$/);
+    assert.match(
+      e.message,
+      /^an exclusive-IP network on net-interface cannot be configured on solaris1[01] 5\.1[01] (sun4v|i86pc): zonectl makes its VNIC with zonecfg global-nic, which only illumos \(OmniOS, SmartOS\) has$/,
+    );
     assert.match(e.hint ?? '', /ip-type shared.*configure -f FILE keeps it as a native resource/);
     ex.done();
   }
-  const shared = backend(S10_SPARC, applySteps('n', 'create -b\nset zonepath=/zones/n\nset brand=native\nset ip-type=shared\nadd net\nset physical=e1000g0\nset address=10.0.0.5/24\nend\ncommit\n', '0:global:running:/::native:shared\n'));
+  const shared = backend(
+    S10_SPARC,
+    applySteps(
+      'n',
+      'create -b\nset zonepath=/zones/n\nset brand=native\nset ip-type=shared\nadd net\nset physical=e1000g0\nset address=10.0.0.5/24\nend\ncommit\n',
+      '0:global:running:/::native:shared\n',
+    ),
+  );
   await shared.b.configure(zone('n', { 'ip-type': 'shared', 'net-interface': 'e1000g0', 'net-address': '10.0.0.5', 'net-subnet': '10.0.0.0/24' }), NATIVE);
   shared.ex.done();
 });
@@ -823,21 +948,33 @@ test('Solaris 10 and 11: an exclusive-IP network on net-interface is refused up 
 test('SmartOS: native (joyent) and lx installs are refused, naming imgadm/vmadm; describe says so', async () => {
   for (const br of [NATIVE, LX]) {
     const { b, ex } = backend(SMARTOS, []);
-    const e = await rejectsZoneError(b.install(zone('n', WEB_CONFIG), br, { source: '/images/u.tar.gz' }, () => undefined), 'usage');
+    const e = await rejectsZoneError(
+      b.install(zone('n', WEB_CONFIG), br, { source: '/images/u.tar.gz' }, () => undefined),
+      'usage',
+    );
     assertOneLine(e.message);
     assert.match(e.message, /^zonectl cannot install (joyent|lx) zones on SmartOS: zoneadm install there takes an image imported with imgadm \(-t\), which vmadm manages$/);
     assert.is(e.hint, 'use imgadm import and vmadm create on the SmartOS host');
     ex.done();
   }
   const { b } = backend(SMARTOS, []);
-  assert.is(b.describe(zone('web', WEB_CONFIG), LX)[2], 'install: not available: zonectl cannot install lx zones on SmartOS: zoneadm install there takes an image imported with imgadm (-t), which vmadm manages');
+  assert.is(
+    b.describe(zone('web', WEB_CONFIG), LX)[2],
+    'install: not available: zonectl cannot install lx zones on SmartOS: zoneadm install there takes an image imported with imgadm (-t), which vmadm manages',
+  );
 });
 
 test('-s takes .zfs and .zfs.gz only: .zfs.bz2 and .zfs.xz are refused before the host is touched, with a hint to decompress', async () => {
   assert.is(imageFlagByName('/images/u.zfs.bz2'), undefined);
   const { b, ex } = backend(OMNIOS, []);
-  for (const [src, tool] of [['/images/u.zfs.bz2', 'bunzip2'], ['https://x.org/u.zfs.xz', 'xz -d']] as const) {
-    const e = await rejectsZoneError(b.install(zone('web', WEB_CONFIG), LX, { source: src }, () => undefined), 'usage');
+  for (const [src, tool] of [
+    ['/images/u.zfs.bz2', 'bunzip2'],
+    ['https://x.org/u.zfs.xz', 'xz -d'],
+  ] as const) {
+    const e = await rejectsZoneError(
+      b.install(zone('web', WEB_CONFIG), LX, { source: src }, () => undefined),
+      'usage',
+    );
     assertOneLine(e.message);
     assert.match(e.message, /: zoneadm install -s takes a ZFS stream plain \(\.zfs\) or gzipped \(\.zfs\.gz\), not (bz2|xz)$/);
     assert.ok((e.hint ?? '').startsWith(`decompress it first (${tool} FILE`));
@@ -845,7 +982,7 @@ test('-s takes .zfs and .zfs.gz only: .zfs.bz2 and .zfs.xz are refused before th
   ex.done();
 });
 
-test('exec quotes each argument for the zone\'s shell (zlogin joins them with spaces for su -c)', () => {
+test("exec quotes each argument for the zone's shell (zlogin joins them with spaces for su -c)", () => {
   assert.is(zoneShellQuote('ls'), 'ls');
   assert.is(zoneShellQuote('/var/log'), '/var/log');
   assert.is(zoneShellQuote('a b'), "'a b'");
@@ -866,7 +1003,10 @@ test('describe: what the zone becomes on this host, or why it cannot be', () => 
     'host: omnios 5.11 i86pc',
     'not available: brand solaris8 cannot run on this host (omnios 5.11 i86pc): it needs Solaris 5.10 on sparc, sun4u, sun4v',
   ]);
-  assert.equal(b.describe(zone('web', { 'ip-type': 'shared' }), LX).at(-1), 'not available: lx zones cannot share the host\'s IP stack (lx_support: "lx zones do not support shared IP stacks"); set ip-type exclusive');
+  assert.equal(
+    b.describe(zone('web', { 'ip-type': 'shared' }), LX).at(-1),
+    'not available: lx zones cannot share the host\'s IP stack (lx_support: "lx zones do not support shared IP stacks"); set ip-type exclusive',
+  );
 });
 
 test.run();

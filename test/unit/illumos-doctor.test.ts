@@ -26,8 +26,16 @@ const tools = (found: Record<string, string>): string[] =>
 
 const OMNIOS_FULL = [
   ...tools({
-    zoneadm: '/usr/sbin/zoneadm', zonecfg: '/usr/sbin/zonecfg', zlogin: '/usr/sbin/zlogin', dladm: '/usr/sbin/dladm', zfs: '/usr/sbin/zfs',
-    zpool: '/usr/sbin/zpool', svcs: '/usr/bin/svcs', curl: '/usr/bin/curl', wget: '/usr/bin/wget', pkg: '/usr/bin/pkg',
+    zoneadm: '/usr/sbin/zoneadm',
+    zonecfg: '/usr/sbin/zonecfg',
+    zlogin: '/usr/sbin/zlogin',
+    dladm: '/usr/sbin/dladm',
+    zfs: '/usr/sbin/zfs',
+    zpool: '/usr/sbin/zpool',
+    svcs: '/usr/bin/svcs',
+    curl: '/usr/bin/curl',
+    wget: '/usr/bin/wget',
+    pkg: '/usr/bin/pkg',
   }),
   'zonename global',
   'id uid=0(root) gid=0(root)',
@@ -56,7 +64,15 @@ const OMNIOS_BARE = [
 ].join('\n');
 
 const S10 = [
-  ...tools({ zoneadm: '/usr/sbin/zoneadm', zonecfg: '/usr/sbin/zonecfg', zlogin: '/usr/sbin/zlogin', dladm: '/usr/sbin/dladm', zfs: '/usr/sbin/zfs', zpool: '/usr/sbin/zpool', svcs: '/usr/bin/svcs' }),
+  ...tools({
+    zoneadm: '/usr/sbin/zoneadm',
+    zonecfg: '/usr/sbin/zonecfg',
+    zlogin: '/usr/sbin/zlogin',
+    dladm: '/usr/sbin/dladm',
+    zfs: '/usr/sbin/zfs',
+    zpool: '/usr/sbin/zpool',
+    svcs: '/usr/bin/svcs',
+  }),
   'sfw-wget /usr/sfw/bin/wget',
   'zonename global',
   'id uid=0(root) gid=0(root)',
@@ -73,7 +89,9 @@ const S10 = [
 /** The native brand as its file maps it (only hosts matter to doctor). */
 function nativeBrand(): Brand {
   return {
-    name: 'native', description: 'native', file: '/brands/native.yaml',
+    name: 'native',
+    description: 'native',
+    file: '/brands/native.yaml',
     hosts: { illumos: { 'zone-brand': 'native', install: 'packages' }, solaris: { 'zone-brand': 'native', install: 'packages' } },
   };
 }
@@ -110,31 +128,47 @@ test('an OmniOS host with everything', async () => {
 test('a bare OmniOS session: no /usr/sbin on the PATH, not root, two brands, nothing else', async () => {
   assert.equal(await doctor(OMNIOS, OMNIOS_BARE), [
     {
-      id: 'zone-tools', title: 'zone tools (zoneadm, zonecfg, zlogin)', status: 'missing',
+      id: 'zone-tools',
+      title: 'zone tools (zoneadm, zonecfg, zlogin)',
+      status: 'missing',
       detail: 'not on the PATH: zoneadm, zonecfg, zlogin',
       fix: "they live in /usr/sbin: put it on the PATH zonectl's ssh sessions get, or pkg install system/zones (package name unverified)",
     },
     { id: 'global-zone', title: 'global zone', status: 'ok', detail: 'zonename: global' },
     {
-      id: 'privileges', title: 'privileges', status: 'missing',
+      id: 'privileges',
+      title: 'privileges',
+      status: 'missing',
       detail: 'uid 1001, privileges basic: zoneadm and zonecfg need all privileges in the global zone',
       fix: 'connect as root (--host root@HOST): zonectl runs the tools as the ssh user, without pfexec',
     },
     {
-      id: 'brands', title: 'zone brands', status: 'warn',
+      id: 'brands',
+      title: 'zone brands',
+      status: 'warn',
       detail: 'usable: native (lipkg); not installed: lx (zone brand lx), s10 (zone brand solaris10), sparse (zone brand sparse)',
       fix: 'pkg install system/zones/brand/lx system/zones/brand/s10 system/zones/brand/sparse',
     },
-    { id: 'vnic', title: 'VNICs (exclusive-IP networks)', status: 'warn', detail: 'no dladm on the PATH: zones with net-interface cannot get their VNIC', fix: "put /usr/sbin on the PATH zonectl's ssh sessions get" },
+    {
+      id: 'vnic',
+      title: 'VNICs (exclusive-IP networks)',
+      status: 'warn',
+      detail: 'no dladm on the PATH: zones with net-interface cannot get their VNIC',
+      fix: "put /usr/sbin on the PATH zonectl's ssh sessions get",
+    },
     { id: 'zfs', title: 'ZFS (datasets, snapshots, clones)', status: 'warn', detail: 'no zfs on the PATH: zones install into plain directories, have no snapshots, and clones are copies' },
     {
-      id: 'autoboot', title: 'autoboot (svc:/system/zones)', status: 'warn',
+      id: 'autoboot',
+      title: 'autoboot (svc:/system/zones)',
+      status: 'warn',
       detail: 'svc:/system/zones:default is disabled: zones with autoboot true do not start at host boot',
       fix: 'svcadm enable svc:/system/zones:default',
     },
     { id: 'download', title: 'downloads (curl or wget)', status: 'warn', detail: 'no curl or wget: installs from a URL fail; a path on the host still works', fix: 'pkg install web/wget' },
     {
-      id: 'state-root', title: 'state root', status: 'missing',
+      id: 'state-root',
+      title: 'state root',
+      status: 'missing',
       detail: '/var/lib/zonectl does not exist and /var/lib is not writable',
       fix: 'connect as root, or choose another state root with --root',
     },
@@ -147,17 +181,23 @@ test('a Solaris 10 SPARC host: native and solaris8 usable, solaris9 not installe
     { id: 'global-zone', title: 'global zone', status: 'ok', detail: 'zonename: global' },
     { id: 'privileges', title: 'privileges', status: 'ok', detail: 'root' },
     {
-      id: 'brands', title: 'zone brands', status: 'warn',
+      id: 'brands',
+      title: 'zone brands',
+      status: 'warn',
       detail: 'usable: native (native), solaris8 (solaris8); not installed: solaris9 (zone brand solaris9); not for this host: s10',
       fix: 'install the Solaris 8/9 Containers packages for solaris9 with pkgadd (SUNWs8brandr, SUNWs8brandu, SUNWs9brandr, SUNWs9brandu ...; names unverified)',
     },
     {
-      id: 'vnic', title: 'VNICs (exclusive-IP networks)', status: 'warn',
+      id: 'vnic',
+      title: 'VNICs (exclusive-IP networks)',
+      status: 'warn',
       detail: 'Solaris 10 has no VNICs and no zonecfg global-nic: zonectl refuses net-interface with exclusive IP here (such a zone needs a NIC of its own, without defrouter)',
       fix: 'set ip-type shared, or give the zone its own net resource in a zonecfg file (zonectl configure -f)',
     },
     {
-      id: 'zfs', title: 'ZFS (datasets, snapshots, clones)', status: 'warn',
+      id: 'zfs',
+      title: 'ZFS (datasets, snapshots, clones)',
+      status: 'warn',
       detail: '/zones (where zones go by default) is not a ZFS dataset: zoneadm install makes no dataset per zone there, so no snapshots, and clones are copies',
       fix: 'zfs create -o mountpoint=/zones rpool/zones (while /zones is empty)',
     },
@@ -167,22 +207,33 @@ test('a Solaris 10 SPARC host: native and solaris8 usable, solaris9 not installe
   ]);
 });
 
-test('the smaller cases: all privileges without root, a non-global zone, zfs without zpool on the PATH, an unknown distribution\'s native brand', () => {
-  const check = (host: HostOs, lines: string[], id: string): DoctorCheck | undefined =>
-    doctorChecks(parseDoctorProbe(lines.join('\n')), host, [], ROOT).find((c) => c.id === id);
+test("the smaller cases: all privileges without root, a non-global zone, zfs without zpool on the PATH, an unknown distribution's native brand", () => {
+  const check = (host: HostOs, lines: string[], id: string): DoctorCheck | undefined => doctorChecks(parseDoctorProbe(lines.join('\n')), host, [], ROOT).find((c) => c.id === id);
   assert.equal(check(OMNIOS, ['id uid=1001(ops) gid=10(staff)', 'privE all'], 'privileges'), { id: 'privileges', title: 'privileges', status: 'ok', detail: 'uid 1001 with all privileges' });
   assert.equal(check(OMNIOS, ['zonename build'], 'global-zone'), {
-    id: 'global-zone', title: 'global zone', status: 'missing', detail: 'this is the non-global zone "build": zones are made from the global zone', fix: 'point --host at the global zone',
+    id: 'global-zone',
+    title: 'global zone',
+    status: 'missing',
+    detail: 'this is the non-global zone "build": zones are made from the global zone',
+    fix: 'point --host at the global zone',
   });
   assert.equal(check(OMNIOS, ['tool zfs /usr/sbin/zfs'], 'zfs'), {
-    id: 'zfs', title: 'ZFS (datasets, snapshots, clones)', status: 'warn',
+    id: 'zfs',
+    title: 'ZFS (datasets, snapshots, clones)',
+    status: 'warn',
     detail: '/zones (where zones go by default) is not a ZFS dataset: zoneadm install makes no dataset per zone there, so no snapshots, and clones are copies',
     fix: 'zfs create -o mountpoint=/zones POOL/zones (while /zones is empty)',
   });
   const other: HostOs = { kind: 'illumos', release: '5.11', machine: 'i86pc', distro: 'illumos' };
-  assert.equal(doctorChecks(parseDoctorProbe('brand /usr/lib/brand/ipkg/config.xml\n'), other, [nativeBrand()], ROOT).find((c) => c.id === 'brands'), {
-    id: 'brands', title: 'zone brands', status: 'missing', detail: 'usable: none; not for this host: native',
-  });
+  assert.equal(
+    doctorChecks(parseDoctorProbe('brand /usr/lib/brand/ipkg/config.xml\n'), other, [nativeBrand()], ROOT).find((c) => c.id === 'brands'),
+    {
+      id: 'brands',
+      title: 'zone brands',
+      status: 'missing',
+      detail: 'usable: none; not for this host: native',
+    },
+  );
 });
 
 test('a probe that cannot run at all is one check saying why, not an exception', async () => {

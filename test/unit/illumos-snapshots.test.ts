@@ -61,7 +61,10 @@ test('the zonepath dataset is the filesystem mounted exactly there (not /zones/w
   assert.is(datasetAt(all, '/zones/we'), undefined);
   assert.is(datasetAt(all, '/zones/web/root'), undefined);
   // An old zfs lists snapshots by default: they are not datasets.
-  assert.equal(parseDatasets('rpool/zones/web\t/zones/web\nrpool/zones/web@SUNWzone1\t-\n').map((d) => d.name), ['rpool/zones/web']);
+  assert.equal(
+    parseDatasets('rpool/zones/web\t/zones/web\nrpool/zones/web@SUNWzone1\t-\n').map((d) => d.name),
+    ['rpool/zones/web'],
+  );
 });
 
 test('only zonectl-NAME snapshots are listed, oldest first, their bytes summed over the tree', () => {
@@ -92,18 +95,17 @@ test('rollback plan: every dataset of the tree; newer snapshots (ours by name, o
   // A boot environment made after the snapshot (pkg update in the zone) has none.
   const zbe1 = parseTree(`${tree(BASE)}rpool/zones/web/ROOT/zbe-1\t1714558000\t65536\n`);
   const missing = throwsZoneError(() => planRollback(zbe1, 'web', 'base'), 'refused');
-  assert.is(missing.message, 'zone "web": rollback to "base" would leave rpool/zones/web/ROOT/zbe-1 as it is (no such snapshot there: made after it, or destroyed there); nothing rolled back');
+  assert.is(
+    missing.message,
+    'zone "web": rollback to "base" would leave rpool/zones/web/ROOT/zbe-1 as it is (no such snapshot there: made after it, or destroyed there); nothing rolled back',
+  );
   throwsZoneError(() => planRollback(parseTree(tree(BASE)), 'web', 'nope'), 'not-found');
 });
 
 // --- through the backend, against a scripted OmniOS host --------------------------------------
 
 test('snapshot create: zfs snapshot -r of the zonepath dataset, named zonectl-NAME, read back for its time and size', async () => {
-  const { b, ex } = backend(OMNIOS, [
-    FIND,
-    { argv: ['zfs', 'snapshot', '-r', 'rpool/zones/web@zonectl-base'] },
-    { argv: TREE, stdout: tree(BASE, CLONED) },
-  ]);
+  const { b, ex } = backend(OMNIOS, [FIND, { argv: ['zfs', 'snapshot', '-r', 'rpool/zones/web@zonectl-base'] }, { argv: TREE, stdout: tree(BASE, CLONED) }]);
   assert.equal(await b.snapshotCreate(WEB, 'base'), { name: 'base', createdAt: '2024-05-01T10:00:00.000Z', bytes: 52436992 });
   ex.done();
 });
@@ -111,7 +113,11 @@ test('snapshot create: zfs snapshot -r of the zonepath dataset, named zonectl-NA
 test('snapshot create of a name the zone has: zfs takes none (-r is all or nothing) and says so, as one line', async () => {
   const { b, ex } = backend(OMNIOS, [
     FIND,
-    { argv: ['zfs', 'snapshot', '-r', 'rpool/zones/web@zonectl-base'], code: 1, stderr: "cannot create snapshot 'rpool/zones/web/ROOT/zbe@zonectl-base': dataset already exists\nno snapshots were created\n" },
+    {
+      argv: ['zfs', 'snapshot', '-r', 'rpool/zones/web@zonectl-base'],
+      code: 1,
+      stderr: "cannot create snapshot 'rpool/zones/web/ROOT/zbe@zonectl-base': dataset already exists\nno snapshots were created\n",
+    },
   ]);
   const e = await rejectsZoneError(b.snapshotCreate(WEB, 'base'), 'exists');
   assert.is(e.message, 'zone "web" already has a snapshot "base"');
@@ -129,7 +135,10 @@ test('snapshot list shows ours only; delete is zfs destroy -r; deleting an unkno
     FIND,
     { argv: TREE, stdout: tree(BASE, CLONED) },
   ]);
-  assert.equal((await b.snapshotList(WEB)).map((s) => s.name), ['base', 'later']);
+  assert.equal(
+    (await b.snapshotList(WEB)).map((s) => s.name),
+    ['base', 'later'],
+  );
   await b.snapshotDestroy(WEB, 'later');
   const e = await rejectsZoneError(b.snapshotDestroy(WEB, 'later'), 'not-found');
   assert.is(e.message, 'zone "web" has no snapshot "later"');
@@ -148,7 +157,10 @@ test('a zfs failure is one line: its lines joined, the names it lists after the 
   ]);
   const e = await rejectsZoneError(b.snapshotDestroy(WEB, 'base'), 'runtime');
   assertOneLine(e.message);
-  assert.is(e.message, "zfs destroy -r rpool/zones/web@zonectl-base failed on ssh://root@test-host: cannot destroy 'rpool/zones/web/ROOT/zbe@zonectl-base': snapshot has dependent clones; use '-R' to destroy the following datasets: rpool/zones/copy/ROOT/zbe");
+  assert.is(
+    e.message,
+    "zfs destroy -r rpool/zones/web@zonectl-base failed on ssh://root@test-host: cannot destroy 'rpool/zones/web/ROOT/zbe@zonectl-base': snapshot has dependent clones; use '-R' to destroy the following datasets: rpool/zones/copy/ROOT/zbe",
+  );
   ex.done();
 });
 
@@ -188,7 +200,10 @@ test('a zonepath that is not a dataset, or a host without zfs, is refused in one
   const e = await rejectsZoneError(plain.b.snapshotList({ ...WEB, name: 'old', zonepath: '/export/zones/old' }), 'refused');
   assertOneLine(e.message);
   assert.is(e.message, 'zone "old" has no ZFS snapshots: its zonepath /export/zones/old is not a ZFS dataset of its own');
-  assert.is(e.hint, "zoneadm install makes one when the zonepath's parent (/export/zones) is a ZFS dataset: e.g. zfs create -o mountpoint=/export/zones rpool/zones before installing the zone");
+  assert.is(
+    e.hint,
+    "zoneadm install makes one when the zonepath's parent (/export/zones) is a ZFS dataset: e.g. zfs create -o mountpoint=/export/zones rpool/zones before installing the zone",
+  );
   plain.ex.done();
 
   const nozfs = backend(S10_SPARC, [{ ...FIND, stdout: '', code: 127, stderr: 'sh: zfs: not found\n' }]);
@@ -208,7 +223,10 @@ test('Solaris 10 (zfs list has no -p there): the tree by name, then zfs get -Hp 
   const { b, ex } = backend(S10_SPARC, [
     FIND,
     { argv: treeArgv, stdout: 'rpool/zones/web\nrpool/zones/web@SUNWzone1\nrpool/zones/web@zonectl-base\n' },
-    { argv: ['zfs', 'get', '-Hp', '-o', 'name,property,value', 'creation,used', 'rpool/zones/web@zonectl-base'], stdout: 'rpool/zones/web@zonectl-base\tcreation\t1714557600\nrpool/zones/web@zonectl-base\tused\t1536\n' },
+    {
+      argv: ['zfs', 'get', '-Hp', '-o', 'name,property,value', 'creation,used', 'rpool/zones/web@zonectl-base'],
+      stdout: 'rpool/zones/web@zonectl-base\tcreation\t1714557600\nrpool/zones/web@zonectl-base\tused\t1536\n',
+    },
     FIND,
     { argv: treeArgv, stdout: 'rpool/zones/web\nrpool/zones/web@SUNWzone1\n' },
   ]);

@@ -73,7 +73,7 @@ test('share/examples/jails/jail.xxx.conf: += onto nothing starts a list, trailin
   });
 });
 
-test("usr.sbin/jail/tests commands.jail.conf: a parameter after the last block still applies (a trailing wildcard)", () => {
+test('usr.sbin/jail/tests commands.jail.conf: a parameter after the last block still applies (a trailing wildcard)', () => {
   assert.equal(parse(fixture('commands.jail.conf')), {
     basejail: [
       { name: 'exec.prestop', value: ['echo STOP'] },
@@ -102,8 +102,14 @@ test("Bastille's thin and Linux jail files read as Bastille meant them", () => {
     { name: 'ip6', value: ['disable'] },
   ]);
   const linux = parse(fixture('bastille-linux.conf')).noble as JailParam[];
-  assert.equal(linux.map((p) => p.name), ['host.hostname', 'mount.fstab', 'path', 'devfs_ruleset', 'enforce_statfs', 'exec.start', 'exec.stop', 'persist', 'allow.mount', 'allow.mount.devfs', 'ip4.addr', 'ip6']);
-  assert.equal(linux.find((p) => p.name === 'allow.mount.devfs'), { name: 'allow.mount.devfs', value: true });
+  assert.equal(
+    linux.map((p) => p.name),
+    ['host.hostname', 'mount.fstab', 'path', 'devfs_ruleset', 'enforce_statfs', 'exec.start', 'exec.stop', 'persist', 'allow.mount', 'allow.mount.devfs', 'ip4.addr', 'ip6'],
+  );
+  assert.equal(
+    linux.find((p) => p.name === 'allow.mount.devfs'),
+    { name: 'allow.mount.devfs', value: true },
+  );
 });
 
 // ---- wildcards and order ----
@@ -140,7 +146,10 @@ test('foo.* matches foo.bar and foo.bar.baz but not foo; *.bar matches one compo
     *.bar { devfs_ruleset = 5; }
   `);
   assert.equal(jails.foo, [{ name: 'persist', value: true }]);
-  assert.equal(jails['foo.bar'], [{ name: 'securelevel', value: ['3'] }, { name: 'devfs_ruleset', value: ['5'] }]);
+  assert.equal(jails['foo.bar'], [
+    { name: 'securelevel', value: ['3'] },
+    { name: 'devfs_ruleset', value: ['5'] },
+  ]);
   assert.equal(jails['foo.bar.baz'], [{ name: 'securelevel', value: ['3'] }]);
   assert.equal(jails['x.bar'], [{ name: 'devfs_ruleset', value: ['5'] }]);
   assert.equal(jails['x.y.bar'], []);
@@ -187,14 +196,11 @@ test('"true" and "false" are booleans for boolean parameters, strings elsewhere'
 // ---- variables ----
 
 test('$variables: defined with $v = ...; used as $v and ${v} in words and double quotes; never a parameter', () => {
-  assert.equal(
-    only('$parentdir = "/var/jail";\n$tag = x;\nj { path = "$parentdir/$name"; exec.start = $parentdir/${tag}.sh; host.hostname = "${name}.example.org"; }'),
-    [
-      { name: 'path', value: ['/var/jail/j'] },
-      { name: 'exec.start', value: ['/var/jail/x.sh'] },
-      { name: 'host.hostname', value: ['j.example.org'] },
-    ],
-  );
+  assert.equal(only('$parentdir = "/var/jail";\n$tag = x;\nj { path = "$parentdir/$name"; exec.start = $parentdir/${tag}.sh; host.hostname = "${name}.example.org"; }'), [
+    { name: 'path', value: ['/var/jail/j'] },
+    { name: 'exec.start', value: ['/var/jail/x.sh'] },
+    { name: 'host.hostname', value: ['j.example.org'] },
+  ]);
 });
 
 test('no substitution in single quotes (escapes still work there); \\$ is a literal dollar', () => {
@@ -265,14 +271,11 @@ test('adjacent quoted and bare pieces make one value; raw newlines may sit insid
 });
 
 test('comments: #, // and /* */ anywhere blanks are; # and // end an unquoted word', () => {
-  assert.equal(
-    only('/* a\n * block */ j { # one\n  path = /a#comment\n  ; // two\n  host.hostname = "#not // a /* comment";\n  exec.start = /bin/x//y\n  ; }'),
-    [
-      { name: 'path', value: ['/a'] },
-      { name: 'host.hostname', value: ['#not // a /* comment'] },
-      { name: 'exec.start', value: ['/bin/x'] },
-    ],
-  );
+  assert.equal(only('/* a\n * block */ j { # one\n  path = /a#comment\n  ; // two\n  host.hostname = "#not // a /* comment";\n  exec.start = /bin/x//y\n  ; }'), [
+    { name: 'path', value: ['/a'] },
+    { name: 'host.hostname', value: ['#not // a /* comment'] },
+    { name: 'exec.start', value: ['/bin/x'] },
+  ]);
 });
 
 // ---- errors ----
@@ -341,7 +344,44 @@ function rng(seed: number): () => number {
   };
 }
 
-const HOSTILE = [' ', '"', "'", '$', '${', '$name', ';', ',', '{', '}', '=', '+=', '\n', '\r', '\t', '\\', '\\\n', '#', '//', '/*', '*/', '*', 'é', '漢', '😀', '\u0001', '\u007f', 'no', 'true', 'a', '0', '.', '-', '/', '|', ':'];
+const HOSTILE = [
+  ' ',
+  '"',
+  "'",
+  '$',
+  '${',
+  '$name',
+  ';',
+  ',',
+  '{',
+  '}',
+  '=',
+  '+=',
+  '\n',
+  '\r',
+  '\t',
+  '\\',
+  '\\\n',
+  '#',
+  '//',
+  '/*',
+  '*/',
+  '*',
+  'é',
+  '漢',
+  '😀',
+  '\u0001',
+  '\u007f',
+  'no',
+  'true',
+  'a',
+  '0',
+  '.',
+  '-',
+  '/',
+  '|',
+  ':',
+];
 
 function hostileString(next: () => number, maxParts: number): string {
   let s = '';

@@ -30,11 +30,7 @@ const mode = (p: string): number => statSync(p).mode & 0o7777;
 // --- what it makes -------------------------------------------------------------
 
 test('makes directories, with modes where given (tmp 1777, root 0700)', async () => {
-  await applyLayout(
-    root,
-    { dirs: ['etc', 'var/log', { path: 'tmp', mode: '1777' }, { path: 'root', mode: '0700' }, { path: 'var/spool', mode: '0755' }] },
-    VARS,
-  );
+  await applyLayout(root, { dirs: ['etc', 'var/log', { path: 'tmp', mode: '1777' }, { path: 'root', mode: '0700' }, { path: 'var/spool', mode: '0755' }] }, VARS);
   for (const d of ['etc', 'var', 'var/log', 'tmp', 'root', 'var/spool']) assert.ok(statSync(join(root, d)).isDirectory(), d);
   assert.is(mode(join(root, 'tmp')), 0o1777);
   assert.is(mode(join(root, 'root')), 0o700);
@@ -93,7 +89,7 @@ test('substitute: %z, %h and %% only', () => {
   assert.is(substitute('%z/%h/%%/%x/%', VARS), 'web/web.example.com/%/%x/%');
 });
 
-test('the sparse brand\'s skeleton applies cleanly', async () => {
+test("the sparse brand's skeleton applies cleanly", async () => {
   const sparse = await loadLinuxBrand('sparse');
   const skeleton = sparse.install.skeleton as Layout;
   await applyLayout(root, skeleton, VARS);
@@ -132,10 +128,7 @@ for (const [what, layout] of ESCAPES) {
 
 test('refuses to write a file through a symlinked directory planted in the root', async () => {
   symlinkSync(outside, join(root, 'etc'));
-  const e = await rejectsZoneError(
-    applyLayout(root, { files: [{ path: 'etc/passwd', content: 'root::0:0::/:/bin/sh\n' }] }, VARS),
-    'install-failed',
-  );
+  const e = await rejectsZoneError(applyLayout(root, { files: [{ path: 'etc/passwd', content: 'root::0:0::/:/bin/sh\n' }] }, VARS), 'install-failed');
   assert.match(e.message, /etc/);
   assert.match(e.message, /symlink/);
   assert.equal(readdirSync(outside), [], 'nothing written in the outside directory');

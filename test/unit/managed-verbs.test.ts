@@ -26,7 +26,8 @@ const HOST: HostOs = { kind: 'freebsd', release: '14.1-RELEASE', machine: 'amd64
 const WRITE = 'umask 022; mkdir -p "${1%/*}" && cat > "$1.tmp" && mv -f "$1.tmp" "$1"';
 const CONF = '/etc/jail.conf.d/web.conf';
 const NONE = '{"__version": "2", "jail-information": {"jail": []}}\n';
-const RUNNING = '{"__version": "2", "jail-information": {"jail": [{"jid": 3, "hostname": "web", "path": "/usr/local/jails/web/root", "name": "web", "state": "ACTIVE", "cpusetid": 4, "ipv4_addrs": ["192.0.2.5"], "ipv6_addrs": []}]}}\n';
+const RUNNING =
+  '{"__version": "2", "jail-information": {"jail": [{"jid": 3, "hostname": "web", "path": "/usr/local/jails/web/root", "name": "web", "state": "ACTIVE", "cpusetid": 4, "ipv4_addrs": ["192.0.2.5"], "ipv6_addrs": []}]}}\n';
 const jls = (stdout: string): Step => ({ argv: ['jls', '--libxo', 'json', '-d', '-v'], stdout });
 
 let dir = '';
@@ -98,7 +99,10 @@ test('a jail through its life: create, install, boot, list, exec, halt, delete -
   assert.is((await ctx.store.read('web')).status.state, 'installed');
   await bootZone(ctx, 'web');
   assert.is((await ctx.store.read('web')).status.state, 'running');
-  assert.equal((await listZones(ctx)).map((z) => [z.name, z.state]), [['web', 'running']]);
+  assert.equal(
+    (await listZones(ctx)).map((z) => [z.name, z.state]),
+    [['web', 'running']],
+  );
   assert.is(await execInZone(ctx, 'web', ['hostname'], { env: [], tty: false }), 0);
   await haltZone(ctx, 'web');
   assert.is((await ctx.store.read('web')).status.state, 'installed');
@@ -138,14 +142,17 @@ test('a failed install is cleaned up on the host and the zone is configured agai
     ...configure,
     jls(NONE),
     ...sourceInstall,
-    { argv: ['tar', '-C', '/usr/local/jails/web/root', '-xpf', '/var/tmp/nope.txz'], code: 1, stderr: 'tar: Error opening archive: Failed to open \'/var/tmp/nope.txz\'\n' },
+    { argv: ['tar', '-C', '/usr/local/jails/web/root', '-xpf', '/var/tmp/nope.txz'], code: 1, stderr: "tar: Error opening archive: Failed to open '/var/tmp/nope.txz'\n" },
     // The backend undoes what it made, and only that; the engine adds nothing.
     { argv: ['chflags', '-R', '0', '/usr/local/jails/web/root'] },
     { argv: ['rm', '-rfx', '/usr/local/jails/web/root'] },
     { argv: ['rmdir', '/usr/local/jails/web'] },
   ]);
   await createZone(ctx, { name: 'web', brand: 'native', config: {} }, SETS);
-  const e = await install(ctx, 'web', { source: '/var/tmp/nope.txz' }).then(() => undefined, (x: unknown) => x);
+  const e = await install(ctx, 'web', { source: '/var/tmp/nope.txz' }).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   assert.ok(e instanceof Error, 'the install failed');
   assert.match((e as Error).message, /Failed to open/, (e as Error).message);
   assert.is((await ctx.store.read('web')).status.state, 'configured');
@@ -239,7 +246,13 @@ test('an imported jail whose root holds a system is installed; one without is co
     { argv: ['test', '-d', '/jails/b/root/etc'], code: 1 },
   ]);
   const views = await importJailConf(ctx, TWO_JAILS, 'jail.conf', undefined, false);
-  assert.equal(views.map((v) => [v.name, v.state, v.zonepath, v.config['net-address']]), [['a', 'installed', '/jails/a', '192.0.2.10'], ['b', 'configured', '/jails/b', '192.0.2.11']]);
+  assert.equal(
+    views.map((v) => [v.name, v.state, v.zonepath, v.config['net-address']]),
+    [
+      ['a', 'installed', '/jails/a', '192.0.2.10'],
+      ['b', 'configured', '/jails/b', '192.0.2.11'],
+    ],
+  );
   assert.is((await ctx.store.read('a')).status.userland?.method, 'import');
   ex.done();
 });

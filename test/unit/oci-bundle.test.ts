@@ -5,12 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  buildOciConfig,
-  cgroupsPath,
-  parseNofileHard,
-  type OciConfig,
-} from '../../src/backends/linux/bundle.js';
+import { buildOciConfig, cgroupsPath, parseNofileHard, type OciConfig } from '../../src/backends/linux/bundle.js';
 import { errnoNumber, ociSeccomp } from '../../src/backends/linux/seccomp.js';
 import { loadLinuxBrand, type LinuxBrand as Brand } from '../../src/brands/brand.js';
 import { buildBootPlan, sharedDirectories, type BootPlan } from '../../src/brands/plan.js';
@@ -94,14 +89,7 @@ test('exclusive ip-type (the default) gets its own network namespace', async () 
   const plan = await nativePlan();
   assert.is(plan.network, 'exclusive');
   assert.equal(namespaces(buildOciConfig(plan, '/state', LIMITS)), ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts']);
-  assert.equal(namespaces(buildOciConfig(await nativePlan({ 'ip-type': 'exclusive' }), '/state', LIMITS)), [
-    'cgroup',
-    'ipc',
-    'mount',
-    'network',
-    'pid',
-    'uts',
-  ]);
+  assert.equal(namespaces(buildOciConfig(await nativePlan({ 'ip-type': 'exclusive' }), '/state', LIMITS)), ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts']);
 });
 
 test('shared ip-type uses the host network: no network namespace, the rest stays', async () => {
@@ -117,13 +105,13 @@ test('no user or time namespace is asked for, and no namespace has a host path',
 
 // --- runc's defaults ---------------------------------------------------------
 
-test('masked and read-only paths are runc\'s defaults', async () => {
+test("masked and read-only paths are runc's defaults", async () => {
   const c = buildOciConfig(await nativePlan(), '/state', LIMITS);
   assert.equal([...c.linux.maskedPaths].sort(), [...RUNC_MASKED].sort());
   assert.equal([...c.linux.readonlyPaths].sort(), [...RUNC_READONLY].sort());
 });
 
-test('runc\'s default mounts are all there with the same options, plus a tmpfs /run', async () => {
+test("runc's default mounts are all there with the same options, plus a tmpfs /run", async () => {
   const c = buildOciConfig(await nativePlan(), '/state', LIMITS);
   for (const m of RUNC_MOUNTS) {
     const got = c.mounts.find((x) => x.destination === m.destination);
@@ -137,7 +125,7 @@ test('runc\'s default mounts are all there with the same options, plus a tmpfs /
   assert.is(c.mounts[0]?.destination, '/proc');
 });
 
-test('all devices are denied by default (runc\'s device rule)', async () => {
+test("all devices are denied by default (runc's device rule)", async () => {
   const c = buildOciConfig(await nativePlan(), '/state', LIMITS);
   assert.equal(c.linux.resources.devices, [{ allow: false, access: 'rwm' }]);
 });
@@ -152,7 +140,10 @@ test('init, root, hostname and env come from the plan', async () => {
   assert.is(c.process.terminal, false);
   assert.equal(c.root, { path: '/var/lib/zonectl/zones/web/root', readonly: false });
   assert.is(c.hostname, 'www');
-  assert.ok(c.process.env.some((e) => e.startsWith('PATH=/')), 'PATH is set');
+  assert.ok(
+    c.process.env.some((e) => e.startsWith('PATH=/')),
+    'PATH is set',
+  );
   assert.ok(c.process.env.includes('HOSTNAME=www'));
   assert.equal(c.annotations, { 'org.zonectl.zone': 'web', 'org.zonectl.brand': 'native' });
 });
@@ -162,7 +153,7 @@ test('the host name defaults to the zone name', async () => {
   assert.is(c.hostname, 'web');
 });
 
-test('a userland that brings its own init overrides the brand\'s', async () => {
+test("a userland that brings its own init overrides the brand's", async () => {
   const status: ZoneStatus = {
     ...INSTALLED,
     userland: { ...USERLAND, init: { command: ['/bin/busybox', 'init'], haltSignal: 'SIGUSR2' } },
@@ -175,12 +166,8 @@ test('a userland that brings its own init overrides the brand\'s', async () => {
 });
 
 test('the open-files limit never exceeds our own hard limit', () => {
-  assert.equal(buildOciConfig(handPlan(), '/s', { nofileHard: 4096 }).process.rlimits, [
-    { type: 'RLIMIT_NOFILE', hard: 4096, soft: 1024 },
-  ]);
-  assert.equal(buildOciConfig(handPlan(), '/s', { nofileHard: 512 }).process.rlimits, [
-    { type: 'RLIMIT_NOFILE', hard: 512, soft: 512 },
-  ]);
+  assert.equal(buildOciConfig(handPlan(), '/s', { nofileHard: 4096 }).process.rlimits, [{ type: 'RLIMIT_NOFILE', hard: 4096, soft: 1024 }]);
+  assert.equal(buildOciConfig(handPlan(), '/s', { nofileHard: 512 }).process.rlimits, [{ type: 'RLIMIT_NOFILE', hard: 512, soft: 512 }]);
 });
 
 // --- binds -------------------------------------------------------------------
@@ -204,7 +191,7 @@ test('binds become rbind mounts, read-only ones rbind,ro, after the base mounts'
   assert.ok(dests.indexOf('/usr') > dests.indexOf('/run'), 'binds come after the base mounts');
 });
 
-test('sparse: the host\'s real directories among its host-paths are bound read-only', async () => {
+test("sparse: the host's real directories among its host-paths are bound read-only", async () => {
   const dir = makeTempDir();
   try {
     const sparse = await loadLinuxBrand('sparse');
@@ -231,7 +218,7 @@ test('sparse: the host\'s real directories among its host-paths are bound read-o
 
 // --- capabilities ------------------------------------------------------------
 
-test('capabilities are exactly the brand\'s list, in every set', async () => {
+test("capabilities are exactly the brand's list, in every set", async () => {
   const native: Brand = await loadLinuxBrand('native');
   const c = buildOciConfig(await nativePlan(), '/state', LIMITS);
   const want = [...native.capabilities].sort();
@@ -243,7 +230,7 @@ test('capabilities are exactly the brand\'s list, in every set', async () => {
   }
 });
 
-test('a hand-made plan\'s capabilities bound the zone, nothing added', () => {
+test("a hand-made plan's capabilities bound the zone, nothing added", () => {
   const c = buildOciConfig(handPlan({ capabilities: ['CAP_KILL'] }), '/s', LIMITS);
   assert.equal(c.process.capabilities.bounding, ['CAP_KILL']);
   const none = buildOciConfig(handPlan({ capabilities: [] }), '/s', LIMITS);
@@ -262,7 +249,7 @@ test('on arm64 the filter covers aarch64 and 32-bit arm', () => {
   assert.equal([...s.architectures].sort(), ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
 });
 
-test('the brand\'s deny list gets SCMP_ACT_ERRNO with errnoRet 1 (EPERM); the rest is allowed', async () => {
+test("the brand's deny list gets SCMP_ACT_ERRNO with errnoRet 1 (EPERM); the rest is allowed", async () => {
   const native = await loadLinuxBrand('native');
   const c = buildOciConfig(await nativePlan(), '/state', LIMITS);
   const s = c.linux.seccomp;
@@ -306,7 +293,7 @@ test('cgroupsPath differs for two state roots and is stable for one', () => {
   }
 });
 
-test('buildOciConfig puts the state root\'s cgroup path in the config', async () => {
+test("buildOciConfig puts the state root's cgroup path in the config", async () => {
   const plan = await nativePlan();
   const one = buildOciConfig(plan, '/root-one', LIMITS).linux.cgroupsPath;
   const two = buildOciConfig(plan, '/root-two', LIMITS).linux.cgroupsPath;
@@ -330,7 +317,9 @@ test('parseNofileHard: unlimited, other columns, and a missing line', () => {
   assert.is(parseNofileHard(`${head}Max open files            1024                 524288               files     \n`), 524288);
   assert.is(parseNofileHard(`${head}Max open files            unlimited            unlimited            files     \n`), 1048576);
   assert.is(
-    parseNofileHard(`${head}Max processes             63704                63704                processes \nMax open files            1024                 4096                 files     \n`),
+    parseNofileHard(
+      `${head}Max processes             63704                63704                processes \nMax open files            1024                 4096                 files     \n`,
+    ),
     4096,
   );
   assert.is(parseNofileHard(`${head}Max processes             63704                63704                processes \n`), undefined);

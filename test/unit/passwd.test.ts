@@ -46,12 +46,21 @@ test('by uid: the entry with that number', () => {
 });
 
 test('supplementary groups come from the member lists in /etc/group', () => {
-  assert.equal(findUser('alice', PASSWD, GROUP)?.groups.sort((a, b) => a - b), [4, 10, 100]);
-  assert.equal(findUser('bob', PASSWD, GROUP)?.groups.sort((a, b) => a - b), [100, 999]);
+  assert.equal(
+    findUser('alice', PASSWD, GROUP)?.groups.sort((a, b) => a - b),
+    [4, 10, 100],
+  );
+  assert.equal(
+    findUser('bob', PASSWD, GROUP)?.groups.sort((a, b) => a - b),
+    [100, 999],
+  );
   assert.equal(findUser('root', PASSWD, GROUP)?.groups, [10]);
   assert.equal(findUser('daemon', PASSWD, GROUP)?.groups, [], 'a primary group alone is not listed as a member');
   // Looked up by uid, the groups are still the user's (by name).
-  assert.equal(findUser('1000', PASSWD, GROUP)?.groups.sort((a, b) => a - b), [4, 10, 100]);
+  assert.equal(
+    findUser('1000', PASSWD, GROUP)?.groups.sort((a, b) => a - b),
+    [4, 10, 100],
+  );
 });
 
 test('a group member must match the whole name', () => {

@@ -53,13 +53,20 @@ test('the architecture: asked for, else the first the host runs; refusals say wh
   const one: Recipe = { ...r, arches: ['i386'] };
   assert.is(chooseArch(one, undefined, ['amd64', 'i386']), 'i386');
   const bb = await loadRecipe('busybox');
-  assert.is(chooseArch(bb, undefined, ['amd64', 'i386']), 'amd64', 'no arches: the host\'s');
+  assert.is(chooseArch(bb, undefined, ['amd64', 'i386']), 'amd64', "no arches: the host's");
 });
 
 test('debootstrap command line and progress lines', () => {
   const m: DebootstrapMethod = { kind: 'debootstrap', suite: 'bookworm', variant: 'minbase', mirrors: ['http://m/debian'], include: ['a', 'b'], components: ['main', 'contrib'] };
   assert.equal(debootstrapArgs(m, 'i386', '/z/root', 'http://x/debian'), [
-    'debootstrap', '--arch=i386', '--variant=minbase', '--components=main,contrib', '--include=a,b', 'bookworm', '/z/root', 'http://x/debian',
+    'debootstrap',
+    '--arch=i386',
+    '--variant=minbase',
+    '--components=main,contrib',
+    '--include=a,b',
+    'bookworm',
+    '/z/root',
+    'http://x/debian',
   ]);
   assert.is(progressOf('I: Retrieving libc6 2.36-9+deb12u4'), 'Retrieving libc6 2.36-9+deb12u4');
   assert.is(progressOf('I: Base system installed successfully.'), 'Base system installed successfully.');

@@ -83,7 +83,7 @@ test('the lock: a held lock is waited for, then refused naming its holder; relea
   assert.not.ok(existsSync(join(root, 'zones', 'web', 'lock.d')));
 });
 
-test("a lock left by a dead zonectl of this machine is taken over", async () => {
+test('a lock left by a dead zonectl of this machine is taken over', async () => {
   await store.create(record('web'), status);
   const dead = await new Promise<number>((resolve) => {
     const c = spawn('true');
@@ -97,7 +97,7 @@ test("a lock left by a dead zonectl of this machine is taken over", async () => 
   assert.equal(readdirSync(join(root, 'zones', 'web')).sort(), ['state.json', 'zone.json'], 'no lock, guard or moved-aside lock left');
 });
 
-test("a lock held from another machine is not taken over", async () => {
+test('a lock held from another machine is not taken over', async () => {
   await store.create(record('web'), status);
   mkdirSync(join(root, 'zones', 'web', 'lock.d'));
   writeFileSync(join(root, 'zones', 'web', 'lock.d', 'owner'), JSON.stringify({ client: 'laptop-of-someone-else', pid: 1, start: '1', command: 'install', since: 'then' }));

@@ -42,7 +42,7 @@ test('relative symlinks are followed from their own directory', async () => {
   assert.is(await resolveInRoot(root, '/usr/bin/sh'), join(root, 'usr/bin/busybox'));
 });
 
-test('absolute symlinks are followed from the zone root, not the host\'s', async () => {
+test("absolute symlinks are followed from the zone root, not the host's", async () => {
   assert.is(await resolveInRoot(root, '/sbin/init'), join(root, 'usr/bin/busybox'));
   assert.is(await resolveInRoot(root, '/usr/sbin/init'), join(root, 'usr/bin/busybox'));
 });
@@ -171,7 +171,7 @@ test('readElf: an unknown machine is reported by number', async () => {
   assert.equal(await readElf(join(dir, 'weird')), { arch: 'em-9999', static: true });
 });
 
-test('readElf through resolveInRoot: the zone\'s /bin/sh', async () => {
+test("readElf through resolveInRoot: the zone's /bin/sh", async () => {
   const zroot = join(dir, 'zone');
   mkdirSync(join(zroot, 'usr/bin'), { recursive: true });
   writeFileSync(join(zroot, 'usr/bin/busybox'), elf32(3, [1]));
@@ -179,7 +179,7 @@ test('readElf through resolveInRoot: the zone\'s /bin/sh', async () => {
   symlinkSync('/usr/bin/busybox', join(zroot, 'usr/bin/sh'));
   const sh = await resolveInRoot(zroot, '/bin/sh');
   assert.is(sh, join(zroot, 'usr/bin/busybox'));
-  assert.equal(await readElf(sh as string), { arch: 'ia32', static: true }, 'the zone\'s busybox, not the host\'s');
+  assert.equal(await readElf(sh as string), { arch: 'ia32', static: true }, "the zone's busybox, not the host's");
 });
 
 test.run();

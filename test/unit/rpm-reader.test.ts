@@ -45,8 +45,14 @@ const QF = [
   '[%{FILENAMES}\n]',
   // The link target last: it is empty for all but symlinks.
   '[%{FILEMODES} %{FILESIZES} %{FILEFLAGS} %{FILEUSERNAME} %{FILEGROUPNAME} %{FILEMTIMES} %{FILEDIGESTS}. %{FILELINKTOS}\n]',
-  '%{PREIN}\n', '[%{PREINPROG}|]\n', '%{POSTIN}\n', '[%{POSTINPROG}|]\n',
-  '%{PREUN}\n', '[%{PREUNPROG}|]\n', '%{POSTUN}\n', '[%{POSTUNPROG}|]\n',
+  '%{PREIN}\n',
+  '[%{PREINPROG}|]\n',
+  '%{POSTIN}\n',
+  '[%{POSTINPROG}|]\n',
+  '%{PREUN}\n',
+  '[%{PREUNPROG}|]\n',
+  '%{POSTUN}\n',
+  '[%{POSTUNPROG}|]\n',
 ].join('@@\n');
 
 interface RpmView {
@@ -63,7 +69,14 @@ interface RpmView {
 function rpmView(file: string): RpmView {
   const parts = run('rpm', ['-qp', '--nosignature', '--qf', QF, file]).toString('utf8').split('@@\n');
   const [nevra, requires, provides, conflicts, obsoletes, files, attrs, ...scripts] = parts.map((p) => p.replace(/\n$/, '')) as [
-    string, string, string, string, string, string, string, ...string[],
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    ...string[],
   ];
   return {
     nevra: nevra.split('\n'),
@@ -79,10 +92,7 @@ function rpmView(file: string): RpmView {
 
 /** The same fields from the reader, formatted as rpm prints them. */
 function ourView(p: RpmPackage): RpmView {
-  const script = (s: { interpreter: string[]; body: string | undefined } | undefined): string[] => [
-    s?.body ?? '(none)',
-    s === undefined ? '' : s.interpreter.map((x) => `${x}|`).join(''),
-  ];
+  const script = (s: { interpreter: string[]; body: string | undefined } | undefined): string[] => [s?.body ?? '(none)', s === undefined ? '' : s.interpreter.map((x) => `${x}|`).join('')];
   return {
     nevra: [p.name, p.version, p.release, p.arch, p.epoch === undefined ? '(none)' : String(p.epoch), String(p.size), p.summary],
     requires: p.requires.map(formatDependency),
@@ -109,19 +119,23 @@ interface Got {
 /** The payload as the reader gives it: entries in order, file bytes hashed. */
 async function extracted(p: RpmPackage): Promise<Map<string, Got>> {
   const out = new Map<string, Got>();
-  await extractRpmPayload(p, async (e, content) => {
-    const got: Got = { type: e.type, mode: e.mode };
-    if (content !== undefined) {
-      const h = createHash('sha256');
-      const d = createHash(p.fileDigestAlgo);
-      for await (const c of content) (h.update(c), d.update(c));
-      got.hash = h.digest('hex');
-      got.digest = d.digest('hex');
-    }
-    if (e.type === 'symlink' || e.type === 'hardlink') got.target = e.target;
-    assert.not.ok(out.has(e.path), `${e.path} twice`);
-    out.set(e.path, got);
-  }, 'rpmtest');
+  await extractRpmPayload(
+    p,
+    async (e, content) => {
+      const got: Got = { type: e.type, mode: e.mode };
+      if (content !== undefined) {
+        const h = createHash('sha256');
+        const d = createHash(p.fileDigestAlgo);
+        for await (const c of content) h.update(c), d.update(c);
+        got.hash = h.digest('hex');
+        got.digest = d.digest('hex');
+      }
+      if (e.type === 'symlink' || e.type === 'hardlink') got.target = e.target;
+      assert.not.ok(out.has(e.path), `${e.path} twice`);
+      out.set(e.path, got);
+    },
+    'rpmtest',
+  );
   return out;
 }
 
@@ -192,9 +206,17 @@ test('real packages verify, and their signing keys are the ones the README names
     const p = await readRpm(join(REAL, name), { verify: true });
     const v = await p.verify();
     assert.ok(v.ok, `${name}: ${v.checks.join('; ')}`);
-    for (const check of ['size: ok', 'md5: ok', 'sha1: ok']) assert.ok(v.checks.some((c) => c.startsWith(check)), `${name}: ${check}`);
+    for (const check of ['size: ok', 'md5: ok', 'sha1: ok'])
+      assert.ok(
+        v.checks.some((c) => c.startsWith(check)),
+        `${name}: ${check}`,
+      );
     const key = name.includes('.el6.') ? '0946fca2c105b9de' : '5326810137017186';
-    assert.equal(p.signatures.map((s) => s.keyId), [key, key], name);
+    assert.equal(
+      p.signatures.map((s) => s.keyId),
+      [key, key],
+      name,
+    );
   }
 });
 
@@ -539,7 +561,11 @@ test('packages rpmbuild makes for x86_64 and i386 read back', async () => {
     assert.ok(byPath.get('/var/log/zt.log')?.ghost);
     assert.is(byPath.get('/usr/bin/zt-link')?.linkTo, 'zt');
     const v = await p.verify();
-    for (const check of ['size: ok', 'md5: ok', 'sha1: ok', 'sha256: ok', 'payload-digest: ok']) assert.ok(v.checks.some((c) => c.startsWith(check)), check);
+    for (const check of ['size: ok', 'md5: ok', 'sha1: ok', 'sha256: ok', 'payload-digest: ok'])
+      assert.ok(
+        v.checks.some((c) => c.startsWith(check)),
+        check,
+      );
     const rpm = rpmView(file);
     const ours = ourView(p);
     for (const k of Object.keys(rpm) as (keyof RpmView)[]) assert.equal(ours[k], rpm[k], `${target}: ${k}`);

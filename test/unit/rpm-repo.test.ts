@@ -181,8 +181,17 @@ test('parsePrimary: every field, flag and entity', async () => {
     files: ['/usr/bin/x', '/etc/x.d', '/etc/x.d/state'],
   });
   assert.equal(b, {
-    name: 'bash', epoch: '3', version: '4.2.46', release: '34.el7', arch: 'x86_64', location: 'Packages/bash-4.2.46-34.el7.x86_64.rpm',
-    provides: [], requires: [], conflicts: [], obsoletes: [], files: [],
+    name: 'bash',
+    epoch: '3',
+    version: '4.2.46',
+    release: '34.el7',
+    arch: 'x86_64',
+    location: 'Packages/bash-4.2.46-34.el7.x86_64.rpm',
+    provides: [],
+    requires: [],
+    conflicts: [],
+    obsoletes: [],
+    files: [],
   });
   assert.equal(await parsePrimary(`<metadata ${PRIMARY_NS} packages="0"></metadata>`), []);
   // Source packages in a mixed file are not type="rpm".
@@ -233,7 +242,16 @@ test('parseHeaderInfo: yum 2.0 lines, dashes in names, epochs, CRLF', () => {
 
 test('parseHeaderInfo: malformed lines name the file and the line', () => {
   const src = 'http://h/3.9/os/i386/headers/header.info';
-  for (const bad of ['bash-2.05b-41.i386=bash.rpm', '0:bash-2.05b-41.i386', '0:bash-2.05b-41.i386=', 'x:bash-2.05b-41.i386=b.rpm', '0:bash.i386=b.rpm', '0:bash-41.i386=b.rpm', '0:bash-1-2.=b.rpm', '\u0000\u0001\u0002']) {
+  for (const bad of [
+    'bash-2.05b-41.i386=bash.rpm',
+    '0:bash-2.05b-41.i386',
+    '0:bash-2.05b-41.i386=',
+    'x:bash-2.05b-41.i386=b.rpm',
+    '0:bash.i386=b.rpm',
+    '0:bash-41.i386=b.rpm',
+    '0:bash-1-2.=b.rpm',
+    '\u0000\u0001\u0002',
+  ]) {
     throwsOneLine(() => parseHeaderInfo(`0:ok-1-1.noarch=ok.rpm\n${bad}\n`, src), src);
   }
   const e = throwsZoneError(() => parseHeaderInfo('0:ok-1-1.noarch=ok.rpm\n\n0:x\u001b[31m=y\n', src), 'install-failed');
@@ -243,7 +261,13 @@ test('parseHeaderInfo: malformed lines name the file and the line', () => {
 
 test('parseHeaderFile: garbage, truncated and foreign files are ZoneErrors', () => {
   const src = 'http://h/headers/a-0-1-1.noarch.hdr';
-  for (const bytes of [Buffer.alloc(0), Buffer.from('<html>not found</html>'), gzipSync(Buffer.from('junk')), Buffer.from([0x1f, 0x8b, 8, 0, 1, 2]), Buffer.from([0x8e, 0xad, 0xe8, 1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 50])]) {
+  for (const bytes of [
+    Buffer.alloc(0),
+    Buffer.from('<html>not found</html>'),
+    gzipSync(Buffer.from('junk')),
+    Buffer.from([0x1f, 0x8b, 8, 0, 1, 2]),
+    Buffer.from([0x8e, 0xad, 0xe8, 1, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 50]),
+  ]) {
     throwsOneLine(() => parseHeaderFile(bytes, src), src);
   }
 });
@@ -370,7 +394,9 @@ function buildPackages(): string[] {
     writeFileSync(spec, SPECS[name] as string);
     run('rpmbuild', ['-bb', '--quiet', '--target', target, '--define', `_topdir ${top}`, '--define', '_rpmfilename %{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm', spec]);
   }
-  return readdirSync(join(top, 'RPMS')).filter((f) => f.endsWith('.rpm')).map((f) => join(top, 'RPMS', f));
+  return readdirSync(join(top, 'RPMS'))
+    .filter((f) => f.endsWith('.rpm'))
+    .map((f) => join(top, 'RPMS', f));
 }
 
 /** Directory requests get an nginx-style autoindex, with links that must be ignored. */
@@ -420,7 +446,11 @@ const baseName = (f: string): string => f.slice(f.lastIndexOf('/') + 1);
 /** name, epoch ('0' if none), version, release, arch of a package file, as rpm sees it. */
 function rpmNevra(file: string): { name: string; epoch: string; version: string; release: string; arch: string } {
   const [name, epoch, version, release, arch] = run('rpm', ['-qp', '--nosignature', '--qf', '%{NAME}\\n%|EPOCH?{%{EPOCH}}:{0}|\\n%{VERSION}\\n%{RELEASE}\\n%{ARCH}', file]).split('\n') as [
-    string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   return { name, epoch, version, release, arch };
 }
@@ -522,9 +552,7 @@ async function load(root: string): Promise<Map<string, RepoPackage>> {
 
 test('all repository shapes give the packages rpm -qp sees', async () => {
   const rpmView = rpms.map(rpmSide);
-  assert.equal(sorted(rpmView.map((r) => r.nevra)), [
-    'zt-app-2.5-1.el5.i386', 'zt-app-2.5-1.el5.x86_64', 'zt-lib++-3.1-1.el4.i386', 'zt-lib++-3.1-1.el4.x86_64', 'zt-shell-1:2.0-3.noarch',
-  ]);
+  assert.equal(sorted(rpmView.map((r) => r.nevra)), ['zt-app-2.5-1.el5.i386', 'zt-app-2.5-1.el5.x86_64', 'zt-lib++-3.1-1.el4.i386', 'zt-lib++-3.1-1.el4.x86_64', 'zt-shell-1:2.0-3.noarch']);
   for (const root of ['md', 'md-bz2', 'md-xz', 'hi', 'ls']) {
     requests.length = 0;
     const got = await load(root);
@@ -562,7 +590,11 @@ test('all repository shapes give the packages rpm -qp sees', async () => {
       }
       assert.equal(fmt(p.conflicts), r.conflicts, `${where}: conflicts`);
       assert.equal(fmt(p.obsoletes), r.obsoletes, `${where}: obsoletes`);
-      assert.equal(preOf(p.requires), r.pre.filter((q) => !q.startsWith('rpmlib(')), `${where}: requirements before scriptlets`);
+      assert.equal(
+        preOf(p.requires),
+        r.pre.filter((q) => !q.startsWith('rpmlib(')),
+        `${where}: requirements before scriptlets`,
+      );
     }
     // What the resolver needs: every requirement of zt-app is met inside the
     // repository, by a package name, a versioned provide, an epoch or a file.
@@ -573,7 +605,11 @@ test('all repository shapes give the packages rpm -qp sees', async () => {
         assert.ok(by.length > 0, `${root}: nothing provides ${formatDependency(q)}`);
       }
     }
-    assert.equal(fmt(got.get('zt-lib++-3.1-1.el4.x86_64')?.provides ?? []).filter((d) => d.startsWith('zt-api')), ['zt-api = 3.1'], root);
+    assert.equal(
+      fmt(got.get('zt-lib++-3.1-1.el4.x86_64')?.provides ?? []).filter((d) => d.startsWith('zt-api')),
+      ['zt-api = 3.1'],
+      root,
+    );
     assert.ok(got.get('zt-shell-1:2.0-3.noarch')?.files.includes('/bin/sh'), root);
   }
   assert.ok(events.some((e) => e.type === 'phase' && e.phase === 'metadata'));
@@ -622,7 +658,7 @@ test('loadRepository: no repository, a damaged primary, a wrong header, no serve
   await rejectsZoneError(loadRepository('ftp://example/r/', opts()), 'install-failed');
 });
 
-test('headerInfoPackage: the header must be the entry\'s package', () => {
+test("headerInfoPackage: the header must be the entry's package", () => {
   const [app, shell] = [rpms.find((f) => baseName(f).startsWith('zt-app-')), rpms.find((f) => baseName(f).startsWith('zt-shell-'))] as [string, string];
   const hdr = parseHeaderFile(gzipSync(blobs.get(shell) as Buffer), 'shell.hdr');
   const entry = { ...rpmNevra(shell), location: 'Packages/x.rpm' };

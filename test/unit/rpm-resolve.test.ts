@@ -131,8 +131,30 @@ const X86_64 = ['x86_64', 'noarch'];
 const SEEDS = ['basesystem', 'bash', 'coreutils', 'rpm', 'yum'];
 
 const EXPECTED = [
-  'basesystem', 'bash', 'coreutils', 'filesystem', 'glibc', 'glibc-common', 'grep', 'libacl', 'libattr', 'libtermcap', 'pam', 'pcre',
-  'popt', 'python', 'python-libs', 'python-sqlite', 'python-urlgrabber', 'rpm', 'rpm-libs', 'rpm-python', 'setup', 'sqlite', 'tzdata', 'yum',
+  'basesystem',
+  'bash',
+  'coreutils',
+  'filesystem',
+  'glibc',
+  'glibc-common',
+  'grep',
+  'libacl',
+  'libattr',
+  'libtermcap',
+  'pam',
+  'pcre',
+  'popt',
+  'python',
+  'python-libs',
+  'python-sqlite',
+  'python-urlgrabber',
+  'rpm',
+  'rpm-libs',
+  'rpm-python',
+  'setup',
+  'sqlite',
+  'tzdata',
+  'yum',
   'yum-metadata-parser',
 ];
 
@@ -148,7 +170,10 @@ function assertClosed(r: ResolvedSet<TestPackage>): void {
   for (const p of r.packages) {
     for (const d of p.requires) {
       if (ignoredReq(d)) continue;
-      assert.ok(r.packages.some((q) => meets(q, d)), `${nvra(p)} requires ${d.name} ${d.op} ${d.version}: not in the set`);
+      assert.ok(
+        r.packages.some((q) => meets(q, d)),
+        `${nvra(p)} requires ${d.name} ${d.op} ${d.version}: not in the set`,
+      );
     }
   }
 }
@@ -157,9 +182,7 @@ function assertClosed(r: ResolvedSet<TestPackage>): void {
  * it back, i.e. inside a cycle, and except the packages of `first`. */
 function assertOrdered(r: ResolvedSet<TestPackage>, first: readonly string[] = DEFAULT_FIRST): void {
   const pos = new Map(r.packages.map((p, i) => [p, i]));
-  const needs = new Map<TestPackage, TestPackage[]>(
-    r.packages.map((p) => [p, r.packages.filter((q) => q !== p && p.requires.some((d) => !ignoredReq(d) && meets(q, d) && !meets(p, d)))]),
-  );
+  const needs = new Map<TestPackage, TestPackage[]>(r.packages.map((p) => [p, r.packages.filter((q) => q !== p && p.requires.some((d) => !ignoredReq(d) && meets(q, d) && !meets(p, d)))]));
   const reaches = (from: TestPackage, to: TestPackage): boolean => {
     const seen = new Set<TestPackage>();
     const todo = [from];
@@ -173,7 +196,11 @@ function assertOrdered(r: ResolvedSet<TestPackage>, first: readonly string[] = D
     return false;
   };
   const head = first.filter((n) => r.packages.some((p) => p.name === n));
-  assert.equal(r.packages.slice(0, head.length).map((p) => p.name), head, 'the fixed head');
+  assert.equal(
+    r.packages.slice(0, head.length).map((p) => p.name),
+    head,
+    'the fixed head',
+  );
   for (const p of r.packages) {
     if (first.includes(p.name)) continue;
     for (const q of needs.get(p) ?? []) {
@@ -227,7 +254,10 @@ test('why: seeds, and the package whose requirement pulled each one in', () => {
     if (by === 'seed') continue;
     const requirer = r.packages.find((p) => p.name === by);
     const chosen = r.packages.find((p) => p.name === name) as TestPackage;
-    assert.ok(requirer !== undefined && requirer.requires.some((d) => meets(chosen, d)), `${name} pulled in by ${by}`);
+    assert.ok(
+      requirer?.requires.some((d) => meets(chosen, d)),
+      `${name} pulled in by ${by}`,
+    );
   }
 });
 
@@ -256,13 +286,21 @@ test('a requirement nothing chosen meets: a provider named as required, else the
 
 test('a seed may be a virtual provide or a file', () => {
   const r = resolve(BASE, ['libsqlite3.so.0', '/usr/bin/python'], { arches: I386 });
-  assert.equal(names(r).filter((n) => n === 'sqlite' || n === 'python').sort(), ['python', 'sqlite']);
+  assert.equal(
+    names(r)
+      .filter((n) => n === 'sqlite' || n === 'python')
+      .sort(),
+    ['python', 'sqlite'],
+  );
   assert.is(r.why.get('sqlite'), 'seed');
   assert.is((r.packages.find((p) => p.name === 'python') as TestPackage).version, '2.4.3');
 });
 
 test('obsoletes: coreutils removes fileutils, whatever the seed order', () => {
-  for (const seeds of [['fileutils', 'coreutils'], ['coreutils', 'fileutils']]) {
+  for (const seeds of [
+    ['fileutils', 'coreutils'],
+    ['coreutils', 'fileutils'],
+  ]) {
     const r = resolve(BASE, seeds, { arches: I386 });
     assert.not.ok(names(r).includes('fileutils'), `seeds ${seeds.join(', ')}`);
     assert.ok(names(r).includes('coreutils'));
@@ -343,12 +381,7 @@ test('order: in a cycle a pre-requirement outweighs the name', () => {
 });
 
 test('highest EVR first (epoch included), then the best arch', () => {
-  const set = [
-    ...pkgs('foo-2.0-1', ['i386'], {}),
-    ...pkgs('foo-1.5-1', ['i686'], { epoch: '1' }),
-    ...pkgs('foo-1.5-1', ['i386'], { epoch: '1' }),
-    ...pkgs('foo-9.0-1', ['x86_64'], {}),
-  ];
+  const set = [...pkgs('foo-2.0-1', ['i386'], {}), ...pkgs('foo-1.5-1', ['i686'], { epoch: '1' }), ...pkgs('foo-1.5-1', ['i386'], { epoch: '1' }), ...pkgs('foo-9.0-1', ['x86_64'], {})];
   const r = resolve(set, ['foo'], { arches: I386 });
   assert.is(r.packages.length, 1);
   assert.is(nvra(r.packages[0] as TestPackage), 'foo-1.5-1.i686');

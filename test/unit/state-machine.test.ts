@@ -28,7 +28,7 @@ const EXPECTED: Record<Verb, readonly ZoneState[]> = {
 
 const VERBS = Object.keys(EXPECTED) as Verb[];
 
-test('the states are illumos\'s, in life-cycle order', () => {
+test("the states are illumos's, in life-cycle order", () => {
   assert.equal([...ZONE_STATES], ['configured', 'incomplete', 'installed', 'ready', 'running', 'shutting_down', 'down']);
 });
 

@@ -45,10 +45,7 @@ test('a duplicate create fails with "exists" and leaves the first zone byte-iden
   await store.create(record('web', dir, { hostname: 'first' }), CONFIGURED);
   const zdir = join(dir, 'zones', 'web');
   const before = { zone: readFileSync(join(zdir, 'zone.json')), state: readFileSync(join(zdir, 'state.json')) };
-  const e = await rejectsZoneError(
-    store.create({ ...record('web', dir, { hostname: 'second' }), brand: 'sparse' }, { state: 'installed', since: 'x' }),
-    'exists',
-  );
+  const e = await rejectsZoneError(store.create({ ...record('web', dir, { hostname: 'second' }), brand: 'sparse' }, { state: 'installed', since: 'x' }), 'exists');
   assert.match(e.message, /"web" already exists/);
   assert.is(e.zone, 'web');
   assert.ok(readFileSync(join(zdir, 'zone.json')).equals(before.zone), 'zone.json unchanged');

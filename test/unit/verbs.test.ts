@@ -73,7 +73,13 @@ for (const [kind, differences] of KINDS) {
     await createZone(ctx, { name: 'web', brand: 'native', config: {} });
     await install(ctx, 'web');
     const work = host.calls.filter((c) => c.method === 'prepareInstall' || c.method === 'install');
-    assert.equal(work.map((c) => [c.method, c.stored]), [['prepareInstall', 'configured'], ['install', 'incomplete']]);
+    assert.equal(
+      work.map((c) => [c.method, c.stored]),
+      [
+        ['prepareInstall', 'configured'],
+        ['install', 'incomplete'],
+      ],
+    );
     assert.is(await state('web'), 'installed');
     assert.is((await ctx.store.read('web')).status.userland?.source, '/images/base.tar');
   });
@@ -134,7 +140,7 @@ for (const [kind, differences] of KINDS) {
     assert.is(await consoleZone(ctx, 'web'), 0);
   });
 
-  t('info and list take the host\'s word: a zone it no longer runs is installed, and what it held is released', async () => {
+  t("info and list take the host's word: a zone it no longer runs is installed, and what it held is released", async () => {
     await createZone(ctx, { name: 'web', brand: 'native', config: {} });
     await install(ctx, 'web');
     await bootZone(ctx, 'web');
@@ -142,7 +148,10 @@ for (const [kind, differences] of KINDS) {
     assert.equal((await zoneInfo(ctx, 'web')).usage, { processes: 1 });
     host.observed.delete('web'); // its init died, or it was stopped with the host's own tools
     assert.is((await zoneInfo(ctx, 'web')).state, 'installed');
-    assert.equal((await listZones(ctx)).map((z) => [z.name, z.state]), [['web', 'installed']]);
+    assert.equal(
+      (await listZones(ctx)).map((z) => [z.name, z.state]),
+      [['web', 'installed']],
+    );
     await bootZone(ctx, 'web'); // the next verb under the lock reconciles and releases first
     const i = host.methods().lastIndexOf('release');
     assert.ok(i !== -1 && i < host.methods().lastIndexOf('boot'), host.methods().join(' '));
@@ -172,7 +181,7 @@ for (const [kind, differences] of KINDS) {
     assert.is(host.calls.find((c) => c.method === 'clone')?.stored, 'incomplete');
     const target = await ctx.store.read('web2');
     assert.is(target.status.state, 'installed');
-    assert.is(target.record.config.hostname, undefined, 'the clone kept the source\'s host name');
+    assert.is(target.record.config.hostname, undefined, "the clone kept the source's host name");
     assert.is(target.record.config['net-address'], differences.cloneAddress === 'auto' ? 'auto' : undefined);
   });
 
@@ -185,14 +194,20 @@ for (const [kind, differences] of KINDS) {
     assert.equal(host.methods().slice(-3), ['clone', 'uninstall', 'unconfigure']);
   });
 
-  t('snapshots and rollback go to the host under the zone\'s lock; bad names are refused before', async () => {
+  t("snapshots and rollback go to the host under the zone's lock; bad names are refused before", async () => {
     await createZone(ctx, { name: 'web', brand: 'native', config: {} });
     await install(ctx, 'web');
     await snapshotCreate(ctx, 'web', 'before');
-    assert.equal((await snapshotList(ctx, 'web')).map((s) => s.name), ['before']);
+    assert.equal(
+      (await snapshotList(ctx, 'web')).map((s) => s.name),
+      ['before'],
+    );
     await rollbackZone(ctx, 'web', 'before');
     await snapshotDelete(ctx, 'web', 'before');
-    assert.equal((await snapshotList(ctx, 'web')).map((s) => s.name), []);
+    assert.equal(
+      (await snapshotList(ctx, 'web')).map((s) => s.name),
+      [],
+    );
     const n = host.calls.length;
     await rejectsZoneError(snapshotCreate(ctx, 'web', '../x'), 'usage');
     assert.is(host.calls.length, n);

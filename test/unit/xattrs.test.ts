@@ -19,10 +19,7 @@ test('a value that was not valid UTF-8 is named as unreadable, never set garbled
 });
 
 test('setfattr gets one block per descriptor, from fd 3 on, values in base64', () => {
-  const script = restoreScript([
-    { xattrs: new Map([['user.a', Buffer.from('x=y\n')]]) },
-    { xattrs: new Map([['user.b', Buffer.from([0, 255])]]) },
-  ]);
+  const script = restoreScript([{ xattrs: new Map([['user.a', Buffer.from('x=y\n')]]) }, { xattrs: new Map([['user.b', Buffer.from([0, 255])]]) }]);
   assert.is(script, '# file: /proc/self/fd/3\nuser.a=0seD15Cg==\n\n# file: /proc/self/fd/4\nuser.b=0sAP8=\n');
 });
 

@@ -244,7 +244,10 @@ test('release() removes our own lock', async () => {
   await again.release();
 });
 
-for (const [name, fs] of [['LocalStoreFs', local], ['RemoteStoreFs', remote]] as const) {
+for (const [name, fs] of [
+  ['LocalStoreFs', local],
+  ['RemoteStoreFs', remote],
+] as const) {
   test(`${name}: release() does not remove a lock that is no longer ours`, async () => {
     const path = join(dir, 'lock.d');
     const lock = await take(path, 1000, fs());
@@ -321,7 +324,10 @@ for (const [holdName, holdFs, waitName, waitFs] of [
 }
 
 // The primitives, kept alike by both stores.
-for (const [name, fs] of [['LocalStoreFs', local], ['RemoteStoreFs', remote]] as const) {
+for (const [name, fs] of [
+  ['LocalStoreFs', local],
+  ['RemoteStoreFs', remote],
+] as const) {
   test(`${name}: tryMake makes the lock whole, or says it is held or has no zone directory`, async () => {
     const path = join(dir, 'lock.d');
     assert.is(await fs().tryMake(path, 'A'), 'made');

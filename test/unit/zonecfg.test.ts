@@ -103,8 +103,21 @@ test('resources: add ... end, list props appended with add, set replacing in pla
         { name: 'options', value: '[nodevices,"uid=100"]' },
       ],
     },
-    { type: 'net', props: [{ name: 'physical', value: 'a0' }, { name: 'property', value: '(name=mtu,value=9000)' }, { name: 'property', value: '(name=primary,value=true)' }] },
-    { type: 'rctl', props: [{ name: 'name', value: 'zone.max-lwps' }, { name: 'value', value: '(priv=privileged,limit=300,action=deny)' }] },
+    {
+      type: 'net',
+      props: [
+        { name: 'physical', value: 'a0' },
+        { name: 'property', value: '(name=mtu,value=9000)' },
+        { name: 'property', value: '(name=primary,value=true)' },
+      ],
+    },
+    {
+      type: 'rctl',
+      props: [
+        { name: 'name', value: 'zone.max-lwps' },
+        { name: 'value', value: '(priv=privileged,limit=300,action=deny)' },
+      ],
+    },
   ]);
 });
 
@@ -117,7 +130,9 @@ test('; separates commands on one line, # starts a comment only where a command 
 });
 
 test('`set p=[]` sets an empty list; remove PROP VALUE inside a resource drops one element', () => {
-  const m = read('add fs\nset dir=/a\nset special=/b\nset type=lofs\nset options=[ro,nodevices,nosuid]\nremove options nodevices\nend\nadd fs\nset dir=/c\nset special=/d\nset type=lofs\nset options=[]\nend');
+  const m = read(
+    'add fs\nset dir=/a\nset special=/b\nset type=lofs\nset options=[ro,nodevices,nosuid]\nremove options nodevices\nend\nadd fs\nset dir=/c\nset special=/d\nset type=lofs\nset options=[]\nend',
+  );
   assert.equal(m.resources[0]?.props.at(-1), { name: 'options', value: '[ro,nosuid]' });
   assert.equal(m.resources[1]?.props.at(-1), { name: 'options', value: '[]' });
 });
@@ -131,7 +146,13 @@ test('select edits the one matching resource in place', () => {
   const m = read('add net\nset physical=a0\nend\nadd net\nset physical=b0\nend\nselect net physical=b0\nset global-nic=igb0\nend');
   assert.equal(m.resources, [
     { type: 'net', props: [{ name: 'physical', value: 'a0' }] },
-    { type: 'net', props: [{ name: 'physical', value: 'b0' }, { name: 'global-nic', value: 'igb0' }] },
+    {
+      type: 'net',
+      props: [
+        { name: 'physical', value: 'b0' },
+        { name: 'global-nic', value: 'igb0' },
+      ],
+    },
   ]);
 });
 
@@ -144,8 +165,14 @@ test('select must match exactly one resource', () => {
 
 test('remove: by PROP=VALUE, every one of a type, -F ignoring a missing one; without -F a missing one is an error', () => {
   const base = 'add dataset\nset name=t/a\nend\nadd dataset\nset name=t/b\nend\nadd device\nset match=/dev/x\nend\n';
-  assert.equal(read(`${base}remove dataset name=t/a`).resources.map((r) => r.props[0]?.value), ['t/b', '/dev/x']);
-  assert.equal(read(`${base}remove dataset`).resources.map((r) => r.type), ['device']);
+  assert.equal(
+    read(`${base}remove dataset name=t/a`).resources.map((r) => r.props[0]?.value),
+    ['t/b', '/dev/x'],
+  );
+  assert.equal(
+    read(`${base}remove dataset`).resources.map((r) => r.type),
+    ['device'],
+  );
   assert.equal(read(`${base}remove -F dataset name=t/zzz`).resources.length, 3);
   fileError(`${base}remove dataset name=t/zzz`, 10, /remove dataset: no such resource/);
 });
@@ -179,7 +206,7 @@ test('errors name the file and line, one line each', () => {
 
 // --- real files ----------------------------------------------------------------
 
-test('zonecfg(1M) Example 1 reads and maps: shared IP from zonecfg\'s default, first net, lofs fs, capped-memory split', () => {
+test("zonecfg(1M) Example 1 reads and maps: shared IP from zonecfg's default, first net, lofs fs, capped-memory split", () => {
   const z = zonecfgToZone(readZonecfg(fixture('zonecfg-1m-example1.cmd'), 'example1.cmd'), 'myzone3');
   assert.equal(z, {
     brand: 'native',
@@ -197,9 +224,29 @@ test('zonecfg(1M) Example 1 reads and maps: shared IP from zonecfg\'s default, f
     native: {
       resources: [
         // raw= has no place in ZoneFs: the whole fs stays native.
-        { type: 'fs', props: [{ name: 'dir', value: '/mnt' }, { name: 'special', value: '/dev/dsk/c0t0d0s7' }, { name: 'raw', value: '/dev/rdsk/c0t0d0s7' }, { name: 'type', value: 'ufs' }] },
-        { type: 'net', props: [{ name: 'address', value: '192.168.1.2/24' }, { name: 'physical', value: 'eri0' }] },
-        { type: 'net', props: [{ name: 'address', value: '192.168.2.3/24' }, { name: 'physical', value: 'eri0' }] },
+        {
+          type: 'fs',
+          props: [
+            { name: 'dir', value: '/mnt' },
+            { name: 'special', value: '/dev/dsk/c0t0d0s7' },
+            { name: 'raw', value: '/dev/rdsk/c0t0d0s7' },
+            { name: 'type', value: 'ufs' },
+          ],
+        },
+        {
+          type: 'net',
+          props: [
+            { name: 'address', value: '192.168.1.2/24' },
+            { name: 'physical', value: 'eri0' },
+          ],
+        },
+        {
+          type: 'net',
+          props: [
+            { name: 'address', value: '192.168.2.3/24' },
+            { name: 'physical', value: 'eri0' },
+          ],
+        },
         { type: 'capped-memory', props: [{ name: 'swap', value: '100m' }] },
       ],
     },
@@ -210,7 +257,10 @@ test('zonecfg(1M) Example 1 reads and maps: shared IP from zonecfg\'s default, f
 test('zonecfg(1M) Example 3: exclusive-IP nets on pre-made links stay native, untouched', () => {
   const z = zonecfgToZone(readZonecfg(fixture('zonecfg-1m-example3-excl.cmd'), 'x'), 'excl');
   assert.equal(z.config, { 'ip-type': 'exclusive' });
-  assert.equal(z.native?.resources?.map((r) => r.props), [[{ name: 'physical', value: 'bge1' }], [{ name: 'physical', value: 'bge33000' }]]);
+  assert.equal(
+    z.native?.resources?.map((r) => r.props),
+    [[{ name: 'physical', value: 'bge1' }], [{ name: 'physical', value: 'bge33000' }]],
+  );
 });
 
 test('zonecfg(1M) Example 9: the zone.cpu-cap rctl with action=none is not the capped-cpu alias, so it stays an rctl', () => {
@@ -218,7 +268,15 @@ test('zonecfg(1M) Example 9: the zone.cpu-cap rctl with action=none is not the c
   assert.is(m.create, undefined, 'an editing file, no create');
   const z = zonecfgToZone(m, 'myzone');
   assert.equal(z.config, {}, 'no create: nothing defaulted');
-  assert.equal(z.native?.resources, [{ type: 'rctl', props: [{ name: 'name', value: 'zone.cpu-cap' }, { name: 'value', value: '(priv=privileged,limit=300,action=none)' }] }]);
+  assert.equal(z.native?.resources, [
+    {
+      type: 'rctl',
+      props: [
+        { name: 'name', value: 'zone.cpu-cap' },
+        { name: 'value', value: '(priv=privileged,limit=300,action=none)' },
+      ],
+    },
+  ]);
 });
 
 test('OmniOS bhyve example: brand kept as the native zonecfg brand, options from two add lines joined', () => {
@@ -226,7 +284,10 @@ test('OmniOS bhyve example: brand kept as the native zonecfg brand, options from
   assert.is(zone.brand, 'native');
   assert.equal(zone.native?.zonecfg, { brand: 'bhyve' });
   assert.equal(zone.fs, [{ dir: '/rpool/iso/debian-9.4.0-amd64-netinst.iso', special: '/rpool/iso/debian-9.4.0-amd64-netinst.iso', type: 'lofs', options: ['ro', 'nodevices'] }]);
-  assert.equal(zone.native?.resources?.map((r) => r.type), ['net', 'device', 'attr', 'attr']);
+  assert.equal(
+    zone.native?.resources?.map((r) => r.type),
+    ['net', 'device', 'attr', 'attr'],
+  );
   assert.match(written, /^create -b\nset zonepath=\/data\/zone\/bhyve\nset brand=bhyve\nset ip-type=exclusive\n/);
 });
 
@@ -238,8 +299,14 @@ test('SmartOS export: the zone.cpu-shares rctl export writes is taken as cpu-sha
     limitpriv: 'default,-file_link_any,-net_access,-proc_fork,-proc_info,-proc_session',
     uuid: '1d5b8e7c-c004-4f69-bf0c-c98918e35bd5',
   });
-  assert.equal(zone.native?.resources?.map((r) => r.type), ['net', 'device', 'attr', 'attr', 'attr', 'attr', 'attr']);
-  assert.ok(written.includes('add net\nset physical=net0\nset mac-addr=c2:ba:60:58:bf:78\nset vlan-id=3317\nset global-nic=external\nadd property (name=gateway,value=172.26.17.1)\n'), written);
+  assert.equal(
+    zone.native?.resources?.map((r) => r.type),
+    ['net', 'device', 'attr', 'attr', 'attr', 'attr', 'attr'],
+  );
+  assert.ok(
+    written.includes('add net\nset physical=net0\nset mac-addr=c2:ba:60:58:bf:78\nset vlan-id=3317\nset global-nic=external\nadd property (name=gateway,value=172.26.17.1)\n'),
+    written,
+  );
   assert.ok(written.includes('add device\nset match=/dev/zvol/rdsk/zones/1d5b8e7c-c004-4f69-bf0c-c98918e35bd5/disk0\nadd property (name=boot,value=true)\n'), written);
 });
 
@@ -403,7 +470,13 @@ test('a rich file round-trips: every setting lands in config, fs or native, and 
   });
   const types = zone.native?.resources?.map((r) => r.type);
   assert.equal(types, ['fs', 'net', 'net', 'rctl', 'attr', 'dataset', 'device', 'capped-memory', 'dedicated-cpu', 'security-flags', 'admin']);
-  assert.equal(zone.native?.resources?.[7], { type: 'capped-memory', props: [{ name: 'swap', value: '4G' }, { name: 'locked', value: '512M' }] });
+  assert.equal(zone.native?.resources?.[7], {
+    type: 'capped-memory',
+    props: [
+      { name: 'swap', value: '4G' },
+      { name: 'locked', value: '512M' },
+    ],
+  });
   // The pieces as written back: quoting where the lexer needs it, capped-memory whole again.
   assert.ok(written.includes('set bootargs="-m verbose"\n'), written);
   assert.ok(written.includes('add options ["size=512m"]\n'), written);
@@ -436,7 +509,19 @@ test('the writer: create -b, globals, resources, commit; overwrite and update mo
 test('hostile values are quoted and read back exactly', () => {
   const hostile = ["-m verbose; echo $HOME 'x' #y", 'a b\tc', '$(reboot)', '`id`', 'semi;colon', 'eq=ual', 'brackets[1](2)', '', 'back\\slash'];
   for (const v of hostile) {
-    const text = writeZonecfg({ globals: { bootargs: v }, resources: [{ type: 'fs', props: [{ name: 'dir', value: '/a' }, { name: 'special', value: `"${v}"` }, { name: 'type', value: 'lofs' }] }] });
+    const text = writeZonecfg({
+      globals: { bootargs: v },
+      resources: [
+        {
+          type: 'fs',
+          props: [
+            { name: 'dir', value: '/a' },
+            { name: 'special', value: `"${v}"` },
+            { name: 'type', value: 'lofs' },
+          ],
+        },
+      ],
+    });
     const m = readZonecfg(text, 'w.cmd');
     assert.is(m.globals.bootargs, v, `global ${JSON.stringify(v)} in ${text}`);
     const special = m.resources[0]?.props[1]?.value ?? '';
@@ -451,7 +536,19 @@ test('hostile values are quoted and read back exactly', () => {
     zonepath: '/zones/my zone',
     config: { hostname: 'h' },
     fs: [{ dir: '/mnt/with space', special: "/tank/it's", type: 'lofs', options: ['ro', 'x=y,z'] }],
-    native: { zonecfg: { bootargs: "-s; rm -rf / 'now'" }, resources: [{ type: 'attr', props: [{ name: 'name', value: 'note' }, { name: 'type', value: 'string' }, { name: 'value', value: '"$PATH; `id`"' }] }] },
+    native: {
+      zonecfg: { bootargs: "-s; rm -rf / 'now'" },
+      resources: [
+        {
+          type: 'attr',
+          props: [
+            { name: 'name', value: 'note' },
+            { name: 'type', value: 'string' },
+            { name: 'value', value: '"$PATH; `id`"' },
+          ],
+        },
+      ],
+    },
   };
   const text = writeZonecfg(zoneToZonecfg(rec, 'lipkg'));
   assert.ok(text.includes('set zonepath="/zones/my zone"\n'), text);
@@ -491,7 +588,10 @@ test('rctl aliases as zonecfg export writes them: cpu-shares, max-processes, cpu
     'r',
   );
   assert.equal(z.config, { 'ip-type': 'shared', 'cpu-shares': '20', 'max-processes': '500', 'capped-cpu': '1.5' });
-  assert.equal(z.native?.resources?.map((r) => r.props[0]?.value), ['zone.max-swap']);
+  assert.equal(
+    z.native?.resources?.map((r) => r.props[0]?.value),
+    ['zone.max-swap'],
+  );
   const text = writeZonecfg(zoneToZonecfg(record('r', z), 'lipkg'));
   assert.ok(text.includes('set cpu-shares=20\nset max-processes=500\n'), text);
   assert.ok(text.includes('add capped-cpu\nset ncpus=1.5\nend\n'), text);
@@ -499,12 +599,17 @@ test('rctl aliases as zonecfg export writes them: cpu-shares, max-processes, cpu
 
 test('values config refuses stay native and come back as they were', () => {
   const z = zonecfgToZone(
-    read('create -b\nset cpu-shares=1\nadd attr\nset name=hostname\nset type=string\nset value=bad_host!\nend\nadd capped-memory\nset physical=1M\nend\nadd attr\nset name=kernel-version\nset type=string\nset value=5\nend'),
+    read(
+      'create -b\nset cpu-shares=1\nadd attr\nset name=hostname\nset type=string\nset value=bad_host!\nend\nadd capped-memory\nset physical=1M\nend\nadd attr\nset name=kernel-version\nset type=string\nset value=5\nend',
+    ),
     'n',
   );
   assert.equal(z.config, { 'ip-type': 'shared' });
   assert.equal(z.native?.zonecfg, { 'cpu-shares': '1' });
-  assert.equal(z.native?.resources?.map((r) => r.type), ['attr', 'capped-memory', 'attr']);
+  assert.equal(
+    z.native?.resources?.map((r) => r.type),
+    ['attr', 'capped-memory', 'attr'],
+  );
   roundTrip('create -b\nset cpu-shares=1\nadd capped-memory\nset physical=1M\nset swap=2G\nend', 'n', 'lipkg');
 });
 
@@ -517,7 +622,11 @@ test('a net maps only in exactly our shape: derived VNIC name, IPv4 with a prefi
   assert.equal(mapped('set physical=web0\nset global-nic=igb0\nset allowed-address=10.0.0.5'), { 'ip-type': 'exclusive' }, 'no prefix');
   assert.equal(mapped('set physical=web0\nset global-nic=igb0\nset defrouter=10.0.0.1'), { 'ip-type': 'exclusive' }, 'a router without an address');
   assert.equal(mapped('set physical=web0\nset global-nic=igb0\nset mac-addr=2:8:20:1:2:3'), { 'ip-type': 'exclusive' }, 'an extra property');
-  assert.equal(mapped('set physical=web0\nset global-nic=igb0\nadd property (name=primary,value=true)\nadd property (name=mtu,value=1500)', 'lx'), { 'ip-type': 'exclusive' }, 'an lx property we do not write');
+  assert.equal(
+    mapped('set physical=web0\nset global-nic=igb0\nadd property (name=primary,value=true)\nadd property (name=mtu,value=1500)', 'lx'),
+    { 'ip-type': 'exclusive' },
+    'an lx property we do not write',
+  );
   assert.equal(mapped('set physical=web0\nset global-nic=igb0\nadd property (name=ips,value=10.0.0.5/24)', 'lx'), { 'ip-type': 'exclusive' }, 'lx without primary');
 });
 
@@ -556,10 +665,16 @@ test('without a host brand, a native zone is written with no brand (or the one i
 });
 
 test('names that are Object.prototype keys are ordinary names: no table lookup is fooled', () => {
-  const z = zonecfgToZone(read('create -b\nset brand=constructor\nadd constructor\nset toString=x\nend\nadd rctl\nset name=constructor\nadd value (priv=privileged,limit=1,action=deny)\nend'), 'p');
+  const z = zonecfgToZone(
+    read('create -b\nset brand=constructor\nadd constructor\nset toString=x\nend\nadd rctl\nset name=constructor\nadd value (priv=privileged,limit=1,action=deny)\nend'),
+    'p',
+  );
   assert.is(z.brand, 'native');
   assert.equal(z.native?.zonecfg, { brand: 'constructor' });
-  assert.equal(z.native?.resources?.map((r) => r.type), ['constructor', 'rctl']);
+  assert.equal(
+    z.native?.resources?.map((r) => r.type),
+    ['constructor', 'rctl'],
+  );
   assert.ok(writeZonecfg(zoneToZonecfg(record('p', z))).includes('add constructor\nset toString=x\nend\n'));
 });
 

@@ -39,11 +39,21 @@ test('the lx gate: a zone that needs the page is refused under none, boots under
   mkdirSync(mirror);
   assert.is(spawnSync('tar', ['-C', tree, '-czf', join(mirror, 'rootfs.tgz'), '.']).status, 0);
   const recipe = join(root, 'old.yaml');
-  writeFileSync(recipe, [
-    'name: old', 'description: an x86_64 userland whose glibc predates 2.14', 'brands: [lx]', 'arches: [amd64]',
-    'attributes: { vsyscall: required }', 'method:', '  kind: tarball', `  mirrors: [${pathToFileURL(mirror).href}]`,
-    '  files: { amd64: { path: rootfs.tgz } }', 'init: { command: [/bin/busybox, init], halt-signal: SIGUSR2 }',
-  ].join('\n'));
+  writeFileSync(
+    recipe,
+    [
+      'name: old',
+      'description: an x86_64 userland whose glibc predates 2.14',
+      'brands: [lx]',
+      'arches: [amd64]',
+      'attributes: { vsyscall: required }',
+      'method:',
+      '  kind: tarball',
+      `  mirrors: [${pathToFileURL(mirror).href}]`,
+      '  files: { amd64: { path: rootfs.tgz } }',
+      'init: { command: [/bin/busybox, init], halt-signal: SIGUSR2 }',
+    ].join('\n'),
+  );
   ok(root, ['install', '--brand', 'lx', recipe, '--name', 'old']);
   const r = zonectl(root, ['boot', 'old']);
   if (mode === 'none') {

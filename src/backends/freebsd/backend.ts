@@ -50,7 +50,10 @@ function rootOutside(record: ZoneRecord, dataset: string): string | undefined {
 export class FreeBsdBackend implements ToolBackend {
   private readonly snapshots: ZoneSnapshots;
 
-  constructor(readonly executor: Executor, readonly host: HostOs) {
+  constructor(
+    readonly executor: Executor,
+    readonly host: HostOs,
+  ) {
     this.snapshots = new ZoneSnapshots(executor, FREEBSD_ZFS, { notHeld: rootOutside });
   }
 

@@ -62,8 +62,7 @@ async function fetchText(ex: Executor, url: string, zone: string, hint: string):
 // default, so one that comes before fetch sets its handler does nothing); the shell
 // reaps it while sleeping, so kill -0 fails once it is done, and the script's status
 // is fetch's. $1 is the file, $2 the URL.
-export const FETCH_SCRIPT =
-  'fetch -o "$1" "$2" & p=$!; n=0; while kill -0 "$p" 2>/dev/null; do sleep 1; n=$((n + 1)); [ $((n % 5)) -ne 0 ] || kill -INFO "$p" 2>/dev/null; done; wait "$p"';
+export const FETCH_SCRIPT = 'fetch -o "$1" "$2" & p=$!; n=0; while kill -0 "$p" 2>/dev/null; do sleep 1; n=$((n + 1)); [ $((n % 5)) -ne 0 ] || kill -INFO "$p" 2>/dev/null; done; wait "$p"';
 
 /** fetch's statistics line (stat_end in usr.bin/fetch/fetch.c: bytes, rate, and the
  * time left or, at the end, taken), after the file name on its first line. */
@@ -94,7 +93,10 @@ async function fetchFile(ex: Executor, url: string, to: string, zone: string, ma
 /** What a failed tar said: its first complaint (bsdtar names each entry it could not
  * write, then ends with "Error exit delayed from previous errors."), and how many more. */
 export function tarFailure(r: ExecResult): string {
-  const lines = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/Error exit delayed from previous errors/.test(l));
+  const lines = r.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/Error exit delayed from previous errors/.test(l));
   const first = lines[0];
   if (first === undefined) return lastLine(r);
   return lines.length === 1 ? first : `${first} (and ${lines.length - 1} more)`;
@@ -140,7 +142,8 @@ async function installRelease(ex: Executor, host: HostOs, record: ZoneRecord, re
     progress(`fetching ${url}`);
     await fetchFile(ex, url, archive, zone, made, progress);
     const actual = (await mustRun(ex, ['sha256', '-q', archive], { zone })).stdout.trim();
-    if (actual !== expected) throw failed(zone, `base.txz from ${url}`, `sha256 ${actual} does not match the MANIFEST's ${expected}`, 'a damaged or tampered download; it was removed, try again');
+    if (actual !== expected)
+      throw failed(zone, `base.txz from ${url}`, `sha256 ${actual} does not match the MANIFEST's ${expected}`, 'a damaged or tampered download; it was removed, try again');
     progress(`unpacking base.txz into ${zoneRoot(record.zonepath)}`);
     await unpack(ex, archive, zoneRoot(record.zonepath), zone, progress);
     await mustRun(ex, ['rm', '-f', archive], { zone });

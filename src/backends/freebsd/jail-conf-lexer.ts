@@ -8,9 +8,7 @@ import { ZoneError } from '../../core/errors.js';
 /** A piece of a word: literal text, or a variable to substitute ($v, ${v}). */
 export type Fragment = { text: string } | { variable: string };
 
-export type Token =
-  | { kind: 'word'; fragments: Fragment[]; line: number }
-  | { kind: '{' | '}' | ';' | '=' | ',' | '+='; line: number };
+export type Token = { kind: 'word'; fragments: Fragment[]; line: number } | { kind: '{' | '}' | ';' | '=' | ',' | '+='; line: number };
 
 // jaillex.l's atomic-string characters; `$ * + / \` are words of their own there
 // (a lone `$` is literal), and anything else outside quotes is a syntax error.
@@ -46,7 +44,10 @@ export class Lexer {
   private pos = 0;
   private line = 1;
 
-  constructor(private readonly text: string, private readonly file: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+  ) {}
 
   private fail(reason: string, line = this.line): never {
     throw confError(this.file, line, reason);

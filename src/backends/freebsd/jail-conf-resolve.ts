@@ -62,7 +62,10 @@ export function wildcardMatches(jail: string, wild: string): boolean {
 class Resolver {
   readonly params: Working[] = [];
 
-  constructor(private readonly file: string, private readonly jail: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly jail: string,
+  ) {}
 
   fail(line: number, reason: string): never {
     throw confError(this.file, line, `jail "${this.jail}": ${reason}`);
@@ -182,7 +185,12 @@ function resolveOne(jails: RawJail[], index: number, file: string): ConfiguredJa
   r.substituteAll();
   const params = r.params
     .filter((p) => !p.variable && !p.implied)
-    .map((p) => toJailParam(p.name, p.values.map((v) => v.map((f) => ('text' in f ? f.text : '')).join(''))));
+    .map((p) =>
+      toJailParam(
+        p.name,
+        p.values.map((v) => v.map((f) => ('text' in f ? f.text : '')).join('')),
+      ),
+    );
   return { name: j.name, line: j.line, params };
 }
 

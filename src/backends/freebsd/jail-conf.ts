@@ -20,7 +20,10 @@ function describe(t: Token | undefined): string {
 class Parser {
   private i = 0;
 
-  constructor(private readonly tokens: Token[], private readonly file: string) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly file: string,
+  ) {}
 
   private peek(offset = 0): Token | undefined {
     return this.tokens[this.i + offset];

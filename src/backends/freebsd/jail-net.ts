@@ -54,7 +54,10 @@ function fnv1a(text: string): number {
  * every start, and two zones share them only if their names share 7 characters and a
  * 1-in-1.7-million hash (jail(8) then refuses the second start: the name exists). */
 export function epairNames(zone: string): { host: string; jail: string } {
-  const readable = zone.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 7);
+  const readable = zone
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 7);
   const base = `zc${readable}${fnv1a(zone).toString(36).padStart(4, '0').slice(-4)}`;
   return { host: `${base}a`, jail: `${base}b` };
 }

@@ -32,24 +32,11 @@ export function sameParam(a: string, b: string): boolean {
 
 // Booleans of jail(8) (PF_BOOL in config.c) and the kernel's; only for these is a value
 // of "true"/"false" read as a boolean (exec.start = "true" is a command, not a flag).
-const BOOLEANS = new Set([
-  'persist',
-  'exec.clean',
-  'exec.system_jail_user',
-  'mount.devfs',
-  'mount.fdescfs',
-  'mount.procfs',
-  'ip_hostname',
-  'ip4.saddrsel',
-  'ip6.saddrsel',
-]);
+const BOOLEANS = new Set(['persist', 'exec.clean', 'exec.system_jail_user', 'mount.devfs', 'mount.fdescfs', 'mount.procfs', 'ip_hostname', 'ip4.saddrsel', 'ip6.saddrsel']);
 
 export function isBooleanParam(name: string): boolean {
   return BOOLEANS.has(name) || name.startsWith('allow.');
 }
 
 /** Names jail(8) keeps for its own parameters; a $variable may not take one. */
-export const INTERNAL_PARAMS = new Set([
-  'command', 'depend', 'interface', 'ip_hostname', 'mount', 'path', 'persist', 'securelevel',
-  'vnet', 'devfs_ruleset', 'jid', 'name',
-]);
+export const INTERNAL_PARAMS = new Set(['command', 'depend', 'interface', 'ip_hostname', 'mount', 'path', 'persist', 'securelevel', 'vnet', 'devfs_ruleset', 'jid', 'name']);

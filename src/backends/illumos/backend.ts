@@ -79,7 +79,6 @@ async function allBrands(): Promise<Brand[]> {
   return out;
 }
 
-
 export class IllumosBackend implements ToolBackend {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
@@ -163,7 +162,7 @@ export class IllumosBackend implements ToolBackend {
       await this.applyZonecfg(zone, text);
     } catch (e) {
       if (!(e instanceof ZoneError)) throw e;
-      let hint = 'the zone\'s previous configuration is back in place';
+      let hint = "the zone's previous configuration is back in place";
       try {
         await restore();
       } catch {
@@ -178,12 +177,17 @@ export class IllumosBackend implements ToolBackend {
   private refuseGlobalNic(record: ZoneRecord): void {
     if (this.host.kind !== 'solaris' || record.config['net-interface'] === undefined) return;
     if ((configValue(record.config, 'ip-type') ?? 'exclusive') === 'shared') return;
-    throw new ZoneError('invalid-config', `an exclusive-IP network on net-interface cannot be configured on ${describeHost(this.host)}: zonectl makes its VNIC with zonecfg global-nic, which only illumos (OmniOS, SmartOS) has`, {
-      zone: record.name,
-      hint: this.host.distro === 'solaris10'
-        ? 'set ip-type shared, or give the zone a NIC of its own with a net resource (no defrouter) in a zonecfg file: zonectl configure -f FILE keeps it as a native resource'
-        : 'set ip-type shared, or write an anet resource in a zonecfg file: zonectl configure -f FILE keeps it as a native resource',
-    });
+    throw new ZoneError(
+      'invalid-config',
+      `an exclusive-IP network on net-interface cannot be configured on ${describeHost(this.host)}: zonectl makes its VNIC with zonecfg global-nic, which only illumos (OmniOS, SmartOS) has`,
+      {
+        zone: record.name,
+        hint:
+          this.host.distro === 'solaris10'
+            ? 'set ip-type shared, or give the zone a NIC of its own with a net resource (no defrouter) in a zonecfg file: zonectl configure -f FILE keeps it as a native resource'
+            : 'set ip-type shared, or write an anet resource in a zonecfg file: zonectl configure -f FILE keeps it as a native resource',
+      },
+    );
   }
 
   /** Two zone names that differ only in '.', '-' or past 30 characters get the same
@@ -196,10 +200,14 @@ export class IllumosBackend implements ToolBackend {
       // Only a zone whose net really is that VNIC clashes (it may have no net, or its own name).
       const r = await this.executor.run(['zonecfg', '-z', other.name, 'info', 'net']);
       if (r.code === 0 && !netPhysicals(r.stdout).includes(vnic)) continue;
-      throw new ZoneError('invalid-config', `zone "${record.name}" would get VNIC ${vnic}, which zone "${other.name}" has already: a VNIC name keeps only the letters, digits and '_' of the first 30 characters of the zone's`, {
-        zone: record.name,
-        hint: `choose a zone name that differs from "${other.name}" in a letter, digit or '_' within its first 30 characters, or use ip-type shared`,
-      });
+      throw new ZoneError(
+        'invalid-config',
+        `zone "${record.name}" would get VNIC ${vnic}, which zone "${other.name}" has already: a VNIC name keeps only the letters, digits and '_' of the first 30 characters of the zone's`,
+        {
+          zone: record.name,
+          hint: `choose a zone name that differs from "${other.name}" in a letter, digit or '_' within its first 30 characters, or use ip-type shared`,
+        },
+      );
     }
   }
 
@@ -439,7 +447,9 @@ export class IllumosBackend implements ToolBackend {
       if (!(e instanceof ZoneError)) throw e;
       throw new ZoneError(e.code, e.message, {
         zone: target.name,
-        hint: undone ? `the clone was uninstalled again${e.hint === undefined ? '' : `; ${e.hint}`}` : `the clone may be left installed with the source's identity: zoneadm -z ${target.name} uninstall -F removes it`,
+        hint: undone
+          ? `the clone was uninstalled again${e.hint === undefined ? '' : `; ${e.hint}`}`
+          : `the clone may be left installed with the source's identity: zoneadm -z ${target.name} uninstall -F removes it`,
       });
     }
   }
@@ -493,10 +503,10 @@ export class IllumosBackend implements ToolBackend {
       smartos !== undefined
         ? `install: not available: ${smartos}`
         : hb.install === 'image'
-        ? 'install: zoneadm install -s STREAM (.zfs, .zfs.gz, pool/dataset) or -t TARBALL (.tar, .tar.gz), from a path on the host or a URL'
-        : hb.install === 'archive'
-          ? 'install: zoneadm install -a ARCHIVE with -u (sys-unconfig) or -p (preserve identity), from a path on the host or a URL'
-          : "install: zoneadm install, from the brand's own packages",
+          ? 'install: zoneadm install -s STREAM (.zfs, .zfs.gz, pool/dataset) or -t TARBALL (.tar, .tar.gz), from a path on the host or a URL'
+          : hb.install === 'archive'
+            ? 'install: zoneadm install -a ARCHIVE with -u (sys-unconfig) or -p (preserve identity), from a path on the host or a URL'
+            : "install: zoneadm install, from the brand's own packages",
     );
     const nic = record.config['net-interface'];
     const shared = configValue(record.config, 'ip-type') === 'shared';
@@ -504,8 +514,8 @@ export class IllumosBackend implements ToolBackend {
       this.host.kind === 'solaris' && !shared && nic !== undefined
         ? `network: not available: exclusive IP on ${nic} needs zonecfg global-nic, which Solaris has not (use ip-type shared, or your own net/anet via configure -f)`
         : shared
-        ? `network: shared IP${nic === undefined ? '' : ` on ${nic}`}`
-        : `network: exclusive IP${nic === undefined ? ', no interface (set net-interface)' : `, VNIC ${vnicName(record.name)} on ${nic}`}`,
+          ? `network: shared IP${nic === undefined ? '' : ` on ${nic}`}`
+          : `network: exclusive IP${nic === undefined ? ', no interface (set net-interface)' : `, VNIC ${vnicName(record.name)} on ${nic}`}`,
     );
     try {
       zoneToZonecfg(record, hb.zoneBrand);

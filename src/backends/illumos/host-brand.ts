@@ -51,7 +51,10 @@ export function resolveHostBrand(record: ZoneRecord, brand: Brand, host: HostOs)
   if (m['zone-brand'] !== 'native') return { zoneBrand: m['zone-brand'], install: m.install };
   const own = record.native?.zonecfg?.brand ?? (Object.hasOwn(DISTRO_NATIVE, host.distro ?? '') ? DISTRO_NATIVE[host.distro ?? ''] : undefined);
   if (own === undefined) {
-    return refuse('zonectl does not know this distribution\'s own zone brand', 'import the zone from a zonecfg export that sets brand, or use a distribution zonectl knows (OmniOS, OpenIndiana, SmartOS, Solaris)');
+    return refuse(
+      "zonectl does not know this distribution's own zone brand",
+      'import the zone from a zonecfg export that sets brand, or use a distribution zonectl knows (OmniOS, OpenIndiana, SmartOS, Solaris)',
+    );
   }
   return { zoneBrand: own, install: m.install };
 }

@@ -15,7 +15,11 @@ export function isUrl(source: string): boolean {
 
 /** -s or -t from a file name, when it says. */
 export function imageFlagByName(name: string): ImageFlag | undefined {
-  const base = name.replace(/[?#].*$/, '').split('/').pop() ?? '';
+  const base =
+    name
+      .replace(/[?#].*$/, '')
+      .split('/')
+      .pop() ?? '';
   if (/\.zfs(\.gz)?$/i.test(base)) return '-s';
   if (/\.(tar|tgz|tbz2?|txz)$|\.tar\.(gz|bz2|xz|z)$/i.test(base)) return '-t';
   return undefined;
@@ -24,7 +28,11 @@ export function imageFlagByName(name: string): ImageFlag | undefined {
 /** lx_install reads a ZFS stream plain or gzipped only (it asks `file -b` which it
  * is): a .zfs.bz2 or .zfs.xz is refused here rather than half-way through zoneadm. */
 export function refuseCompressedStream(source: string, zone: string): void {
-  const base = source.replace(/[?#].*$/, '').split('/').pop() ?? '';
+  const base =
+    source
+      .replace(/[?#].*$/, '')
+      .split('/')
+      .pop() ?? '';
   const m = /\.zfs\.(bz2|xz)$/i.exec(base);
   if (m === null) return;
   throw new ZoneError('usage', `${printable(base)}: zoneadm install -s takes a ZFS stream plain (.zfs) or gzipped (.zfs.gz), not ${(m[1] as string).toLowerCase()}`, {
@@ -48,7 +56,14 @@ export function imageFlagByFileOutput(out: string): ImageFlag | undefined {
 
 /** Where a URL's download goes on the host: /var/tmp, as /tmp is memory on illumos. */
 export function downloadPath(url: string, random: string): string {
-  const base = (url.replace(/[?#].*$/, '').split('/').pop() ?? '').replace(/[^A-Za-z0-9._-]/g, '_').slice(-80);
+  const base = (
+    url
+      .replace(/[?#].*$/, '')
+      .split('/')
+      .pop() ?? ''
+  )
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .slice(-80);
   return `/var/tmp/zonectl.${random}.${base === '' ? 'download' : base}`;
 }
 

@@ -47,7 +47,10 @@ class Importer {
   readonly resources: ZoneResource[] = [];
   private netMapped = false;
 
-  constructor(private readonly zone: string, private readonly hostBrand: string | undefined) {}
+  constructor(
+    private readonly zone: string,
+    private readonly hostBrand: string | undefined,
+  ) {}
 
   /** Takes a value into config if config accepts it and the key is still free. */
   take(key: string, value: string | undefined): boolean {
@@ -182,7 +185,14 @@ function fsResource(f: ZoneFs): ZoneResource {
 }
 
 function attr(name: string, value: string): ZoneResource {
-  return { type: 'attr', props: [{ name: 'name', value: simple(name) }, { name: 'type', value: 'string' }, { name: 'value', value: simple(value) }] };
+  return {
+    type: 'attr',
+    props: [
+      { name: 'name', value: simple(name) },
+      { name: 'type', value: 'string' },
+      { name: 'value', value: simple(value) },
+    ],
+  };
 }
 
 /** capped-cpu / capped-memory: the config prop first, then the native remainder. */
@@ -220,7 +230,10 @@ export function zoneToZonecfg(record: ZoneRecord, hostZoneBrand?: string): { glo
   for (const key of CONFIG_ATTRS) if (c[key] !== undefined) resources.push(attr(key, c[key] as string));
   // A capped resource whose remainder is native is written whole where the remainder
   // stands, so it reads back in the same place.
-  const caps: Array<[string, string, string]> = [['capped-cpu', 'ncpus', 'capped-cpu'], ['capped-memory', 'physical', 'capped-memory']];
+  const caps: Array<[string, string, string]> = [
+    ['capped-cpu', 'ncpus', 'capped-cpu'],
+    ['capped-memory', 'physical', 'capped-memory'],
+  ];
   const merged = new Map<ZoneResource, ZoneResource>();
   for (const [type, prop, key] of caps) {
     const rest = c[key] === undefined ? undefined : native.find((r) => r.type === type);

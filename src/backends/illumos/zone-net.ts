@@ -112,9 +112,9 @@ export function configToNet(zone: string, config: Record<string, string>, hostBr
   const gateway = config['net-gateway'];
   if (nic === undefined && address === undefined && gateway === undefined) return undefined;
   if (address === 'auto') {
-    refuse(zone, 'net-address auto is not available on illumos hosts: zoneadm has no address pool', 'set net-address to the zone\'s address and net-subnet to its network');
+    refuse(zone, 'net-address auto is not available on illumos hosts: zoneadm has no address pool', "set net-address to the zone's address and net-subnet to its network");
   }
-  if (nic === undefined) refuse(zone, 'net-address and net-gateway need net-interface on illumos: the host NIC the zone\'s network is on');
+  if (nic === undefined) refuse(zone, "net-address and net-gateway need net-interface on illumos: the host NIC the zone's network is on");
   if (gateway !== undefined && address === undefined) refuse(zone, 'net-gateway needs net-address: zonecfg takes a default router only with an address');
   const len = (configValue(config, 'net-subnet') ?? '').split('/')[1];
   const cidr = address === undefined ? undefined : `${address}/${len}`;
@@ -123,7 +123,7 @@ export function configToNet(zone: string, config: Record<string, string>, hostBr
     props.push({ name, value });
   };
   if (configValue(config, 'ip-type') === 'shared') {
-    if (cidr === undefined) refuse(zone, 'a shared-IP zone needs net-address: zonecfg requires an address on the host\'s NIC');
+    if (cidr === undefined) refuse(zone, "a shared-IP zone needs net-address: zonecfg requires an address on the host's NIC");
     set('physical', simple(nic));
     set('address', simple(cidr));
     if (gateway !== undefined) set('defrouter', simple(gateway));
@@ -132,9 +132,29 @@ export function configToNet(zone: string, config: Record<string, string>, hostBr
   set('physical', simple(vnicName(zone)));
   set('global-nic', simple(nic));
   if (hostBrand === 'lx') {
-    if (cidr !== undefined) set('property', complex([['name', 'ips'], ['value', cidr]]));
-    if (gateway !== undefined) set('property', complex([['name', 'gateway'], ['value', gateway]]));
-    set('property', complex([['name', 'primary'], ['value', 'true']]));
+    if (cidr !== undefined)
+      set(
+        'property',
+        complex([
+          ['name', 'ips'],
+          ['value', cidr],
+        ]),
+      );
+    if (gateway !== undefined)
+      set(
+        'property',
+        complex([
+          ['name', 'gateway'],
+          ['value', gateway],
+        ]),
+      );
+    set(
+      'property',
+      complex([
+        ['name', 'primary'],
+        ['value', 'true'],
+      ]),
+    );
     return { type: 'net', props };
   }
   if (cidr !== undefined) set('allowed-address', simple(cidr));

@@ -6,10 +6,7 @@ import { ZoneError } from '../../core/errors.js';
 import { printable } from '../../core/zone.js';
 import { ValueScanner, type ZonecfgValue } from './zonecfg-value.js';
 
-export type Arg =
-  | { kind: 'word'; text: string; quoted: boolean }
-  | { kind: 'pair'; name: string; value: ZonecfgValue }
-  | { kind: 'value'; value: ZonecfgValue };
+export type Arg = { kind: 'word'; text: string; quoted: boolean } | { kind: 'pair'; name: string; value: ZonecfgValue } | { kind: 'value'; value: ZonecfgValue };
 
 export interface Command {
   line: number;

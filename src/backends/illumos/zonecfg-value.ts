@@ -74,7 +74,10 @@ export function formatValue(v: ZonecfgValue): string {
 export class ValueScanner {
   pos: number;
 
-  constructor(readonly text: string, start = 0) {
+  constructor(
+    readonly text: string,
+    start = 0,
+  ) {
     this.pos = start;
   }
 
@@ -216,6 +219,5 @@ export function complexPairs(text: string): Record<string, string> | undefined {
 }
 
 export const simple = (text: string): string => quoteFor(text, 'top');
-export const complex = (pairs: Array<[string, string]>): string =>
-  formatValue({ kind: 'complex', pairs: pairs.map(([name, value]) => ({ name, value })) });
+export const complex = (pairs: Array<[string, string]>): string => formatValue({ kind: 'complex', pairs: pairs.map(([name, value]) => ({ name, value })) });
 export const list = (items: string[]): string => formatValue({ kind: 'list', items: items.map((text) => ({ kind: 'simple', text })) });

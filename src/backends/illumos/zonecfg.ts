@@ -63,9 +63,15 @@ class Reader {
   private scope: Scope | undefined;
   private done = false;
 
-  constructor(private readonly file: string, initial?: ZonecfgModel) {
+  constructor(
+    private readonly file: string,
+    initial?: ZonecfgModel,
+  ) {
     // A copy: the file's edits must not change the caller's model.
-    this.model = initial === undefined ? { globals: {}, resources: [] } : { globals: { ...initial.globals }, resources: initial.resources.map((r) => ({ type: r.type, props: r.props.map((p) => ({ ...p })) })) };
+    this.model =
+      initial === undefined
+        ? { globals: {}, resources: [] }
+        : { globals: { ...initial.globals }, resources: initial.resources.map((r) => ({ type: r.type, props: r.props.map((p) => ({ ...p })) })) };
   }
 
   private fail(c: Command, reason: string): never {
@@ -133,7 +139,8 @@ class Reader {
       const opt = w[i];
       if (opt === '-F') mode = { ...mode, force: true };
       else if (opt === '-b') mode = { kind: 'blank', force: mode.force };
-      else if (opt === '-X') continue; // Joyent: the XML already exists; nothing to model.
+      else if (opt === '-X')
+        continue; // Joyent: the XML already exists; nothing to model.
       else if (opt === '-t' || opt === '-a') {
         const arg = w[++i];
         if (arg === undefined) this.fail(c, `create ${opt} needs ${opt === '-t' ? 'a template' : 'a path'}`);

@@ -13,7 +13,18 @@ import { cniAdd, cniDel, readCniState } from './cni.js';
 import { OciRuntime } from './runtime.js';
 import { personalityPrefix } from './personality.js';
 import { runCapture } from '../../transport/local.js';
-import { mountProcFiles, removeSupervisor, reviveSupervisor, runtimeSupportsListener, shimAvailability, shimSocket, startSupervisor, supervisorStatus, writeProcFiles, SHIM_PROGRAM } from './uname-shim.js';
+import {
+  mountProcFiles,
+  removeSupervisor,
+  reviveSupervisor,
+  runtimeSupportsListener,
+  shimAvailability,
+  shimSocket,
+  startSupervisor,
+  supervisorStatus,
+  writeProcFiles,
+  SHIM_PROGRAM,
+} from './uname-shim.js';
 import type { ShimAvailability } from '../../brands/plan.js';
 import type { HelperProcess, ZoneAddress, ZoneUsage } from './types.js';
 import { zoneUsage } from './cgroup-usage.js';

@@ -51,10 +51,7 @@ async function cpuSeconds(dir: string | undefined): Promise<number | undefined> 
 }
 
 export async function zoneUsage(initPid: number): Promise<ZoneUsage | undefined> {
-  const [procCgroup, mountinfo] = await Promise.all([
-    readFile(`/proc/${initPid}/cgroup`, 'utf8').catch(() => undefined),
-    readFile('/proc/self/mountinfo', 'utf8'),
-  ]);
+  const [procCgroup, mountinfo] = await Promise.all([readFile(`/proc/${initPid}/cgroup`, 'utf8').catch(() => undefined), readFile('/proc/self/mountinfo', 'utf8')]);
   if (procCgroup === undefined) return undefined;
   const cg = parseProcCgroup(procCgroup);
   const dir = (c: string): string | undefined => cgroupDir(c, cg, mountinfo);

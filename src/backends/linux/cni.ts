@@ -73,7 +73,9 @@ function runPlugin(conf: object, type: string, call: CniCall, zone: string): Pro
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new ZoneError('host-missing', `zone "${zone}": CNI plugin ${type}: ${e.message}`, { zone, hint: 'apt-get install containernetworking-plugins iptables' })));
+    child.on('error', (e) =>
+      reject(new ZoneError('host-missing', `zone "${zone}": CNI plugin ${type}: ${e.message}`, { zone, hint: 'apt-get install containernetworking-plugins iptables' })),
+    );
     child.stdin.on('error', () => undefined); // a plugin that exits early: its status says why
     child.on('close', (code) => {
       const text = Buffer.concat(out).toString('utf8');
@@ -189,7 +191,13 @@ async function addOnce(zoneDir: string, zone: string, net: NetPlan, containerId:
   await writeJsonAtomic(join(zoneDir, RESULT_FILE), state);
   let prev: unknown;
   for (const p of state.confList.plugins) {
-    prev = (await runPlugin(pluginConf(state.confList, p, state.runtimeConfig, prev), p.type, { command: 'ADD', containerId, netns, path, ...(state.args === undefined ? {} : { args: state.args }) }, zone)) ?? prev;
+    prev =
+      (await runPlugin(
+        pluginConf(state.confList, p, state.runtimeConfig, prev),
+        p.type,
+        { command: 'ADD', containerId, netns, path, ...(state.args === undefined ? {} : { args: state.args }) },
+        zone,
+      )) ?? prev;
   }
   state.result = prev as CniState['result'];
   await writeJsonAtomic(join(zoneDir, RESULT_FILE), state);
@@ -212,7 +220,12 @@ export async function cniDel(zoneDir: string, zone: string, netns = ''): Promise
   const errors: string[] = [];
   for (const p of [...state.confList.plugins].reverse()) {
     try {
-      await runPlugin(pluginConf(state.confList, p, state.runtimeConfig, state.result), p.type, { command: 'DEL', containerId: state.containerId, netns, path, ...(state.args === undefined ? {} : { args: state.args }) }, zone);
+      await runPlugin(
+        pluginConf(state.confList, p, state.runtimeConfig, state.result),
+        p.type,
+        { command: 'DEL', containerId: state.containerId, netns, path, ...(state.args === undefined ? {} : { args: state.args }) },
+        zone,
+      );
     } catch (e) {
       errors.push((e as Error).message);
     }

@@ -43,14 +43,7 @@ export class OciRuntime {
   async start(zone: string, bundle: string, consoleLog: string, runtimeLog: string, createOnly: boolean, personality: string[] = []): Promise<void> {
     const offset = (await stat(runtimeLog).catch(() => undefined))?.size ?? 0;
     const console = await open(consoleLog, 'a', 0o600);
-    const args = [
-      ...personality,
-      ...this.base(runtimeLog),
-      ...(createOnly ? ['create'] : ['run', '-d']),
-      '--bundle', bundle,
-      '--pid-file', join(bundle, 'init.pid'),
-      zone,
-    ];
+    const args = [...personality, ...this.base(runtimeLog), ...(createOnly ? ['create'] : ['run', '-d']), '--bundle', bundle, '--pid-file', join(bundle, 'init.pid'), zone];
     let status: number;
     try {
       status = await new Promise<number>((resolve, reject) => {
@@ -149,7 +142,10 @@ function parseStatus(row: { status?: string }): RuntimeState {
 }
 
 function lastLine(text: string): string {
-  const lines = text.trim().split('\n').filter((l) => l.trim() !== '');
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const line = lines[lines.length - 1] ?? 'no error message';
   const m = /msg="((?:[^"\\]|\\.)*)"/.exec(line);
   return m?.[1] !== undefined ? m[1].replace(/\\"/g, '"') : line;

@@ -93,14 +93,22 @@ export async function startSupervisor(zoneDir: string, zone: string, a: UnameAns
   await stopSupervisor(zoneDir);
   await writeFile(join(zoneDir, ANSWER), JSON.stringify(a), { mode: 0o600 });
   const r = await runCapture([
-    program, 'serve',
-    '--socket', shimSocket(zoneDir),
-    '--pidfile', join(zoneDir, PIDFILE),
-    '--release', a.release,
-    '--version', a.version,
-    '--machine', a.machine,
-    '--machine32', a.machine32,
-    '--first-timeout', '60',
+    program,
+    'serve',
+    '--socket',
+    shimSocket(zoneDir),
+    '--pidfile',
+    join(zoneDir, PIDFILE),
+    '--release',
+    a.release,
+    '--version',
+    a.version,
+    '--machine',
+    a.machine,
+    '--machine32',
+    a.machine32,
+    '--first-timeout',
+    '60',
     // The first one is tied to this zonectl until the runtime connects; a replacement
     // serves execs until they are all gone.
     ...(replacement ? ['--until-idle'] : ['--watch-pid', String(process.pid)]),

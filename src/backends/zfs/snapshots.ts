@@ -76,10 +76,14 @@ export function planRollback(flavour: ZfsFlavour, tree: ZfsTree, zone: string, n
   const rollback = `zone "${zone}": rollback to "${printable(name)}"`;
   if (without.length > 0) {
     const one = without.length === 1;
-    throw new ZoneError('refused', `${rollback} would leave ${listed(without)} as ${one ? 'it is' : 'they are'} (no such snapshot there: made after it, or destroyed there); nothing rolled back`, {
-      zone,
-      hint: 'take a new snapshot of the whole zone, or roll those datasets back by hand with zfs rollback',
-    });
+    throw new ZoneError(
+      'refused',
+      `${rollback} would leave ${listed(without)} as ${one ? 'it is' : 'they are'} (no such snapshot there: made after it, or destroyed there); nothing rolled back`,
+      {
+        zone,
+        hint: 'take a new snapshot of the whole zone, or roll those datasets back by hand with zfs rollback',
+      },
+    );
   }
   if (newer.length > 0) {
     const w = inTheWay(flavour, zone, newer);
@@ -168,7 +172,10 @@ export class ZoneSnapshots {
     const args = ['snapshot', ...this.recursive(), `${ds}@${this.flavour.prefix}${name}`];
     const r = await runZfs(this.ex, args);
     if (r.code !== 0 && /already exists/.test(r.stderr)) {
-      throw new ZoneError('exists', `zone "${record.name}" already has a snapshot "${printable(name)}"`, { zone: record.name, hint: `zonectl snapshot ${record.name} delete ${name} first, or choose another name` });
+      throw new ZoneError('exists', `zone "${record.name}" already has a snapshot "${printable(name)}"`, {
+        zone: record.name,
+        hint: `zonectl snapshot ${record.name} delete ${name} first, or choose another name`,
+      });
     }
     if (r.code !== 0) throw new ZoneError('runtime', `zfs ${args.join(' ')} failed${where(this.ex)}: ${zfsMessage(r)}`, { zone: record.name });
     const made = listView(this.flavour, await this.tree(record.name, ds)).find((s) => s.name === name);
@@ -195,7 +202,10 @@ export class ZoneSnapshots {
       } catch (e) {
         // Said plainly: a rollback stopped half way leaves the zone's datasets apart.
         if (e instanceof ZoneError && done.length > 0) {
-          throw new ZoneError(e.code, `${e.message} (already rolled back: ${done.join(', ')})`, { zone: record.name, hint: `fix the cause and run zonectl rollback ${record.name} ${name} again` });
+          throw new ZoneError(e.code, `${e.message} (already rolled back: ${done.join(', ')})`, {
+            zone: record.name,
+            hint: `fix the cause and run zonectl rollback ${record.name} ${name} again`,
+          });
         }
         throw e;
       }

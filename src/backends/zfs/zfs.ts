@@ -20,7 +20,10 @@ export function listed(names: string[], max = 5): string {
  * lists what is in the way one a line ("use '-r' to force deletion of the following
  * snapshots and bookmarks:" then names): the listed names are joined after the colon. */
 export function zfsMessage(r: ExecResult): string {
-  const lines = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = r.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   if (lines.length === 0) return lastLine(r);
   let out = '';
   let names: string[] | undefined;

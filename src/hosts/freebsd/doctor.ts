@@ -75,8 +75,13 @@ const jailTools = needing('jail-tools', 'jail(8), jls, jexec', ['tool jail', 'to
   const names = ['jail', 'jls', 'jexec'];
   const missing = names.filter((_, i) => paths[i] === '-');
   if (missing.length === 0) return check('jail-tools', 'jail(8), jls, jexec', 'ok', paths.join(', '));
-  return check('jail-tools', 'jail(8), jls, jexec', 'missing', `not found on PATH: ${missing.join(', ')}`,
-    'they ship with FreeBSD base in /usr/sbin: put /usr/sbin on the PATH zonectl gets there, or restore base (freebsd-update fetch install)');
+  return check(
+    'jail-tools',
+    'jail(8), jls, jexec',
+    'missing',
+    `not found on PATH: ${missing.join(', ')}`,
+    'they ship with FreeBSD base in /usr/sbin: put /usr/sbin on the PATH zonectl gets there, or restore base (freebsd-update fetch install)',
+  );
 });
 
 const root = needing('root', 'root privileges', ['uid'], ([uid]) => {
@@ -87,7 +92,8 @@ const root = needing('root', 'root privileges', ['uid'], ([uid]) => {
 const racct = needing('racct', 'RACCT/rctl (caps)', ['racct'], ([v]) => {
   const title = 'RACCT/rctl (caps)';
   if (v === '1') return check('racct', title, 'ok', 'kern.racct.enable=1: rctl enforces capped-memory, max-processes and capped-cpu');
-  if (v === '-') return check('racct', title, 'warn', 'no kern.racct.enable: the kernel has no RACCT, so zones with caps will not boot', `use a kernel with options RACCT and RCTL, then ${RACCT_FIX}`);
+  if (v === '-')
+    return check('racct', title, 'warn', 'no kern.racct.enable: the kernel has no RACCT, so zones with caps will not boot', `use a kernel with options RACCT and RCTL, then ${RACCT_FIX}`);
   return check('racct', title, 'warn', `kern.racct.enable=${v as string}: zones with capped-memory, max-processes or capped-cpu will not boot`, RACCT_FIX);
 });
 
@@ -109,8 +115,13 @@ const bridge = needing('bridge-epair', 'if_bridge and if_epair (exclusive-IP zon
   const states = [moduleState('if_bridge', b as string), moduleState('if_epair', e as string)];
   if (states.every((s) => s !== undefined)) return check('bridge-epair', title, 'ok', states.join(', '));
   const missing = ['if_bridge', 'if_epair'].filter((_, i) => states[i] === undefined);
-  return check('bridge-epair', title, 'warn', `${missing.join(', ')}: neither in the kernel nor in /boot/kernel; exclusive-IP zones cannot get their epair`,
-    'build the kernel with device if_bridge and device epair, or install their modules in /boot/kernel');
+  return check(
+    'bridge-epair',
+    title,
+    'warn',
+    `${missing.join(', ')}: neither in the kernel nor in /boot/kernel; exclusive-IP zones cannot get their epair`,
+    'build the kernel with device if_bridge and device epair, or install their modules in /boot/kernel',
+  );
 });
 
 const linux = needing('linux', 'Linuxulator (lx zones)', ['kmod linux'], ([v], a) => {
@@ -134,8 +145,13 @@ const zfs = needing('zfs', 'ZFS (clones and snapshots)', ['zfs'], ([v]) => {
 const fetchTool = needing('fetch', 'fetch (release installs)', ['tool fetch'], ([p]) => {
   const title = 'fetch (release installs)';
   if (p !== '-') return check('fetch', title, 'ok', `${p as string}: downloads base.txz and --source URLs`);
-  return check('fetch', title, 'warn', 'fetch not found on PATH: release installs and --source URLs cannot download; archives on the host still install',
-    'fetch ships with FreeBSD base in /usr/bin: put it on the PATH zonectl gets there, or restore base');
+  return check(
+    'fetch',
+    title,
+    'warn',
+    'fetch not found on PATH: release installs and --source URLs cannot download; archives on the host still install',
+    'fetch ships with FreeBSD base in /usr/bin: put it on the PATH zonectl gets there, or restore base',
+  );
 });
 
 const state = needing('state-root', 'zone store', ['state'], ([v], a) => {
@@ -153,8 +169,13 @@ const devfs = needing('devfs-lx', `devfs ruleset ${LX_DEVFS_RULESET} (lx zones' 
   }
   if (ours === 'ours') return check('devfs-lx', title, 'ok', `loaded: devfsrules_jail plus /dev/shm`);
   if (ours === 'empty') return check('devfs-lx', title, 'ok', 'not loaded yet: the first lx boot loads it (devfsrules_jail plus /dev/shm)');
-  return check('devfs-lx', title, 'warn', `ruleset ${LX_DEVFS_RULESET} holds rules zonectl did not add: lx zones will not boot`,
-    `see devfs rule -s ${LX_DEVFS_RULESET} show; if nothing else uses it, devfs rule -s ${LX_DEVFS_RULESET} delset`);
+  return check(
+    'devfs-lx',
+    title,
+    'warn',
+    `ruleset ${LX_DEVFS_RULESET} holds rules zonectl did not add: lx zones will not boot`,
+    `see devfs rule -s ${LX_DEVFS_RULESET} show; if nothing else uses it, devfs rule -s ${LX_DEVFS_RULESET} delset`,
+  );
 });
 
 const CHECKS: Check[] = [jailTools, root, racct, vimage, bridge, linux, devfs, zfs, fetchTool, state];

@@ -135,7 +135,9 @@ function zoneToolsCheck(f: HostFacts, host: HostOs): DoctorCheck {
   const missing = names.filter((n) => !f.tools.has(n));
   if (missing.length === 0) return { id: 'zone-tools', title, status: 'ok', detail: names.map((n) => f.tools.get(n)).join(', ') };
   return {
-    id: 'zone-tools', title, status: 'missing',
+    id: 'zone-tools',
+    title,
+    status: 'missing',
     detail: `not on the PATH: ${missing.join(', ')}`,
     fix: `they live in /usr/sbin: put it on the PATH zonectl's ssh sessions get${isIps(host) ? ', or pkg install system/zones (package name unverified)' : ''}`,
   };
@@ -154,7 +156,9 @@ function privilegeCheck(f: HostFacts): DoctorCheck {
   if (f.privE === 'all') return { id: 'privileges', title, status: 'ok', detail: `uid ${f.uid ?? 'unknown'} with all privileges` };
   if (f.uid === undefined) return { id: 'privileges', title, status: 'warn', detail: 'cannot tell: id printed no uid' };
   return {
-    id: 'privileges', title, status: 'missing',
+    id: 'privileges',
+    title,
+    status: 'missing',
     detail: `uid ${f.uid}, privileges ${f.privE ?? 'unknown'}: zoneadm and zonecfg need all privileges in the global zone`,
     fix: 'connect as root (--host root@HOST): zonectl runs the tools as the ssh user, without pfexec',
   };
@@ -188,20 +192,37 @@ function brandsCheck(f: HostFacts, host: HostOs, brands: Brand[]): DoctorCheck {
 function vnicCheck(f: HostFacts, host: HostOs): DoctorCheck {
   const title = 'VNICs (exclusive-IP networks)';
   if (host.distro === 'solaris10') {
-    return { id: 'vnic', title, status: 'warn', detail: 'Solaris 10 has no VNICs and no zonecfg global-nic: zonectl refuses net-interface with exclusive IP here (such a zone needs a NIC of its own, without defrouter)', fix: 'set ip-type shared, or give the zone its own net resource in a zonecfg file (zonectl configure -f)' };
+    return {
+      id: 'vnic',
+      title,
+      status: 'warn',
+      detail: 'Solaris 10 has no VNICs and no zonecfg global-nic: zonectl refuses net-interface with exclusive IP here (such a zone needs a NIC of its own, without defrouter)',
+      fix: 'set ip-type shared, or give the zone its own net resource in a zonecfg file (zonectl configure -f)',
+    };
   }
   if (host.distro === 'solaris11') {
-    return { id: 'vnic', title, status: 'warn', detail: 'Solaris 11 makes a zone\'s VNIC from an anet resource and has no zonecfg global-nic: zonectl refuses net-interface with exclusive IP here', fix: 'set ip-type shared, or give the zone its own anet resource in a zonecfg file (zonectl configure -f)' };
+    return {
+      id: 'vnic',
+      title,
+      status: 'warn',
+      detail: "Solaris 11 makes a zone's VNIC from an anet resource and has no zonecfg global-nic: zonectl refuses net-interface with exclusive IP here",
+      fix: 'set ip-type shared, or give the zone its own anet resource in a zonecfg file (zonectl configure -f)',
+    };
   }
   if (!f.tools.has('dladm')) {
-    return { id: 'vnic', title, status: 'warn', detail: 'no dladm on the PATH: zones with net-interface cannot get their VNIC', fix: 'put /usr/sbin on the PATH zonectl\'s ssh sessions get' };
+    return { id: 'vnic', title, status: 'warn', detail: 'no dladm on the PATH: zones with net-interface cannot get their VNIC', fix: "put /usr/sbin on the PATH zonectl's ssh sessions get" };
   }
   if (f.links.length === 0) {
     return { id: 'vnic', title, status: 'warn', detail: 'dladm show-phys lists no physical link to make VNICs on', fix: 'check dladm show-phys; net-interface must name a link it lists' };
   }
   // global-nic (the VNIC made at boot) is an illumos-joyent/OmniOS zonecfg property.
   const known = host.distro === 'omnios' || host.distro === 'smartos';
-  return { id: 'vnic', title, status: 'ok', detail: `physical links: ${f.links.join(', ')}${known ? '' : ' (zonecfg global-nic, which makes the VNIC at boot, is unverified on this distribution)'}` };
+  return {
+    id: 'vnic',
+    title,
+    status: 'ok',
+    detail: `physical links: ${f.links.join(', ')}${known ? '' : ' (zonecfg global-nic, which makes the VNIC at boot, is unverified on this distribution)'}`,
+  };
 }
 
 function zfsCheck(f: HostFacts): DoctorCheck {
@@ -212,10 +233,18 @@ function zfsCheck(f: HostFacts): DoctorCheck {
   }
   // Without zpool on the PATH no pool is listed, which says nothing about the pools.
   if (f.pools.length === 0 && f.tools.has('zpool')) {
-    return { id: 'zfs', title, status: 'warn', detail: 'no ZFS pool: zones have no datasets, no snapshots, and clones are copies', fix: `zpool create POOL DEVICE, then zfs create -o mountpoint=${ZONES_PARENT} POOL/zones` };
+    return {
+      id: 'zfs',
+      title,
+      status: 'warn',
+      detail: 'no ZFS pool: zones have no datasets, no snapshots, and clones are copies',
+      fix: `zpool create POOL DEVICE, then zfs create -o mountpoint=${ZONES_PARENT} POOL/zones`,
+    };
   }
   return {
-    id: 'zfs', title, status: 'warn',
+    id: 'zfs',
+    title,
+    status: 'warn',
     detail: `${ZONES_PARENT} (where zones go by default) is not a ZFS dataset: zoneadm install makes no dataset per zone there, so no snapshots, and clones are copies`,
     fix: `zfs create -o mountpoint=${ZONES_PARENT} ${f.pools[0] ?? 'POOL'}/zones (while ${ZONES_PARENT} is empty)`,
   };
@@ -226,7 +255,9 @@ function autobootCheck(f: HostFacts): DoctorCheck {
   if (f.zonesSvc === 'online') return { id: 'autoboot', title, status: 'ok', detail: 'svc:/system/zones:default is online' };
   if (!f.tools.has('svcs')) return { id: 'autoboot', title, status: 'warn', detail: 'no svcs on the PATH: cannot tell whether zones with autoboot start at host boot' };
   return {
-    id: 'autoboot', title, status: 'warn',
+    id: 'autoboot',
+    title,
+    status: 'warn',
     detail: `svc:/system/zones:default is ${f.zonesSvc ?? 'not there'}: zones with autoboot true do not start at host boot`,
     fix: 'svcadm enable svc:/system/zones:default',
   };
@@ -244,7 +275,9 @@ function downloadCheck(f: HostFacts, host: HostOs): DoctorCheck {
     solaris10: 'install wget: Solaris 10 ships it as /usr/sfw/bin/wget (packages SUNWwgetr, SUNWwgetu; names unverified)',
   }[host.distro ?? ''];
   return {
-    id: 'download', title, status: 'warn',
+    id: 'download',
+    title,
+    status: 'warn',
     detail: 'no curl or wget: installs from a URL fail; a path on the host still works',
     ...(fix === undefined ? {} : { fix }),
   };
@@ -258,7 +291,9 @@ function stateRootCheck(f: HostFacts, stateRoot: string): DoctorCheck {
     return { id: 'state-root', title, status: 'ok', detail: exists ? `${stateRoot} is writable` : `${stateRoot} does not exist yet; ${f.root.dir} is writable, so it can be made` };
   }
   return {
-    id: 'state-root', title, status: 'missing',
+    id: 'state-root',
+    title,
+    status: 'missing',
     detail: exists ? `${stateRoot} is not writable` : `${stateRoot} does not exist and ${f.root.dir} is not writable`,
     fix: `connect as root, or choose another state root with --root`,
   };

@@ -11,17 +11,18 @@ import type { HostDifferences } from '../zone-host.js';
 
 export const ILLUMOS_DIFFERENCES: HostDifferences = {
   hasReadyState: true,
-  readyState: 'zoneadm ready: the zone\'s virtual platform set up, no processes',
+  readyState: "zoneadm ready: the zone's virtual platform set up, no processes",
   failedInstallLeaves: 'configured',
-  installFrom: '--source IMAGE|ARCHIVE-ON-HOST (lx: a tarball or ZFS stream; solaris8/9/s10: a flash archive, cpio, pax or ufsdump image with -u or -p), or nothing for the native brand\'s packages',
+  installFrom:
+    "--source IMAGE|ARCHIVE-ON-HOST (lx: a tarball or ZFS stream; solaris8/9/s10: a flash archive, cpio, pax or ufsdump image with -u or -p), or nothing for the native brand's packages",
   installsRecipes: false,
   cloneBy: 'zoneadm clone (a ZFS clone where the zonepath is a dataset)',
   cloneAddress: 'dropped',
   promotesClones: false,
-  promoteClones: 'a clone is a ZFS clone here; zfs destroy refuses an origin with clones, naming them: run zfs promote on each clone\'s dataset on the host first',
+  promoteClones: "a clone is a ZFS clone here; zfs destroy refuses an origin with clones, naming them: run zfs promote on each clone's dataset on the host first",
   shutdownBy: 'zoneadm shutdown (init 0 in the zone on Solaris 10) under a timeout, then zoneadm halt',
   console: 'zlogin -C',
-  execOptions: 'zlogin -l (user), the zone\'s sh and env (--cwd, --env)',
+  execOptions: "zlogin -l (user), the zone's sh and env (--cwd, --env)",
   caps: 'zonecfg capped-cpu, capped-memory and max-processes',
   importsJails: false,
 };

@@ -17,10 +17,7 @@ export function procRoot(): string {
 export async function hostVsyscallMode(): Promise<VsyscallMode> {
   if (process.arch !== 'x64') return 'none';
   const proc = procRoot();
-  const [maps, cmdline] = await Promise.all([
-    readFile(`${proc}/self/maps`, 'utf8').catch(() => ''),
-    readFile(`${proc}/cmdline`, 'utf8').catch(() => ''),
-  ]);
+  const [maps, cmdline] = await Promise.all([readFile(`${proc}/self/maps`, 'utf8').catch(() => ''), readFile(`${proc}/cmdline`, 'utf8').catch(() => '')]);
   return parseVsyscall(maps, cmdline, undefined);
 }
 

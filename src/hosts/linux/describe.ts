@@ -119,6 +119,9 @@ export async function describeOnLinux(host: LinuxHost, brand: LinuxBrand, zone: 
   const plan = await planFor(host, brand, zone);
   // For a real zone: which of the brand's fixup families its files select.
   const applies = zone === undefined ? undefined : (await detectFamilies(plan.rootfs, brand.fixups ?? [])).map((f) => f.family);
-  const extra = applies === undefined || (brand.fixups ?? []).length === 0 ? '' : `\nfixups for zone ${zone?.record.name}: ${applies.length === 0 ? 'none (no known distribution found: it boots without edits)' : applies.join(', ')}`;
+  const extra =
+    applies === undefined || (brand.fixups ?? []).length === 0
+      ? ''
+      : `\nfixups for zone ${zone?.record.name}: ${applies.length === 0 ? 'none (no known distribution found: it boots without edits)' : applies.join(', ')}`;
   return { text: `${planText(brand, plan)}${extra}`, json: { brand, plan, ...(applies === undefined ? {} : { fixupsApplying: applies }) } };
 }

@@ -36,10 +36,10 @@ export type { CgroupLayout, VsyscallMode } from '../../probes/linux.js';
 
 export type { CheckStatus, DoctorCheck } from '../../probes/check.js';
 export interface LinuxDoctorReport extends DoctorReport {
-  runtime: { name: string; path: string; version: string } | null;   // the selected runtime
+  runtime: { name: string; path: string; version: string } | null; // the selected runtime
   cgroup: CgroupLayout;
   vsyscall: VsyscallMode;
-  ia32: boolean | null;    // null when not an x86_64 host
+  ia32: boolean | null; // null when not an x86_64 host
 }
 
 const execFileP = promisify(execFile);
@@ -115,7 +115,9 @@ function runtimeCheck(rt: RuntimeProbe, cgroup: CgroupLayout): DoctorCheck {
   }
   if (rt.name === 'crun' && cgroup === 'hybrid') {
     return {
-      id: 'runtime', title, status: 'warn',
+      id: 'runtime',
+      title,
+      status: 'warn',
       detail: `${rt.path} version ${rt.version ?? 'unknown'}; crun 1.8 refuses the hybrid cgroup layout of this host`,
       fix: 'use --runtime runc, or boot with systemd.unified_cgroup_hierarchy=1 for cgroup v2',
     };
@@ -128,13 +130,15 @@ function crunCheck(crun: RuntimeProbe, selected: string, cgroup: CgroupLayout): 
   const title = 'crun (optional OCI runtime)';
   if (crun.path === undefined) {
     return {
-      id: 'crun', title, status: selected === 'crun' ? 'missing' : 'warn',
+      id: 'crun',
+      title,
+      status: selected === 'crun' ? 'missing' : 'warn',
       detail: selected === 'crun' ? 'crun is the selected runtime but is not installed' : 'not installed (optional; runc is used)',
       fix: 'apt-get install crun',
     };
   }
   if (crun.error !== undefined) return { id: 'crun', title, status: 'warn', detail: `${crun.path} --version failed: ${crun.error}` };
-  const hybridNote = cgroup === 'hybrid' ? '; crun 1.8 refuses this host\'s hybrid cgroup layout, runc works' : '';
+  const hybridNote = cgroup === 'hybrid' ? "; crun 1.8 refuses this host's hybrid cgroup layout, runc works" : '';
   return { id: 'crun', title, status: 'ok', detail: `${crun.path} version ${crun.version ?? 'unknown'}${hybridNote}` };
 }
 
@@ -144,7 +148,9 @@ async function namespacesCheck(): Promise<DoctorCheck> {
   const title = 'Namespaces';
   if (missing.length === 0) return { id: 'namespaces', title, status: 'ok', detail: NAMESPACES.join(', ') };
   return {
-    id: 'namespaces', title, status: 'missing',
+    id: 'namespaces',
+    title,
+    status: 'missing',
     detail: `missing: ${missing.join(', ')} (no /proc/self/ns/<name>)`,
     fix: 'use a kernel built with CONFIG_NAMESPACES and CONFIG_{PID,UTS,IPC,NET,USER}_NS and CONFIG_CGROUPS',
   };
@@ -160,7 +166,9 @@ async function usernsCheck(): Promise<DoctorCheck> {
   const max = maxText === undefined ? undefined : parseSysctlInt(maxText);
   if (max === undefined || max <= 0) {
     return {
-      id: 'userns', title, status: 'missing',
+      id: 'userns',
+      title,
+      status: 'missing',
       detail: max === undefined ? '/proc/sys/user/max_user_namespaces not readable (kernel without CONFIG_USER_NS?)' : 'user.max_user_namespaces=0',
       fix: 'sysctl -w user.max_user_namespaces=15000 (and a kernel with CONFIG_USER_NS)',
     };
@@ -213,7 +221,9 @@ async function cgroupCheck(mountinfo: string | undefined): Promise<{ layout: Cgr
       return {
         layout,
         check: {
-          id: 'cgroup', title, status: 'missing',
+          id: 'cgroup',
+          title,
+          status: 'missing',
           detail: 'no cgroup hierarchy mounted at /sys/fs/cgroup',
           fix: 'mount -t cgroup2 cgroup2 /sys/fs/cgroup',
         },
@@ -233,7 +243,9 @@ async function overlayCheck(kernel: string): Promise<DoctorCheck> {
     if (await exists(`${dir}/overlay.ko${ext}`)) return { id: 'overlayfs', title, status: 'ok', detail: `loadable module (${dir}/overlay.ko${ext})` };
   }
   return {
-    id: 'overlayfs', title, status: 'missing',
+    id: 'overlayfs',
+    title,
+    status: 'missing',
     detail: 'overlay is neither in /proc/filesystems nor a module under /lib/modules',
     fix: 'modprobe overlay (or use a kernel with CONFIG_OVERLAY_FS)',
   };
@@ -245,7 +257,9 @@ async function seccompCheck(): Promise<DoctorCheck> {
   const mode = status === undefined ? undefined : parseSeccompStatus(status);
   if (mode === undefined) {
     return {
-      id: 'seccomp', title, status: 'missing',
+      id: 'seccomp',
+      title,
+      status: 'missing',
       detail: 'no Seccomp: line in /proc/self/status (kernel without CONFIG_SECCOMP)',
       fix: 'use a kernel built with CONFIG_SECCOMP and CONFIG_SECCOMP_FILTER',
     };
@@ -256,7 +270,9 @@ async function seccompCheck(): Promise<DoctorCheck> {
   }
   const notif = actions.includes('user_notif');
   const check: DoctorCheck = {
-    id: 'seccomp', title, status: notif ? 'ok' : 'warn',
+    id: 'seccomp',
+    title,
+    status: notif ? 'ok' : 'warn',
     detail: `actions: ${actions.join(' ')}; user_notif ${notif ? 'available' : 'not available (needed by later features)'}`,
   };
   if (!notif) check.fix = 'use Linux 5.0 or newer for SECCOMP_RET_USER_NOTIF';
@@ -287,9 +303,7 @@ function vsyscallCheck(isX64: boolean, maps: string | undefined, cmdline: string
     const param = cmdlineParam(cmdline, 'vsyscall');
     parts.push(`boot settings say ${boot}${param !== undefined ? ` (vsyscall=${param})` : ''}`);
   }
-  parts.push(mode === 'emulate'
-    ? 'old static binaries (glibc < 2.14, CentOS 3-6 era) will run'
-    : 'emulate is needed for very old glibc (CentOS 3-6 era static binaries)');
+  parts.push(mode === 'emulate' ? 'old static binaries (glibc < 2.14, CentOS 3-6 era) will run' : 'emulate is needed for very old glibc (CentOS 3-6 era static binaries)');
   const check: DoctorCheck = { id: 'vsyscall', title, status: 'ok', detail: parts.join('; ') };
   if (mode !== 'emulate') check.fix = 'boot the host with vsyscall=emulate for userlands older than glibc 2.14';
   return { mode, check };
@@ -300,7 +314,9 @@ async function busyboxCheck(): Promise<DoctorCheck> {
   const path = await findStaticBusybox();
   if (path !== undefined) return { id: 'busybox-static', title, status: 'ok', detail: path };
   return {
-    id: 'busybox-static', title, status: 'missing',
+    id: 'busybox-static',
+    title,
+    status: 'missing',
     detail: 'no statically linked busybox found (needed by the busybox recipe and the sparse brand)',
     fix: `apt-get install ${BUSYBOX_PACKAGE}`,
   };
@@ -321,7 +337,9 @@ async function installToolsCheck(): Promise<DoctorCheck> {
   const missing = found.filter((t) => t.path === undefined);
   if (missing.length === 0) return { id: 'install-tools', title, status: 'ok', detail: found.map((t) => t.program).join(', ') };
   return {
-    id: 'install-tools', title, status: 'warn',
+    id: 'install-tools',
+    title,
+    status: 'warn',
     detail: `missing: ${missing.map((t) => `${t.program} (${t.use})`).join(', ')}`,
     fix: `apt-get install ${missing.map((t) => t.pkg).join(' ')}`,
   };
@@ -350,7 +368,9 @@ async function lxcfsCheck(): Promise<DoctorCheck> {
   const binds = await lxcfsBinds();
   if (binds.length > 0) return { id: 'lxcfs', title, status: 'ok', detail: `running at ${LXCFS_PROC}: ${binds.map((b) => b.destination).join(' ')}` };
   return {
-    id: 'lxcfs', title, status: 'warn',
+    id: 'lxcfs',
+    title,
+    status: 'warn',
     detail: `not running (no ${LXCFS_PROC}): lx zones see the host's memory, CPUs and uptime in /proc`,
     fix: 'apt-get install lxcfs (it starts lxcfs.service; without systemd run: lxcfs /var/lib/lxcfs &)',
   };
@@ -364,7 +384,9 @@ async function cniCheck(): Promise<DoctorCheck> {
   if (path !== undefined && iptables !== undefined) return { id: 'cni', title, status: 'ok', detail: `${path} (bridge, host-local, portmap, firewall); ${iptables}` };
   const missing = [...(path === undefined ? ['CNI plugins'] : []), ...(iptables === undefined ? ['iptables'] : [])];
   return {
-    id: 'cni', title, status: 'warn',
+    id: 'cni',
+    title,
+    status: 'warn',
     detail: `no ${missing.join(' or ')}: zones with net-address cannot boot; others have loopback or the host's stack`,
     fix: 'apt-get install containernetworking-plugins iptables',
   };
@@ -384,7 +406,9 @@ function rootCheck(): DoctorCheck {
   const title = 'root privileges';
   if (uid === 0) return { id: 'root', title, status: 'ok', detail: 'running as root' };
   return {
-    id: 'root', title, status: 'missing',
+    id: 'root',
+    title,
+    status: 'missing',
     detail: `running as uid ${uid ?? 'unknown'}`,
     fix: 'run zonectl as root (rootless zones are not supported yet)',
   };
@@ -418,17 +442,32 @@ export async function runDoctor(opts?: { runtime?: string; stateRoot?: string })
   const crun = crunRt ?? selectedRt;
 
   const [cg, namespaces, userns, overlay, seccomp, busybox, tools, shim, lxcfs, cni, storage] = await Promise.all([
-    guard('cgroup', 'cgroup layout', () => cgroupCheck(mountinfo), (check) => ({ layout: 'unknown' as CgroupLayout, check })),
+    guard(
+      'cgroup',
+      'cgroup layout',
+      () => cgroupCheck(mountinfo),
+      (check) => ({ layout: 'unknown' as CgroupLayout, check }),
+    ),
     guard('namespaces', 'Namespaces', namespacesCheck, (c) => c),
     guard('userns', 'User namespaces', usernsCheck, (c) => c),
-    guard('overlayfs', 'overlayfs', () => overlayCheck(kernel), (c) => c),
+    guard(
+      'overlayfs',
+      'overlayfs',
+      () => overlayCheck(kernel),
+      (c) => c,
+    ),
     guard('seccomp', 'seccomp', seccompCheck, (c) => c),
     guard('busybox-static', 'static busybox', busyboxCheck, (c) => c),
     guard('install-tools', 'install tools', installToolsCheck, (c) => c),
     guard('uname-shim', 'exact uname for lx zones', unameShimCheck, (c) => c),
     guard('lxcfs', 'LXCFS (/proc of lx zones)', lxcfsCheck, (c) => c),
     guard('cni', 'CNI plugins (zone networks)', cniCheck, (c) => c),
-    guard('storage', 'clone and snapshot storage', () => storageCheck(opts?.stateRoot ?? '/var/lib/zonectl'), (c) => c),
+    guard(
+      'storage',
+      'clone and snapshot storage',
+      () => storageCheck(opts?.stateRoot ?? '/var/lib/zonectl'),
+      (c) => c,
+    ),
   ]);
   const ssh = await guard('ssh-client', 'ssh client (--host)', sshClientCheck, (c) => c);
   const ia = ia32Check(isX64, kconfig, cmdline);

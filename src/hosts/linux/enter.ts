@@ -44,7 +44,14 @@ async function commandExists(root: string, cmd: string, cwd: string, env: string
     const real = await resolveInRoot(root, c);
     if (real === undefined) continue;
     const st = await stat(real).catch(() => undefined);
-    if (st?.isFile() === true && (await access(real, constants.X_OK).then(() => true, () => false))) return true;
+    if (
+      st?.isFile() === true &&
+      (await access(real, constants.X_OK).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return true;
   }
   return false;
 }

@@ -34,8 +34,8 @@ export const LINUX_DIFFERENCES: HostDifferences = {
   promotesClones: true,
   promoteClones: 'the clones keep the layers they share; only their dependency on the origin is dropped',
   shutdownBy: "the userland's halt signal to its init (the brand's or recipe's), then kill after --timeout",
-  console: 'none: login enters the zone; the init writes to the zone\'s console.log',
-  execOptions: 'zonectl (the zone\'s /etc/passwd, its PATH)',
+  console: "none: login enters the zone; the init writes to the zone's console.log",
+  execOptions: "zonectl (the zone's /etc/passwd, its PATH)",
   caps: 'cgroups through the OCI runtime',
   importsJails: false,
 };

@@ -36,7 +36,7 @@ function inPlaceDir(req: InstallRequest, kind: string | undefined, brand: LinuxB
     throw new ZoneError('refused', `brand ${brand.name} shares host paths into its root and cannot use a directory in place`, { zone });
   }
   const dir = resolvePath(req.source);
-  if (dir === '/') throw new ZoneError('refused', 'the host\'s own root cannot be a zone root', { zone });
+  if (dir === '/') throw new ZoneError('refused', "the host's own root cannot be a zone root", { zone });
   return dir;
 }
 
@@ -126,7 +126,11 @@ export async function prepareLinuxInstall(host: LinuxHost, record: ZoneRecord, b
       populated = await populateFromSource(root, sourcePath, source, { zone: name, limits, emit });
     } else populated = await populateSkeleton(root, { of: brand.name, layout: brand.install.skeleton ?? {} }, vars, emit);
     traceStep('install');
-    if (inPlace === undefined) await prepareHostPaths(root, (brand['host-paths'] ?? []).map((h) => h.path));
+    if (inPlace === undefined)
+      await prepareHostPaths(
+        root,
+        (brand['host-paths'] ?? []).map((h) => h.path),
+      );
     await runInZone(host, record, brand, populated, emit);
 
     const userland: InstalledUserland = {

@@ -167,7 +167,8 @@ export async function snapshotDelete(store: ZoneStore, z: Held, name: string): P
     const p = pathsOf(store, z.record);
     // An interrupted step is finished first: the next journal must not replace it.
     const s = (await readStorage(p.zoneDir)) === undefined ? undefined : await layered(store, z);
-    if (s === undefined || !s.snapshots.some((x) => x.name === name)) throw new ZoneError('not-found', `zone "${zone}" has no snapshot "${name}"`, { zone, hint: `zonectl snapshot ${zone} list` });
+    if (s === undefined || !s.snapshots.some((x) => x.name === name))
+      throw new ZoneError('not-found', `zone "${zone}" has no snapshot "${name}"`, { zone, hint: `zonectl snapshot ${zone} list` });
     const snap = s.snapshots.find((x) => x.name === name);
     const rest = { ...s, snapshots: s.snapshots.filter((x) => x.name !== name) };
     if (snap?.path !== undefined) {
@@ -231,4 +232,3 @@ export async function removeLayeredRoot(store: ZoneStore, record: ZoneRecord): P
   await removeStorageRecord(p.zoneDir);
   await collectLayers(store.root, await allZoneDirs(store));
 }
-

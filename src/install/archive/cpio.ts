@@ -181,7 +181,7 @@ function fields(b: Buffer, at: number, n: number, width: number, radix: 8 | 16):
 
 /** The numeric part of a header after its magic (newc/crc: 13 hex fields of 8, odc:
  * 10 octal fields of 6 or 11), without the name. */
-async function readFields(r: ByteReader, format: CpioFormat): Promise<Omit<Header, 'name'> & { nameSize: number } | undefined> {
+async function readFields(r: ByteReader, format: CpioFormat): Promise<(Omit<Header, 'name'> & { nameSize: number }) | undefined> {
   if (format === 'odc') {
     const b = await r.readExact(70);
     const f = fields(b, 0, 7, 6, 8);
@@ -199,7 +199,19 @@ async function readFields(r: ByteReader, format: CpioFormat): Promise<Omit<Heade
   const f = fields(await r.readExact(104), 0, 13, 8, 16);
   if (f === undefined) return undefined;
   const [ino, mode, uid, gid, nlink, mtime, size, devMajor, devMinor, rdevMajor, rdevMinor, nameSize, check] = f as [
-    number, number, number, number, number, number, number, number, number, number, number, number, number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
   ];
   return { format, key: `${devMajor}:${devMinor}:${ino}`, mode, uid, gid, nlink, mtime, size, rdevMajor, rdevMinor, check, nameSize };
 }
@@ -218,11 +230,7 @@ async function readHeader(r: ByteReader, after: string | undefined, fail: Fail):
   if (format === undefined) {
     if (after !== undefined) throw fail(`damaged archive: no cpio header after entry "${printable(after)}"`);
     const binary = (magic[0] === 0xc7 && magic[1] === 0x71) || (magic[0] === 0x71 && magic[1] === 0xc7);
-    throw fail(
-      binary
-        ? 'an old binary cpio archive, which zonectl does not read (write it with cpio -c or -H newc)'
-        : 'not a cpio archive (no 070701, 070702 or 070707 header)',
-    );
+    throw fail(binary ? 'an old binary cpio archive, which zonectl does not read (write it with cpio -c or -H newc)' : 'not a cpio archive (no 070701, 070702 or 070707 header)');
   }
   const h = await readFields(r, format);
   const where = after === undefined ? 'the first header' : `the header after entry "${printable(after)}"`;
@@ -377,8 +385,7 @@ async function emitLeftovers(c: Ctx): Promise<void> {
  * up to its TRAILER!!! entry; the rest of the input is read and dropped, so that a
  * decompressor's late error is still seen. */
 export async function extractCpio(input: Readable, sink: EntrySink, source: string, zone: string): Promise<void> {
-  const fail: Fail = (why, entry) =>
-    new ZoneError('install-failed', `${source}: ${entry === undefined ? '' : `entry "${printable(entry)}": `}${why}`, { zone });
+  const fail: Fail = (why, entry) => new ZoneError('install-failed', `${source}: ${entry === undefined ? '' : `entry "${printable(entry)}": `}${why}`, { zone });
   const c: Ctx = { reader: new ByteReader(input), sink, links: new HardLinks(), fail };
   let last: string | undefined;
   let current: string | undefined;

@@ -31,11 +31,7 @@ export function decompress(input: Readable, kind: Compression, source: string, z
 /** `input` run through a filter program (a decompressor). The output ends only once
  * the program has exited, so a damaged archive is reported as the program's error,
  * not as an archive that ended early; a reader that stops early stops the program. */
-export function throughProgram(
-  input: Readable,
-  argv: string[],
-  errors: { missing: () => Error; failed: (why: string) => Error },
-): Readable {
+export function throughProgram(input: Readable, argv: string[], errors: { missing: () => Error; failed: (why: string) => Error }): Readable {
   const out = new PassThrough();
   const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   const errText: Buffer[] = [];

@@ -113,11 +113,7 @@ const PROGRESS_EVERY = 1 << 20;
 
 /** The archive at `path`, decompressed, reporting progress against the file's size as
  * it is read; `onChunk` sees the raw (compressed) bytes, e.g. to check a digest. */
-export function openArchive(
-  path: string,
-  src: { compression: Compression; size: number },
-  o: { zone: string; emit: Emit; phase: string; onChunk?: (b: Buffer) => void },
-): Readable {
+export function openArchive(path: string, src: { compression: Compression; size: number }, o: { zone: string; emit: Emit; phase: string; onChunk?: (b: Buffer) => void }): Readable {
   let read = 0;
   let reported = 0;
   // Counts the archive's bytes as they are read: progress against the file's size.
@@ -144,13 +140,7 @@ export function newWriter(root: string, source: string, o: { zone: string; limit
 export type ArchiveKind = 'tar' | 'cpio' | 'flar' | 'zip';
 
 /** Unpacks a root filesystem archive (tar, cpio, flash archive or zip) into the root. */
-export async function populateFromArchive(
-  root: string,
-  path: string,
-  kind: ArchiveKind,
-  src: { compression: Compression; size: number },
-  o: ArchiveOptions,
-): Promise<WriteTotals> {
+export async function populateFromArchive(root: string, path: string, kind: ArchiveKind, src: { compression: Compression; size: number }, o: ArchiveOptions): Promise<WriteTotals> {
   const label = src.compression === 'none' ? kind : `${kind}, ${src.compression}`;
   o.emit({ type: 'phase', zone: o.zone, phase: 'unpack', message: `unpacking ${path} (${label})` });
   const writer = newWriter(root, path, o);

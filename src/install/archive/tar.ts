@@ -59,9 +59,7 @@ export async function extractTar(input: Readable, sink: EntrySink, source: strin
   const { extract } = tarStream.extract === undefined ? (tarStream as unknown as { default: typeof tarStream }).default : tarStream;
   const ex = extract();
   const asZoneError = (e: unknown): ZoneError =>
-    e instanceof ZoneError
-      ? e
-      : new ZoneError('install-failed', `${source}: not a readable tar archive: ${e instanceof Error ? e.message : String(e)}`, { zone });
+    e instanceof ZoneError ? e : new ZoneError('install-failed', `${source}: not a readable tar archive: ${e instanceof Error ? e.message : String(e)}`, { zone });
 
   const entries = new Promise<void>((resolve, reject) => {
     ex.on('entry', (header, stream, next) => {
@@ -92,10 +90,13 @@ export async function extractTar(input: Readable, sink: EntrySink, source: strin
     ex.end(undefined);
   })();
   try {
-    await Promise.all([entries, feed.catch((e: unknown) => {
-      ex.destroy(e instanceof Error ? e : new Error(String(e)));
-      throw e;
-    })]);
+    await Promise.all([
+      entries,
+      feed.catch((e: unknown) => {
+        ex.destroy(e instanceof Error ? e : new Error(String(e)));
+        throw e;
+      }),
+    ]);
   } catch (e) {
     input.destroy();
     ex.destroy();

@@ -27,7 +27,15 @@ const S_IFLNK = 0o120000;
 const UNIX_HOSTS = new Set([3 /* Unix */, 19 /* OS X */]);
 
 const METHODS: Record<number, string> = {
-  1: 'shrink', 6: 'implode', 9: 'deflate64', 12: 'bzip2', 14: 'LZMA', 93: 'zstd', 95: 'xz', 98: 'PPMd', 99: 'AES encryption',
+  1: 'shrink',
+  6: 'implode',
+  9: 'deflate64',
+  12: 'bzip2',
+  14: 'LZMA',
+  93: 'zstd',
+  95: 'xz',
+  98: 'PPMd',
+  99: 'AES encryption',
 };
 
 /** A symlink's target is read whole; longer than PATH_MAX is no target. */
@@ -316,13 +324,7 @@ async function toEntry(fh: FileHandle, p: Planned, fail: Fail): Promise<Entry> {
 
 /** An entry's bytes, opened when first read, checked against its size and CRC-32; more
  * bytes than the size stop at once (the writer's limits count the recorded size). */
-async function* verified(
-  f: ZipFile,
-  name: string,
-  fail: Fail,
-  wrap: (e: unknown, entry: string) => ZoneError,
-  streams: Set<Readable>,
-): AsyncGenerator<Uint8Array, void, undefined> {
+async function* verified(f: ZipFile, name: string, fail: Fail, wrap: (e: unknown, entry: string) => ZoneError, streams: Set<Readable>): AsyncGenerator<Uint8Array, void, undefined> {
   const size = f.uncompressedSize;
   if (f.compressedSize === 0) {
     if (f.crc32 !== 0) fail('CRC-32 mismatch (corrupt data)', name);

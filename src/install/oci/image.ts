@@ -117,7 +117,11 @@ async function readDockerSave(dir: string, source: string, zone: string): Promis
 
 /** Reads an image directory: an OCI layout (oci-layout + index.json) or docker save's. */
 export async function readImage(dir: string, wantArch: string, source: string, zone: string): Promise<ImagePlan> {
-  const has = async (f: string): Promise<boolean> => readFile(join(dir, f)).then(() => true, () => false);
+  const has = async (f: string): Promise<boolean> =>
+    readFile(join(dir, f)).then(
+      () => true,
+      () => false,
+    );
   if ((await has('oci-layout')) && (await has('index.json'))) return readOciLayout(dir, wantArch, source, zone);
   if (await has('manifest.json')) return readDockerSave(dir, source, zone);
   bad(source, zone, 'neither an OCI image layout (oci-layout, index.json) nor a docker save archive (manifest.json)');
@@ -125,6 +129,10 @@ export async function readImage(dir: string, wantArch: string, source: string, z
 
 /** True for a directory that holds an image rather than a root filesystem. */
 export async function isImageDir(dir: string): Promise<boolean> {
-  const has = async (f: string): Promise<boolean> => readFile(join(dir, f)).then(() => true, () => false);
+  const has = async (f: string): Promise<boolean> =>
+    readFile(join(dir, f)).then(
+      () => true,
+      () => false,
+    );
   return (await has('oci-layout')) || ((await has('manifest.json')) && !(await has('etc/os-release')));
 }

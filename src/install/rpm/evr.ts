@@ -183,9 +183,5 @@ export function satisfies(provided: Capability, required: Capability | Dependenc
   }
   if (sense < 0) return (ps & Sense.GREATER) !== 0 || (rs & Sense.LESS) !== 0;
   if (sense > 0) return (ps & Sense.LESS) !== 0 || (rs & Sense.GREATER) !== 0;
-  return (
-    ((ps & Sense.EQUAL) !== 0 && (rs & Sense.EQUAL) !== 0) ||
-    ((ps & Sense.LESS) !== 0 && (rs & Sense.LESS) !== 0) ||
-    ((ps & Sense.GREATER) !== 0 && (rs & Sense.GREATER) !== 0)
-  );
+  return ((ps & Sense.EQUAL) !== 0 && (rs & Sense.EQUAL) !== 0) || ((ps & Sense.LESS) !== 0 && (rs & Sense.LESS) !== 0) || ((ps & Sense.GREATER) !== 0 && (rs & Sense.GREATER) !== 0);
 }

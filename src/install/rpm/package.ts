@@ -315,13 +315,9 @@ function files(h: RpmHeader, fail: Fail): RpmFile[] {
   const n = paths.length;
   const ints = (tag: number): number[] => parallel(h.ints(tag), n, tag, fail) ?? [];
   const strs = (tag: number): string[] => parallel(h.strings(tag), n, tag, fail) ?? [];
-  const [modes, sizes, mtimes, rdevs, flags] = [Tag.FILEMODES, Tag.FILESIZES, Tag.FILEMTIMES, Tag.FILERDEVS, Tag.FILEFLAGS].map(ints) as [
-    number[], number[], number[], number[], number[],
-  ];
+  const [modes, sizes, mtimes, rdevs, flags] = [Tag.FILEMODES, Tag.FILESIZES, Tag.FILEMTIMES, Tag.FILERDEVS, Tag.FILEFLAGS].map(ints) as [number[], number[], number[], number[], number[]];
   const longSizes = ints(Tag.LONGFILESIZES);
-  const [digests, links, users, groups] = [Tag.FILEDIGESTS, Tag.FILELINKTOS, Tag.FILEUSERNAME, Tag.FILEGROUPNAME].map(strs) as [
-    string[], string[], string[], string[],
-  ];
+  const [digests, links, users, groups] = [Tag.FILEDIGESTS, Tag.FILELINKTOS, Tag.FILEUSERNAME, Tag.FILEGROUPNAME].map(strs) as [string[], string[], string[], string[]];
   return paths.map((path, i) => {
     const f = flags[i] ?? 0;
     return {

@@ -313,7 +313,9 @@ export async function parsePrimary(xml: string, source = 'primary.xml', zone?: s
       requires: entries(format, 'requires', name, fail),
       conflicts: entries(format, 'conflicts', name, fail),
       obsoletes: entries(format, 'obsoletes', name, fail),
-      files: asList(format['file']).map((f) => (textOf(f) ?? '').trim()).filter((f) => f !== ''),
+      files: asList(format['file'])
+        .map((f) => (textOf(f) ?? '').trim())
+        .filter((f) => f !== ''),
     };
     const epoch = attr(ver, 'epoch');
     if (epoch !== undefined && epoch !== '' && epoch !== '0') {
@@ -602,7 +604,12 @@ function resolveIn(base: string, href: string, from: string, zone: string): stri
   try {
     // An href is a path (createrepo writes "Packages/libstdc++-...rpm"), not an
     // escaped URL: escape what a URL would read otherwise.
-    const u = /^https?:\/\//i.test(href) ? new URL(href) : new URL(href.replace(/[%#?\s]/g, (c) => encodeURIComponent(c)), base);
+    const u = /^https?:\/\//i.test(href)
+      ? new URL(href)
+      : new URL(
+          href.replace(/[%#?\s]/g, (c) => encodeURIComponent(c)),
+          base,
+        );
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${u.protocol} is not http or https`);
     return u.toString();
   } catch (e) {

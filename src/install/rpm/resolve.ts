@@ -124,23 +124,23 @@ export function resolve<P extends ResolverPackage>(candidates: P[], seeds: strin
   });
 
   /** Same name: the highest EVR, then the best arch, then the first listed. */
-  const better = (a: Candidate<P>, b: Candidate<P>): number =>
-    -compareEVR(a.pkg, b.pkg) || a.archRank - b.archRank || a.index - b.index;
+  const better = (a: Candidate<P>, b: Candidate<P>): number => -compareEVR(a.pkg, b.pkg) || a.archRank - b.archRank || a.index - b.index;
   /** Providers of one requirement: a package named as required, then the shortest name,
    * then by name, then as `better`. The versions of different packages say nothing
    * about which is preferable (bash-3.2 against zsh-4.2 for /bin/sh). */
-  const compareProviders = (wanted: string) => (a: Candidate<P>, b: Candidate<P>): number => {
-    if (a.name !== b.name) {
-      if (a.name === wanted) return -1;
-      if (b.name === wanted) return 1;
-      if (a.name.length !== b.name.length) return a.name.length - b.name.length;
-      return a.name < b.name ? -1 : 1;
-    }
-    return better(a, b);
-  };
+  const compareProviders =
+    (wanted: string) =>
+    (a: Candidate<P>, b: Candidate<P>): number => {
+      if (a.name !== b.name) {
+        if (a.name === wanted) return -1;
+        if (b.name === wanted) return 1;
+        if (a.name.length !== b.name.length) return a.name.length - b.name.length;
+        return a.name < b.name ? -1 : 1;
+      }
+      return better(a, b);
+    };
 
-  const meets = (c: Candidate<P>, r: Capability): boolean =>
-    c.provides.some((p) => satisfies(p, r)) || (r.name.startsWith('/') && c.files.has(r.name));
+  const meets = (c: Candidate<P>, r: Capability): boolean => c.provides.some((p) => satisfies(p, r)) || (r.name.startsWith('/') && c.files.has(r.name));
   const providersOf = (r: Capability): Candidate<P>[] => {
     const found = new Set<Candidate<P>>();
     for (const c of byProvide.get(r.name) ?? []) if (meets(c, r)) found.add(c);
@@ -149,8 +149,7 @@ export function resolve<P extends ResolverPackage>(candidates: P[], seeds: strin
   };
   /** rpm matches obsoletes against package names and their EVR, never provides. A
    * package never obsoletes one of its own name (Obsoletes: foo < 2 in foo-2). */
-  const obsoletes = (by: Candidate<P>, c: Candidate<P>): boolean =>
-    by.name !== c.name && by.pkg.obsoletes.some((d) => satisfies({ name: c.name, op: '=', version: formatEVR(c.pkg) }, d));
+  const obsoletes = (by: Candidate<P>, c: Candidate<P>): boolean => by.name !== c.name && by.pkg.obsoletes.some((d) => satisfies({ name: c.name, op: '=', version: formatEVR(c.pkg) }, d));
   /** Name -> the candidates with an obsolete of that name. */
   const obsoleters = new Map<string, Candidate<P>[]>();
   for (const c of all) for (const d of c.pkg.obsoletes) push(obsoleters, d.name, c);
