@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(runc busybox-static bsdutils util-linux iproute2 procps coreutils tar gzip xz-utils bzip2 zstd debootstrap cpio ncompress attr gcc gcc-multilib lxcfs containernetworking-plugins iptables btrfs-progs qemu-system-x86 e2fsprogs zip rpm rpm2cpio createrepo-c openssh-server openssh-client tcsh genisoimage)
+PACKAGES=(runc busybox-static bsdutils util-linux iproute2 procps coreutils tar gzip xz-utils bzip2 zstd debootstrap cpio ncompress attr gcc gcc-multilib lxcfs containernetworking-plugins iptables btrfs-progs qemu-system-x86 e2fsprogs zip rpm rpm2cpio createrepo-c openssh-server openssh-client tcsh genisoimage qemu-user-static)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: run as root (sudo $0): it installs system packages" >&2

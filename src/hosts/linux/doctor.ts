@@ -9,7 +9,7 @@ import { chooseDriver } from '../../storage/driver.js';
 import { execFile } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
-import { machine, release, type } from 'node:os';
+import { machine, release, tmpdir, type } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { BUSYBOX_PACKAGE, findStaticBusybox } from '../../install/host-busybox.js';
@@ -31,6 +31,7 @@ import {
   type VsyscallMode,
 } from '../../probes/linux.js';
 import type { CheckStatus, DoctorCheck, DoctorReport } from '../../probes/check.js';
+import { ABI_NAMES, hostAbi, probeAbi, type AbiProbe } from '../../probes/abi.js';
 
 export type { CgroupLayout, VsyscallMode } from '../../probes/linux.js';
 
@@ -279,15 +280,39 @@ async function seccompCheck(): Promise<DoctorCheck> {
   return check;
 }
 
-function ia32Check(isX64: boolean, kconfig: { text: string; source: string } | undefined, cmdline: string): { ia32: boolean | null; check: DoctorCheck } {
-  const title = '32-bit x86 binaries (ia32 emulation)';
-  if (!isX64) return { ia32: null, check: { id: 'ia32', title, status: 'ok', detail: 'not applicable' } };
-  const { enabled, reason } = ia32Status(kconfig === undefined ? undefined : parseKconfig(kconfig.text), cmdline);
-  const fix = 'boot with ia32_emulation=1, or use a kernel built with CONFIG_IA32_EMULATION';
+/** Decided by executing a tiny 32-bit program (a kernel's config can say yes while its
+ * hypervisor or a boot parameter says no); the config and command line say why not. */
+function ia32Check(isX64: boolean, probe: AbiProbe | undefined, kconfig: { text: string; source: string } | undefined, cmdline: string): { ia32: boolean | null; check: DoctorCheck } {
+  const title = '32-bit x86 binaries (ia32)';
+  if (!isX64 || probe === undefined) return { ia32: null, check: { id: 'ia32', title, status: 'ok', detail: 'not applicable' } };
+  if (probe.mode === 'native') return { ia32: true, check: { id: 'ia32', title, status: 'ok', detail: 'native: a 32-bit x86 program ran on the kernel' } };
+  if (probe.mode === 'emulated') return { ia32: true, check: { id: 'ia32', title, status: 'ok', detail: `emulated: a 32-bit x86 program ran through ${probe.detail}` } };
+  const { reason } = ia32Status(kconfig === undefined ? undefined : parseKconfig(kconfig.text), cmdline);
   const source = kconfig === undefined ? '' : ` (${kconfig.source})`;
-  if (enabled === true) return { ia32: true, check: { id: 'ia32', title, status: 'ok', detail: `${reason}${source}` } };
-  if (enabled === false) return { ia32: false, check: { id: 'ia32', title, status: 'missing', detail: `${reason}${source}`, fix } };
-  return { ia32: null, check: { id: 'ia32', title, status: 'warn', detail: `unknown: ${reason}`, fix } };
+  return {
+    ia32: false,
+    check: {
+      id: 'ia32',
+      title,
+      status: 'missing',
+      detail: `cannot run: a 32-bit x86 program got "${probe.detail}"; the kernel: ${reason}${source}`,
+      fix: 'boot with ia32_emulation=1 (kernels built with CONFIG_IA32_EMULATION); a hypervisor that refuses compat mode cannot be fixed from inside',
+    },
+  };
+}
+
+/** Other architectures' userlands: each one's tiny program executed, as above. */
+function foreignAbisCheck(probes: AbiProbe[]): DoctorCheck {
+  const title = 'other architectures (foreign userlands)';
+  const detail = probes.map((p) => `${p.abi} ${p.mode === 'emulated' ? `emulated (${p.detail})` : p.mode}`).join('; ');
+  const qemu = existsSync('/usr/bin/qemu-aarch64-static');
+  return {
+    id: 'foreign-abis',
+    title,
+    status: 'ok',
+    detail: `${detail}; qemu-user-static ${qemu ? 'installed' : 'not installed'}`,
+    ...(qemu ? {} : { fix: 'apt-get install qemu-user-static' }),
+  };
 }
 
 function vsyscallCheck(isX64: boolean, maps: string | undefined, cmdline: string, kconfigText: string | undefined): { mode: VsyscallMode; check: DoctorCheck } {
@@ -470,7 +495,14 @@ export async function runDoctor(opts?: { runtime?: string; stateRoot?: string })
     ),
   ]);
   const ssh = await guard('ssh-client', 'ssh client (--host)', sshClientCheck, (c) => c);
-  const ia = ia32Check(isX64, kconfig, cmdline);
+  const probeDir = existsSync(opts?.stateRoot ?? '/var/lib/zonectl') ? (opts?.stateRoot ?? '/var/lib/zonectl') : tmpdir();
+  const abis = ABI_NAMES.filter((a) => a !== hostAbi()).map((a) => probeAbi(a, probeDir));
+  const ia = ia32Check(
+    isX64,
+    abis.find((p) => p.abi === 'i386'),
+    kconfig,
+    cmdline,
+  );
   const vs = vsyscallCheck(isX64, maps, cmdline, kconfig?.text);
 
   const checks: DoctorCheck[] = [
@@ -482,6 +514,7 @@ export async function runDoctor(opts?: { runtime?: string; stateRoot?: string })
     overlay,
     seccomp,
     ia.check,
+    foreignAbisCheck(abis.filter((p) => p.abi !== 'i386' || !isX64)),
     vs.check,
     busybox,
     tools,
