@@ -1,7 +1,8 @@
 // The Linux backend: a zone is an OCI container run by runc (or crun). This file wires
 // the pieces (bundle, runtime, uname supervisor, CNI) for hosts/linux/host.ts.
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdir, readFile, readlink, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { hostLine } from '../../core/terminal-text.js';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeJsonAtomic } from '../../core/atomic.js';
@@ -31,6 +32,34 @@ import { zoneUsage } from './cgroup-usage.js';
 import { traceStep } from '../../core/trace.js';
 
 const POLL_MS = 100;
+/** How often, and how long at most, boot looks for the zone's init to have started (it
+ * is usually there at the first look; a loaded host may take a moment). */
+const INIT_POLL_MS = 5;
+const INIT_EXEC_TIMEOUT_MS = 30_000;
+
+/** The runtime's own process before it execs the zone's init: runc re-executes itself
+ * from a sealed memfd copy, crun runs as itself. */
+function isRuntimeExe(exe: string): boolean {
+  return /^\/memfd:runc|\/runc( \(deleted\))?$|\/crun( \(deleted\))?$/.test(exe);
+}
+
+/** 'gone' for a process that has exited (or is a zombie waiting for its reaper). */
+function processState(pid: number): 'alive' | 'gone' {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X' ? 'gone' : 'alive';
+  } catch {
+    return 'gone';
+  }
+}
+
+/** The console's last non-empty line, printable (what the runtime or init said last). */
+async function lastConsoleLine(path: string): Promise<string | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const line = text.trimEnd().split('\n').pop()?.trim();
+  return line === undefined || line === '' ? undefined : hostLine(line.slice(-300));
+}
 
 export class LinuxBackend {
   private readonly runtime: OciRuntime;
@@ -102,9 +131,38 @@ export class LinuxBackend {
   async boot(zone: ZoneHandle, plan: BootPlan, fromReady: boolean): Promise<void> {
     if (fromReady && (await this.runtime.state(zone.name)) === 'created') {
       await this.runtime.startCreated(zone.name);
-      return;
+    } else {
+      await this.launch(zone, plan, false);
     }
-    await this.launch(zone, plan, false);
+    await this.confirmInit(zone, plan);
+  }
+
+  /** The runtime's start returns once it has told its init process to exec the zone's
+   * init; whether that exec worked shows only after. Watches the process until it is
+   * the zone's program (its executable is no longer the runtime's) or is gone, and
+   * says why in the second case, quoting the console's last line. */
+  private async confirmInit(zone: ZoneHandle, plan: BootPlan): Promise<void> {
+    const pid = await this.initPid(zone);
+    if (pid === undefined) throw new ZoneError('runtime', `zone "${zone.name}": the runtime wrote no pid for its init`, { zone: zone.name });
+    const deadline = Date.now() + INIT_EXEC_TIMEOUT_MS;
+    for (;;) {
+      const state = processState(pid);
+      if (state === 'gone') break;
+      const exe = await readlink(`/proc/${pid}/exe`).catch(() => undefined);
+      if (exe !== undefined && !isRuntimeExe(exe)) return;
+      if (Date.now() > deadline) {
+        throw new ZoneError('runtime', `zone "${zone.name}": its init (${plan.init.command[0]}) was not started within ${INIT_EXEC_TIMEOUT_MS / 1000} s of boot`, {
+          zone: zone.name,
+          hint: `see ${join(zone.dir, 'runtime.log')} and ${join(zone.dir, 'console.log')}`,
+        });
+      }
+      await sleep(INIT_POLL_MS);
+    }
+    const said = await lastConsoleLine(join(zone.dir, 'console.log'));
+    throw new ZoneError('runtime', `zone "${zone.name}": its init ${plan.init.command[0]} did not start${said === undefined ? '' : `: ${said}`}`, {
+      zone: zone.name,
+      hint: `zonectl brands show ${plan.brand} --zone ${zone.name} says what it runs; the whole console is ${join(zone.dir, 'console.log')}`,
+    });
   }
 
   async runOnce(zone: ZoneHandle, plan: BootPlan, argv: string[]): Promise<{ code: number; output: string }> {
