@@ -1,6 +1,8 @@
 // Start-up benchmark (README, Benchmarks): zonectl boot + exec against raw
 // `runc run -d` + `runc exec` on the same bundle, with `node -e 0` as Node's floor.
-// Target: zonectl adds at most 40 ms per command over runc + Node start-up.
+// Target: zonectl adds at most 40 ms per command over runc + Node start-up, and its
+// exec is faster than `podman exec` into a container of the same rootfs (measured too
+// when podman is installed: the zone's root imported as an image).
 //
 //   node scripts/build.mjs && node --import tsx bench/boot-exec.ts [--iterations N] [--json]
 //
@@ -17,6 +19,8 @@ const TARGET_MS = 40;
 const DEFAULT_ITERATIONS = 15;
 const ZONE = 'bench';
 const RAW_ID = 'raw-bench';
+const PODMAN_NAME = `zonectl-bench-${process.pid}`;
+const PODMAN_IMAGE = `localhost/zonectl-bench-${process.pid}`;
 const ZONECTL = fileURLToPath(new URL('../dist/zonectl.mjs', import.meta.url));
 
 // ---------------------------------------------------------------- options
@@ -133,6 +137,8 @@ class Bench {
   readonly samples = new Map<string, number[]>();
   /** False during the warm-up round, whose times are dropped. */
   recording = false;
+  /** Whether the podman container runs (podman installed and the set-up worked). */
+  podman = false;
 
   constructor(readonly p: Paths) {}
 
@@ -190,16 +196,23 @@ class Bench {
     await this.run('node -e 0', NODE_FLOOR);
     // Start-up with no zone work. The hot commands take a fast path without yargs: its
     // fixed cost is an info of a zone that does not exist (load, one failed read, one
-    // error line). --help and --version go through yargs, as every other command does.
+    // error line). --version takes the fast path too; --help goes through yargs, as
+    // every other command does.
     await this.run('zonectl info (missing)', zonectl(this.p, 'info', 'no-such-zone'), true, 1);
     await this.run('zonectl --help', zonectl(this.p, '--help'));
     await this.run('zonectl --version', zonectl(this.p, '--version'));
   }
 
+  async podmanSide(): Promise<void> {
+    if (!this.podman) return;
+    await this.run('podman exec (first)', ['podman', 'exec', PODMAN_NAME, 'true']);
+    await this.run('podman exec (warm)', ['podman', 'exec', PODMAN_NAME, 'true']);
+  }
+
   /** One round; the zonectl and raw sides swap order every round to share machine
    * noise, with the Node floor between them. */
   async iteration(i: number): Promise<void> {
-    const sides = [() => this.zonectlSide(), () => this.nodeSide(), () => this.rawSide()];
+    const sides = [() => this.zonectlSide(), () => this.nodeSide(), () => this.rawSide(), () => this.podmanSide()];
     if (i % 2 === 1) sides.reverse();
     for (const side of sides) await side();
   }
@@ -234,6 +247,38 @@ async function setUp(b: Bench): Promise<void> {
   if (config.linux.cgroupsPath !== undefined) config.linux.cgroupsPath = `${config.linux.cgroupsPath}-raw`;
   await writeFile(join(p.rawBundle, 'config.json'), JSON.stringify(config, null, 2), { mode: 0o600 });
   await b.run('setup halt', zonectl(p, 'halt', ZONE), false);
+  b.podman = await setUpPodman(b, config.root.path);
+}
+
+/** A podman container of the zone's rootfs (its root imported as an image), if podman
+ * is installed. Low rlimits: podman's defaults exceed what some hosts allow. */
+async function setUpPodman(b: Bench, rootfs: string): Promise<boolean> {
+  if ((await capture(['podman', '--version'])) === 'unknown') return false;
+  const tarball = join(b.p.tmp, 'rootfs.tar');
+  await b.run('setup tar', ['tar', '-C', rootfs, '-cf', tarball, '.'], false);
+  await b.run('setup podman import', ['podman', 'import', tarball, PODMAN_IMAGE], false);
+  await b.run(
+    'setup podman run',
+    [
+      'podman',
+      'run',
+      '-d',
+      '--name',
+      PODMAN_NAME,
+      '--network',
+      'none',
+      '--ulimit',
+      'nofile=1024:1024',
+      '--ulimit',
+      'nproc=4096:4096',
+      PODMAN_IMAGE,
+      '/bin/sh',
+      '-c',
+      'while :; do sleep 3600; done',
+    ],
+    false,
+  );
+  return true;
 }
 
 /** Best effort, in dependency order: the raw container first (it uses the zone's
@@ -243,6 +288,8 @@ async function cleanUp(p: Paths): Promise<void> {
     await wait(argv, 'ignore', true).catch(() => undefined);
   };
   await quietly(runc(p, 'delete', '-f', RAW_ID));
+  await quietly(['podman', 'rm', '-f', '-t', '0', PODMAN_NAME]);
+  await quietly(['podman', 'rmi', '-f', PODMAN_IMAGE]);
   await quietly(zonectl(p, 'delete', '-F', ZONE));
   await quietly(['runc', '--root', join(p.zroot, 'runtime', 'runc'), 'delete', '-f', ZONE]);
   await rm(p.tmp, { recursive: true, force: true, maxRetries: 3 });
@@ -283,7 +330,7 @@ function p90(xs: number[]): number {
   return s[Math.max(0, Math.ceil(0.9 * s.length) - 1)] as number;
 }
 
-const BASELINES = ['node -e 0', 'runc run -d', 'runc exec (first)', 'runc exec (warm)', 'runc list', 'runc state'];
+const BASELINES = ['node -e 0', 'runc run -d', 'runc exec (first)', 'runc exec (warm)', 'runc list', 'runc state', 'podman exec (first)', 'podman exec (warm)'];
 const PAIRS: Array<[string, string | null]> = [
   ['zonectl boot', 'runc run -d'],
   ['zonectl exec (first)', 'runc exec (first)'],
@@ -338,8 +385,10 @@ interface Report {
   comparisons: Comparison[];
   /** median(zonectl info of a missing zone) - median(node -e 0): the fast path's own start-up. */
   fastStartMs: number;
-  /** median(zonectl --version) - median(node -e 0): start-up through yargs. */
+  /** median(zonectl --help) - median(node -e 0): start-up through yargs. */
   loadParseMs: number;
+  /** median(podman exec (warm)), when podman ran. */
+  podmanExecMs: number | null;
 }
 
 function printTable(r: Report): void {
@@ -372,8 +421,14 @@ function printTable(r: Report): void {
     formatRows(rows, [0, 7]),
     '',
     `fast-path start-up (zonectl info of a missing zone over node -e 0): ${ms(r.fastStartMs)} ms`,
-    `yargs-path start-up (zonectl --version over node -e 0): ${ms(r.loadParseMs)} ms`,
+    `yargs-path start-up (zonectl --help over node -e 0): ${ms(r.loadParseMs)} ms`,
   ];
+  const zwarm = stat.get('zonectl exec (warm)');
+  if (r.podmanExecMs !== null && zwarm !== undefined) {
+    lines.push(
+      `warm exec against podman exec into a container of the same rootfs: ${ms(zwarm.medianMs)} ms vs ${ms(r.podmanExecMs)} ms (${zwarm.medianMs < r.podmanExecMs ? 'faster' : 'SLOWER'})`,
+    );
+  }
   if (warm !== undefined) {
     lines.push(`warm exec: ${ms(warm.extraMs)} ms extra = ${ms(r.fastStartMs)} ms start-up + ${ms(warm.extraMs - r.fastStartMs)} ms zone lookup, user and command checks, spawning runc`);
   }
@@ -391,7 +446,8 @@ async function report(b: Bench, iterations: number, json: boolean): Promise<void
     operations: [...stats.values()],
     comparisons: compare(stats),
     fastStartMs: med('zonectl info (missing)') - med('node -e 0'),
-    loadParseMs: med('zonectl --version') - med('node -e 0'),
+    loadParseMs: med('zonectl --help') - med('node -e 0'),
+    podmanExecMs: stats.has('podman exec (warm)') ? med('podman exec (warm)') : null,
   };
   if (json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
   else printTable(r);

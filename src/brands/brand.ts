@@ -4,7 +4,7 @@ import { ZoneError } from '../core/errors.js';
 import { assertHaltSignal, type InitField } from '../core/signals.js';
 
 export type { InitField };
-import { findDataFile, listDataNames, parseDataFile, validateData } from '../core/datafiles.js';
+import { findDataFile, listDataNames, parseDataFile, unchangedSinceBuild, validateData, validatedAtBuild } from '../core/datafiles.js';
 import type { Layout } from '../install/layout.js';
 import type { Fixup } from './fixups.js';
 
@@ -96,8 +96,10 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Parses a brand file and the chain it inherits from; fields of the child replace
- * the parent's whole (no deep merge: a brand says all of a field or none of it). */
-async function resolveInherits(name: string, seen: string[]): Promise<{ data: Record<string, unknown>; file: string }> {
+ * the parent's whole (no deep merge: a brand says all of a field or none of it).
+ * (scripts/build.mjs merges the packaged brands the same way to validate them.)
+ * `packaged`: every file of the chain is a packaged one, unchanged since the build. */
+async function resolveInherits(name: string, seen: string[]): Promise<{ data: Record<string, unknown>; file: string; packaged: boolean }> {
   const file = findDataFile('brand', name);
   if (file === undefined) {
     const known = brandNames();
@@ -111,7 +113,7 @@ async function resolveInherits(name: string, seen: string[]): Promise<{ data: Re
     throw new ZoneError('invalid-file', `brand file ${file}: name is "${String(raw.name)}", expected "${name}" (the file name)`);
   }
   const parent = raw.inherits;
-  if (typeof parent !== 'string') return { data: raw, file };
+  if (typeof parent !== 'string') return { data: raw, file, packaged: unchangedSinceBuild(file) };
   if (seen.includes(parent)) {
     throw new ZoneError('invalid-file', `brand file ${file}: inherits form a loop (${[...seen, name, parent].join(' -> ')})`);
   }
@@ -123,7 +125,7 @@ async function resolveInherits(name: string, seen: string[]): Promise<{ data: Re
   });
   const merged: Record<string, unknown> = { ...base.data, ...raw };
   delete merged.inherits;
-  return { data: merged, file };
+  return { data: merged, file, packaged: base.packaged && unchangedSinceBuild(file) };
 }
 
 const cache = new Map<string, Brand>();
@@ -131,8 +133,8 @@ const cache = new Map<string, Brand>();
 export async function loadBrand(name: string): Promise<Brand> {
   const hit = cache.get(name);
   if (hit !== undefined) return hit;
-  const { data, file } = await resolveInherits(name, []);
-  const brand = await validateData<Omit<Brand, 'file'>>('brand', data, file);
+  const { data, file, packaged } = await resolveInherits(name, []);
+  const brand = packaged && validatedAtBuild(file) ? (data as Omit<Brand, 'file'>) : await validateData<Omit<Brand, 'file'>>('brand', data, file);
   assertHaltSignal(brand.init, file, 'brand');
   const full: Brand = { ...brand, file };
   cache.set(name, full);

@@ -4,7 +4,7 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configValue, parseForward, type PortForward } from '../core/config.js';
 import { signalNumber } from '../core/signals.js';
-import { userlandRoot, type InitSpec, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
+import { userlandRoot, ZONE_PATH_ENV, type InitSpec, type ZoneRecord, type ZoneStatus } from '../core/zone.js';
 import type { LinuxBrand } from './brand.js';
 import { eraVersion, needsUname26, parseKernelVersion, uname26Release } from '../core/kernel-version.js';
 import { glibcOlderThan, glibcVersion } from './glibc.js';
@@ -227,7 +227,7 @@ export async function makeBootPlan(record: ZoneRecord, status: ZoneStatus, brand
   return buildBootPlan(record, status, brand, shared, shim === undefined ? facts : { ...facts, unameShim: shim });
 }
 
-export const ZONE_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export { ZONE_PATH_ENV } from '../core/zone.js';
 
 /** Which of the brand's host paths are directories in this zone's root (to bind-mount):
  * the install made a directory where the host has one and mirrored the host's symlinks. */

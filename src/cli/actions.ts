@@ -1,5 +1,8 @@
 // What each command does once its arguments are parsed: one call into a verb, then the
-// rendering. Shared by the yargs command line and the fast path for hot commands.
+// rendering. Shared by the yargs command line and the fast path for hot commands. The
+// fast path's verbs (exec, list, info, boot, halt, clone) are imported here and bundled
+// into dist/zonectl.mjs; the rest load when they run, as their modules would cost every
+// hot command start-up time (scripts/build.mjs).
 import { Context } from '../verbs/context.js';
 import type { HostMaker } from '../hosts/connect.js';
 import { LinuxHost } from '../hosts/linux/host.js';
@@ -11,14 +14,12 @@ import type { ZoneHost } from '../hosts/zone-host.js';
 import { configureZone, createZone, deleteZone, listZones, zoneInfo } from '../verbs/config.js';
 import { consoleZone, execInZone, loginZone } from '../verbs/enter.js';
 import { bootZone, haltZone, readyZone, rebootZone, shutdownZone } from '../verbs/lifecycle.js';
-import { uninstallZone } from '../verbs/install.js';
 import { cloneZone, rollbackZone, snapshotCreate, snapshotDelete, snapshotList } from '../verbs/storage.js';
-import { installCommand } from './install-command.js';
-import { brandsCommand, recipesCommand } from './data-commands.js';
-import { doctorCommand } from './doctor-command.js';
 import { ZoneError } from '../core/errors.js';
 import { formatSize } from '../core/units.js';
 import type { ZoneView } from '../core/zone.js';
+import type { FastCommand } from './fast-argv.js';
+import { packageVersion } from '../core/datafiles.js';
 import { formatTable, printJson, renderError, say, type OutputMode } from './render.js';
 
 export interface Global {
@@ -52,6 +53,26 @@ export function contextOf(g: Global): Context {
 
 export function modeOf(g: Global): OutputMode {
   return { json: g.json, quiet: g.quiet };
+}
+
+/** Runs a command that the fast path parsed (fast-argv.ts). */
+export function runFast(c: FastCommand): Promise<number> {
+  switch (c.kind) {
+    case 'list':
+      return runAction(c.g, () => listAction(c.g));
+    case 'info':
+      return runAction(c.g, () => infoAction(c.g, c.name));
+    case 'lifecycle':
+      return runAction(c.g, () => lifecycleAction(c.g, c.name, c.verb));
+    case 'exec':
+      return runAction(c.g, () => execAction(c.g, c.name, c.exec));
+    case 'clone':
+      return runAction(c.g, () => cloneAction(c.g, c.source, c.target));
+    case 'version':
+      // What yargs prints for --version, without loading yargs (~40 ms).
+      process.stdout.write(`${packageVersion()}\n`);
+      return Promise.resolve(0);
+  }
 }
 
 /** Runs an action and turns any error into its one rendered line and exit status. */
@@ -202,6 +223,7 @@ export interface InstallArgs {
 }
 
 export async function installAction(g: Global, args: InstallArgs): Promise<void> {
+  const { installCommand } = await import('./install-command.js');
   const v = await installCommand(contextOf(g), args, modeOf(g));
   showZone(g, v, `zone ${v.name} installed`);
 }
@@ -210,7 +232,7 @@ export async function uninstallAction(g: Global, name: string, force: boolean, p
   const ctx = contextOf(g);
   await ctx.store.read(name);
   await confirmDestroy(g, force, `uninstall zone ${name}`);
-  await uninstallZone(ctx, name, promoteClones);
+  await (await import('../verbs/install.js')).uninstallZone(ctx, name, promoteClones);
   showZone(g, await zoneInfo(ctx, name), `zone ${name} uninstalled`);
 }
 
@@ -303,15 +325,15 @@ export async function loginAction(g: Global, name: string, user: string | undefi
 }
 
 export async function brandsAction(g: Global, action: string, brand: string | undefined, zone: string | undefined): Promise<number> {
-  return brandsCommand(contextOf(g), action, brand, zone, modeOf(g));
+  return (await import('./data-commands.js')).brandsCommand(contextOf(g), action, brand, zone, modeOf(g));
 }
 
 export async function recipesAction(g: Global, action: string, recipe: string | undefined): Promise<number> {
-  return recipesCommand(action, recipe, modeOf(g));
+  return (await import('./data-commands.js')).recipesCommand(action, recipe, modeOf(g));
 }
 
 export async function doctorAction(g: Global): Promise<number> {
-  return doctorCommand(contextOf(g), modeOf(g));
+  return (await import('./doctor-command.js')).doctorCommand(contextOf(g), modeOf(g));
 }
 
 /** Boots every installed zone whose autoboot is true: what a host's boot-time unit

@@ -1,4 +1,5 @@
-// A strict little parser for the hot commands (exec, list, info, boot, halt, clone), so they
+// A strict little parser for the hot commands (exec, list, info, boot, halt, clone, and
+// --version alone), so they
 // run without loading yargs: on this machine that is most of zonectl's start-up time.
 // It accepts only plain, unambiguous command lines; anything else (help, unknown or
 // abbreviated options, a missing "--") returns undefined and goes to yargs, which
@@ -10,7 +11,8 @@ export type FastCommand =
   | { kind: 'info'; g: Global; name: string }
   | { kind: 'lifecycle'; g: Global; name: string; verb: 'boot' | 'halt' }
   | { kind: 'exec'; g: Global; name: string; exec: ExecArgs }
-  | { kind: 'clone'; g: Global; source: string; target: string };
+  | { kind: 'clone'; g: Global; source: string; target: string }
+  | { kind: 'version'; g: Global };
 
 function defaults(env: NodeJS.ProcessEnv): Global | undefined {
   const lock = env.ZONECTL_LOCK_TIMEOUT === undefined ? 10 : Number(env.ZONECTL_LOCK_TIMEOUT);
@@ -27,6 +29,7 @@ export function parseFast(argv: string[], env: NodeJS.ProcessEnv = process.env):
   const positional: string[] = [];
   const exec: ExecArgs = { argv: tail ?? [], user: undefined, cwd: undefined, env: [], tty: false };
   const isExec = head[0] === 'exec';
+  let version = false;
 
   for (let i = 0; i < head.length; i++) {
     const tok = head[i] as string;
@@ -52,6 +55,9 @@ export function parseFast(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case '--root':
         if ((v = value()) === undefined) return undefined;
         g.root = v;
+        continue;
+      case '--version':
+        version = true;
         continue;
     }
     if (tok.startsWith('--root=') && tok.length > '--root='.length) {
@@ -85,6 +91,9 @@ export function parseFast(argv: string[], env: NodeJS.ProcessEnv = process.env):
   }
 
   const [cmd, name, ...rest] = positional;
+  // Only with global options: yargs prints the version whatever else is given, but
+  // also checks the rest of the line first.
+  if (version) return cmd === undefined && tail === undefined ? { kind: 'version', g } : undefined;
   // clone is what density scripts run a hundred times in a row.
   if (cmd === 'clone' && name !== undefined && rest.length === 1 && tail === undefined) return { kind: 'clone', g, source: name, target: rest[0] as string };
   if (cmd === 'list' || cmd === 'ls') return name === undefined && tail === undefined ? { kind: 'list', g } : undefined;

@@ -1,41 +1,21 @@
 #!/usr/bin/env node
-// zonectl's entry point. Hot commands with plain arguments take the fast path (no
-// yargs to load); everything else, help and usage errors included, goes to yargs.
-import * as act from './actions.js';
-import { parseFast, type FastCommand } from './fast-argv.js';
+// zonectl's entry point, built into dist/zonectl.mjs with only the fast path's code:
+// exec, list, info, boot, halt, clone and --version with plain arguments on this
+// (Linux) host. Everything else (other commands, help, usage errors, --host, FreeBSD
+// and illumos hosts) is handed whole to the full command line, dist/cli.mjs (full.ts).
+// Every module loaded costs each run start-up time, so this stays small
+// (scripts/build.mjs).
+import { runFast } from './actions.js';
+import { parseFast } from './fast-argv.js';
 import { renderError } from './render.js';
-import { runYargs } from './yargs-cli.js';
 import { takeHostOption } from './host-option.js';
-
-function runFast(c: FastCommand): Promise<number> {
-  switch (c.kind) {
-    case 'list':
-      return act.runAction(c.g, () => act.listAction(c.g));
-    case 'info':
-      return act.runAction(c.g, () => act.infoAction(c.g, c.name));
-    case 'lifecycle':
-      return act.runAction(c.g, () => act.lifecycleAction(c.g, c.name, c.verb));
-    case 'exec':
-      return act.runAction(c.g, () => act.execAction(c.g, c.name, c.exec));
-    case 'clone':
-      return act.runAction(c.g, () => act.cloneAction(c.g, c.source, c.target));
-  }
-}
 
 async function main(all: string[]): Promise<number> {
   const { host, rest: argv } = takeHostOption(all, process.env);
-  // The ssh executor and the jail and zone backends load only when a run needs them.
-  if (host !== undefined) {
-    const route = await (await import('../hosts/connect.js')).routeToHost(host, argv);
-    if (route.kind === 'delegated') return route.status;
-    act.useToolHost(route.host);
-  } else if (process.platform === 'freebsd' || process.platform === 'sunos') {
-    const local = await (await import('../hosts/connect.js')).localToolHost(process.platform);
-    if (local !== undefined) act.useToolHost(local);
-  }
-  const fast = parseFast(argv);
+  const local = host === undefined && process.platform !== 'freebsd' && process.platform !== 'sunos';
+  const fast = local ? parseFast(argv) : undefined;
   if (fast !== undefined) return runFast(fast);
-  return runYargs(argv);
+  return (await import('./full.js')).main(all);
 }
 
 let finished = false;

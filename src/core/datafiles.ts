@@ -29,6 +29,11 @@ export function packageDir(): string {
   }
 }
 
+/** zonectl's own version, from its package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageDir(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 /** Directories searched for a kind, in order: the user's (env, colon-separated), then ours. */
 export function searchDirs(kind: DataKind): string[] {
   const extra = (process.env[KIND_ENV[kind]] ?? '').split(':').filter((d) => d !== '');
@@ -68,6 +73,9 @@ interface BuildCacheEntry {
   mtimeMs: number;
   size: number;
   data: unknown;
+  /** The build validated it: a recipe file, or the brand of this name as merged from
+   * the packaged files of its inherits chain (scripts/build.mjs). */
+  valid?: boolean;
 }
 let buildCache: Record<string, BuildCacheEntry> | null | undefined;
 
@@ -75,7 +83,7 @@ let buildCache: Record<string, BuildCacheEntry> | null | undefined;
  * dist/yaml-cache.json (loading the YAML parser is most of a boot's own cost).
  * An entry is used only while the file's size and mtime are what the build saw,
  * so a file edited after the build is parsed afresh. */
-function parsedAtBuild(path: string): unknown {
+function buildEntry(path: string): BuildCacheEntry | undefined {
   if (buildCache === undefined) {
     try {
       buildCache = JSON.parse(readFileSync(join(packageDir(), 'dist', 'yaml-cache.json'), 'utf8')) as Record<string, BuildCacheEntry>;
@@ -93,13 +101,24 @@ function parsedAtBuild(path: string): unknown {
   } catch {
     return undefined;
   }
-  return st.mtimeMs === entry.mtimeMs && st.size === entry.size ? entry.data : undefined;
+  return st.mtimeMs === entry.mtimeMs && st.size === entry.size ? entry : undefined;
+}
+
+/** Whether the file is a packaged one, as the build parsed it. */
+export function unchangedSinceBuild(path: string): boolean {
+  return buildEntry(path) !== undefined;
+}
+
+/** Whether the build validated the file, unchanged since (see BuildCacheEntry.valid):
+ * then validating it again would only cost loading the validators (~5 ms of a boot). */
+export function validatedAtBuild(path: string): boolean {
+  return buildEntry(path)?.valid === true;
 }
 
 /** Reads and parses one YAML data file, without validating it. */
 export async function parseDataFile(kind: DataKind, path: string): Promise<unknown> {
-  const cached = parsedAtBuild(path);
-  if (cached !== undefined) return cached;
+  const cached = buildEntry(path);
+  if (cached !== undefined) return cached.data;
   const { parse } = cjsNamed(await import('yaml'), 'parse');
   try {
     return parse(readFileSync(path, 'utf8'), { prettyErrors: false }) as unknown;
@@ -124,5 +143,6 @@ export async function validateData<T>(kind: DataKind, data: unknown, path: strin
 }
 
 export async function loadDataFile<T>(kind: DataKind, path: string): Promise<T> {
+  if (validatedAtBuild(path)) return (await parseDataFile(kind, path)) as T;
   return validateData<T>(kind, await parseDataFile(kind, path), path);
 }

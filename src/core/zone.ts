@@ -159,3 +159,6 @@ export function zoneRoot(zonepath: string): string {
 export function userlandRoot(record: ZoneRecord, status: ZoneStatus): string {
   return status.userland?.inPlace ?? zoneRoot(record.zonepath);
 }
+
+/** The PATH a zone's processes get unless its userland says otherwise (boot plan, exec). */
+export const ZONE_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

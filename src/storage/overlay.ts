@@ -5,10 +5,10 @@
 // zone's size, and a rollback is dropping the upper.
 //
 // Changes are journaled (journal.ts); `settleOverlay` finishes a journaled step.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crypto } from '../core/builtins.js';
 import { ZoneError } from '../core/errors.js';
 import { runCapture } from '../transport/local.js';
 import { readStorage, writeStorage, type Paths, type ZoneStorage } from './journal.js';
@@ -19,7 +19,7 @@ export function layersDir(stateRoot: string): string {
 }
 
 export function newLayerId(): string {
-  return `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
+  return `${Date.now().toString(36)}-${crypto().randomBytes(6).toString('hex')}`;
 }
 
 const root = (p: Paths): string => join(p.zonepath, 'root');

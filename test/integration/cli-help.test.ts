@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { cleanup, makeRoot, oneLine, zonectl } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, cleanup, makeRoot, oneLine, zonectl } from './helpers.js';
 
 const root = makeRoot();
 const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
@@ -20,6 +21,13 @@ test("a command's own --help and --version exit 0", () => {
   assert.match(r.stdout, /--user/);
   const v = zonectl(root, ['--version']);
   assert.equal([v.code, v.stdout.trim()], [0, version]);
+});
+
+test("--version is zonectl's own wherever it runs, on the fast path and through yargs", () => {
+  for (const args of [['--version'], ['list', '--version']]) {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: '/' });
+    assert.equal([r.status, r.stdout], [0, `${version}\n`], args.join(' '));
+  }
 });
 
 test('completion prints a shell script', () => {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { brandNames, loadBrand, loadLinuxBrand } from '../../src/brands/brand.js';
 import { buildBootPlan } from '../../src/brands/plan.js';
 import { loadRecipe, recipeNames } from '../../src/install/recipe.js';
+import * as validators from '../../src/generated/validators.js';
 import { assertOneLine, rejectsZoneError } from './fixtures/expect-error.js';
 import { makeTempDir, removeTempDir } from './fixtures/tmp.js';
 
@@ -75,6 +76,9 @@ test('every brands/*.yaml loads and validates', async () => {
   for (const name of names) {
     const any = await loadBrand(name);
     assert.is(any.name, name);
+    // Checked here even when loadBrand took the build's word for it (validatedAtBuild).
+    const { file: _file, ...data } = any;
+    assert.ok(validators.brand(data), `${name}: ${JSON.stringify(validators.brand.errors)}`);
     assert.is(any.file, join(REPO, 'brands', `${name}.yaml`));
     // Every brand maps onto at least one host; only Linux ones carry the Linux parts.
     assert.ok(Object.keys(any.hosts).length > 0, `${name} names its hosts`);
@@ -101,6 +105,8 @@ test('every rootfs-recipes/*.yaml loads and validates', async () => {
   for (const name of names) {
     const r = await loadRecipe(name);
     assert.is(r.name, name);
+    const { file: _file, ...data } = r;
+    assert.ok(validators.recipe(data), `${name}: ${JSON.stringify(validators.recipe.errors)}`);
     assert.is(r.file, join(REPO, 'rootfs-recipes', `${name}.yaml`));
     for (const b of r.brands) await loadLinuxBrand(b); // names brands that exist
   }

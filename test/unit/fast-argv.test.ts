@@ -34,13 +34,20 @@ test('the default root and lock timeout come from the environment', () => {
   assert.is(parseFast(['list'], { ZONECTL_LOCK_TIMEOUT: 'soon' }), undefined);
 });
 
+test('--version alone or with global options', () => {
+  assert.equal(parseFast(['--version'], env), { kind: 'version', g });
+  assert.equal(parseFast(['--root', '/r', '--version', '--json'], env), { kind: 'version', g: { ...g, root: '/r', json: true } });
+  assert.is(parseFast(['list', '--version'], env), undefined);
+  assert.is(parseFast(['exec', 'web', '--version', '--', 'ls'], env), undefined);
+  assert.is(parseFast(['--version', '--help'], env), undefined);
+});
+
 test('anything else goes to yargs', () => {
   for (const argv of [
     [],
     ['--help'],
     ['list', '--help'],
     ['exec', 'web', '--help', '--', 'ls'],
-    ['--version'],
     ['exec', 'web', 'ls'], // no "--": yargs decides what is an option
     ['exec', 'web', '--'], // no command
     ['exec', 'web', '--user'], // missing value

@@ -201,9 +201,16 @@ export class LinuxBackend {
     return pid !== undefined && existsSync(`/proc/${pid}/ns/net`) ? `/proc/${pid}/ns/net` : '';
   }
 
-  /** The zone's init as the runtime recorded it (--pid-file), if it did. */
+  /** The zone's init as the runtime recorded it (--pid-file), if it did. (One small
+   * read, made synchronously: exec's start-up pays for every thread-pool round trip.) */
   async initPid(zone: ZoneHandle): Promise<number | undefined> {
-    const pid = Number((await readFile(join(this.bundleDir(zone), 'init.pid'), 'utf8').catch(() => '')).trim());
+    let text = '';
+    try {
+      text = readFileSync(join(this.bundleDir(zone), 'init.pid'), 'utf8');
+    } catch {
+      return undefined;
+    }
+    const pid = Number(text.trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   }
 

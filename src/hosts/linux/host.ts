@@ -17,10 +17,7 @@ import type { DoctorReport } from '../../probes/check.js';
 import type { BrandDescription, ExecRequest, HostDifferences, InstallRequest, Prepared, ShutdownResult, SnapshotView, ZoneHost } from '../zone-host.js';
 import { assertIa32, assertVsyscall } from './abi-gates.js';
 import { assertBrandHostFeatures } from './brand-features.js';
-import { describeOnLinux } from './describe.js';
-import { runDoctor } from './doctor.js';
 import { execInZone, loginZone } from './enter.js';
-import { prepareLinuxInstall } from './install.js';
 import * as storage from './storage.js';
 
 export const LINUX_DIFFERENCES: HostDifferences = {
@@ -101,8 +98,10 @@ export class LinuxHost implements ZoneHost {
 
   async unconfigure(): Promise<void> {}
 
-  prepareInstall(record: ZoneRecord, brand: Brand, req: InstallRequest, emit: (e: InstallEvent) => void): Promise<Prepared<InstalledUserland>> {
-    return prepareLinuxInstall(this, record, asLinuxBrand(brand), req, emit);
+  // Install, describe and doctor load their modules when they run: exec and boot, which
+  // share this file, must not pay for them at start-up (scripts/build.mjs).
+  async prepareInstall(record: ZoneRecord, brand: Brand, req: InstallRequest, emit: (e: InstallEvent) => void): Promise<Prepared<InstalledUserland>> {
+    return (await import('./install.js')).prepareLinuxInstall(this, record, asLinuxBrand(brand), req, emit);
   }
 
   /** The root, unmounted and forgotten by its storage driver, then removed. */
@@ -233,11 +232,11 @@ export class LinuxHost implements ZoneHost {
       const lines = [`brand: ${brand.name} (${brand.file})`, `  ${brand.description}`, ...hostMappingLines(brand)];
       return { text: lines.join('\n'), json: { brand, hosts: hostMappingLines(brand) } };
     }
-    return describeOnLinux(this, asLinuxBrand(brand), zone);
+    return (await import('./describe.js')).describeOnLinux(this, asLinuxBrand(brand), zone);
   }
 
   async doctor(): Promise<DoctorReport> {
-    return runDoctor({ stateRoot: this.store.root, ...(this.runtime === undefined ? {} : { runtime: this.runtime }) });
+    return (await import('./doctor.js')).runDoctor({ stateRoot: this.store.root, ...(this.runtime === undefined ? {} : { runtime: this.runtime }) });
   }
 
   readHostFile(path: string): Promise<string | undefined> {
