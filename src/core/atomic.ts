@@ -1,42 +1,61 @@
 // Durable file replacement: a reader sees the old file or the new one, never half of
-// either, and after return the new one survives a power cut (temp, fsync, rename, fsync dir).
-import { open, rename, unlink } from 'node:fs/promises';
+// either, and after return the new one survives a power cut (temp, fsync, rename, fsync
+// dir). The calls are synchronous: a state file is a few hundred bytes, and every
+// verb's state writes sit on its path (boot's too), where a thread-pool round trip per
+// call costs more than the call.
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+export function fsyncDirSync(dir: string): void {
+  const fd = openSync(dir, 'r');
   try {
-    await fh.sync();
+    fsyncSync(fd);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  fsyncDirSync(dir);
 }
 
 let tmpCounter = 0;
 
-export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
+export function writeFileAtomicSync(path: string, data: string, mode = 0o644): void {
   const dir = dirname(path);
   // pid + counter: unique across processes and across concurrent writes in this one.
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${tmpCounter++}.tmp`);
-  const fh = await open(tmp, 'wx', mode);
+  const fd = openSync(tmp, 'wx', mode);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
+    writeFileSync(fd, data);
+    fsyncSync(fd);
   } catch (e) {
-    await fh.close();
-    await unlink(tmp).catch(() => undefined);
+    closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Not there: nothing to clean.
+    }
     throw e;
   }
-  await fh.close();
+  closeSync(fd);
   try {
-    await rename(tmp, path);
+    renameSync(tmp, path);
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Not there: nothing to clean.
+    }
     throw e;
   }
-  await fsyncDir(dir);
+  fsyncDirSync(dir);
+}
+
+export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
+  writeFileAtomicSync(path, data, mode);
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileAtomicSync(path, `${JSON.stringify(value, null, 2)}\n`);
 }

@@ -3,12 +3,23 @@
 // primitives of the zone lock (core/lock.ts holds its one algorithm). Here they are
 // Node's fs calls; on a FreeBSD or illumos host (transport/store-over-executor.ts) the same rules
 // are kept with the host's POSIX tools through an Executor.
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fsyncDir, writeFileAtomic } from './atomic.js';
+import { fsyncDirSync, writeFileAtomicSync } from './atomic.js';
 import { errnoCode } from './errors.js';
 import type { LockFs } from './lock.js';
+
+/** A name no other process or call of this one uses (pid + counter). */
+let uniqueCounter = 0;
+const unique = (): string => `${process.pid}-${Date.now().toString(36)}-${uniqueCounter++}`;
+
+const quietly = (fn: () => void): void => {
+  try {
+    fn();
+  } catch {
+    // What is being removed is already gone, or was never made.
+  }
+};
 
 export interface StoreFs extends LockFs {
   /** The file's text, or undefined when it (or its directory) does not exist. */
@@ -30,13 +41,17 @@ export interface StoreFs extends LockFs {
   readonly where: string | undefined;
 }
 
+// Node's fs calls, made synchronously: each is a few microseconds on small local files,
+// where a thread-pool round trip costs a command start-up time (the store and the lock
+// are on every command's path, exec's and boot's included). The interface stays
+// asynchronous for the store over ssh.
 export class LocalStoreFs implements StoreFs {
   readonly lockPollMs = 50;
   readonly where = undefined;
 
   async readText(path: string): Promise<string | undefined> {
     try {
-      return await readFile(path, 'utf8');
+      return readFileSync(path, 'utf8');
     } catch (e) {
       if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return undefined;
       throw e;
@@ -47,13 +62,13 @@ export class LocalStoreFs implements StoreFs {
     return Promise.all(paths.map((p) => this.readText(p)));
   }
 
-  writeAtomic(path: string, text: string): Promise<void> {
-    return writeFileAtomic(path, text);
+  async writeAtomic(path: string, text: string): Promise<void> {
+    writeFileAtomicSync(path, text);
   }
 
   async list(dir: string): Promise<string[]> {
     try {
-      return await readdir(dir);
+      return readdirSync(dir);
     } catch (e) {
       if (errnoCode(e) === 'ENOENT') return [];
       throw e;
@@ -62,32 +77,32 @@ export class LocalStoreFs implements StoreFs {
 
   async createDir(dir: string, files: Array<[string, string]>): Promise<boolean> {
     const parent = join(dir, '..');
-    await mkdir(parent, { recursive: true, mode: 0o700 });
+    mkdirSync(parent, { recursive: true, mode: 0o700 });
     const tmp = join(parent, `.new-${basename(dir)}-${process.pid}`);
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { mode: 0o700 });
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { mode: 0o700 });
     try {
-      for (const [name, text] of files) await writeFileAtomic(join(tmp, name), text);
-      await rename(tmp, dir);
+      for (const [name, text] of files) writeFileAtomicSync(join(tmp, name), text);
+      renameSync(tmp, dir);
     } catch (e) {
-      await rm(tmp, { recursive: true, force: true });
+      rmSync(tmp, { recursive: true, force: true });
       if (errnoCode(e) === 'EEXIST' || errnoCode(e) === 'ENOTEMPTY') return false;
       throw e;
     }
-    await fsyncDir(parent);
+    fsyncDirSync(parent);
     return true;
   }
 
   async removeDir(dir: string): Promise<void> {
-    const trash = join(dir, '..', `.deleted-${basename(dir)}-${process.pid}-${Date.now()}`);
-    await rename(dir, trash);
-    await fsyncDir(join(dir, '..'));
-    await rm(trash, { recursive: true, force: true });
+    const trash = join(dir, '..', `.deleted-${basename(dir)}-${unique()}`);
+    renameSync(dir, trash);
+    fsyncDirSync(join(dir, '..'));
+    rmSync(trash, { recursive: true, force: true });
   }
 
   async tryMake(lockDir: string, ownerText: string): Promise<'made' | 'held' | 'missing-parent'> {
     try {
-      await mkdir(lockDir, { mode: 0o700 });
+      mkdirSync(lockDir, { mode: 0o700 });
     } catch (e) {
       if (errnoCode(e) === 'EEXIST') return 'held';
       if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return 'missing-parent';
@@ -95,24 +110,24 @@ export class LocalStoreFs implements StoreFs {
     }
     // The owner is written aside and linked in, so it appears whole; link (unlike
     // rename) never replaces an owner that landed first.
-    const tmp = join(lockDir, `.owner-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const tmp = join(lockDir, `.owner-${unique()}`);
     try {
-      await writeFile(tmp, ownerText, { mode: 0o600 });
-      await link(tmp, join(lockDir, 'owner'));
+      writeFileSync(tmp, ownerText, { mode: 0o600 });
+      linkSync(tmp, join(lockDir, 'owner'));
     } catch (e) {
-      await unlink(tmp).catch(() => undefined);
+      quietly(() => unlinkSync(tmp));
       // Taken over meanwhile, or another owner is in it: someone else's lock.
       if (errnoCode(e) === 'EEXIST' || errnoCode(e) === 'ENOENT') return 'held';
-      await rmdir(lockDir).catch(() => undefined); // only while empty: never another's owner
+      quietly(() => rmdirSync(lockDir)); // only while empty: never another's owner
       throw e;
     }
-    await unlink(tmp);
+    unlinkSync(tmp);
     return 'made';
   }
 
   async readOwner(lockDir: string): Promise<string | undefined> {
     try {
-      return await readFile(join(lockDir, 'owner'), 'utf8');
+      return readFileSync(join(lockDir, 'owner'), 'utf8');
     } catch (e) {
       // No owner yet (or no lock); an owner that is not a file is no owner either.
       if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes(errnoCode(e) ?? '')) return undefined;
@@ -122,19 +137,19 @@ export class LocalStoreFs implements StoreFs {
 
   async removeIf(lockDir: string, ownerText: string): Promise<void> {
     if (((await this.readOwner(lockDir)) ?? '') !== ownerText) return;
-    const aside = `${lockDir}.gone-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const aside = `${lockDir}.gone-${unique()}`;
     try {
-      await rename(lockDir, aside);
+      renameSync(lockDir, aside);
     } catch (e) {
       if (errnoCode(e) === 'ENOENT') return;
       throw e;
     }
-    await rm(aside, { recursive: true, force: true });
+    rmSync(aside, { recursive: true, force: true });
   }
 
   async takeOver(lockDir: string, staleText: string): Promise<boolean> {
     try {
-      await mkdir(`${lockDir}.takeover`);
+      mkdirSync(`${lockDir}.takeover`);
     } catch (e) {
       if (errnoCode(e) === 'EEXIST') return false;
       throw e;
@@ -142,12 +157,12 @@ export class LocalStoreFs implements StoreFs {
     try {
       await this.removeIf(lockDir, staleText);
     } finally {
-      await rmdir(`${lockDir}.takeover`).catch(() => undefined);
+      quietly(() => rmdirSync(`${lockDir}.takeover`));
     }
     return true;
   }
 
   async clearGuard(lockDir: string): Promise<void> {
-    await rmdir(`${lockDir}.takeover`).catch(() => undefined);
+    quietly(() => rmdirSync(`${lockDir}.takeover`));
   }
 }

@@ -1,7 +1,8 @@
 // Driving an OCI runtime (runc, or crun: same command line) for one state root.
 // Each zone is one container named after it; the runtime's own state lives under
 // STATE_ROOT/runtime/<runtime> so separate zonectl roots never see each other's zones.
-import { open, readFile, stat } from 'node:fs/promises';
+import { closeSync, openSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { ZoneError } from '../../core/errors.js';
@@ -41,18 +42,23 @@ export class OciRuntime {
   /** Starts a detached container (create + start, or create only). The container's
    * stdout and stderr go to the console log; the runtime's own errors to its log. */
   async start(zone: string, bundle: string, consoleLog: string, runtimeLog: string, createOnly: boolean, personality: string[] = []): Promise<void> {
-    const offset = (await stat(runtimeLog).catch(() => undefined))?.size ?? 0;
-    const console = await open(consoleLog, 'a', 0o600);
+    let offset = 0;
+    try {
+      offset = statSync(runtimeLog).size;
+    } catch {
+      // No log yet: the runtime's errors start at its beginning.
+    }
+    const consoleFd = openSync(consoleLog, 'a', 0o600);
     const args = [...personality, ...this.base(runtimeLog), ...(createOnly ? ['create'] : ['run', '-d']), '--bundle', bundle, '--pid-file', join(bundle, 'init.pid'), zone];
     let status: number;
     try {
       status = await new Promise<number>((resolve, reject) => {
-        const child = spawn(args[0] as string, args.slice(1), { stdio: ['ignore', console.fd, console.fd] });
+        const child = spawn(args[0] as string, args.slice(1), { stdio: ['ignore', consoleFd, consoleFd] });
         child.on('error', (e) => reject(missingRuntime(this.program, zone, e)));
         child.on('close', (code) => resolve(code ?? 1));
       });
     } finally {
-      await console.close();
+      closeSync(consoleFd);
     }
     if (status !== 0) {
       const why = await runtimeError(runtimeLog, offset);
