@@ -100,6 +100,10 @@ function infoText(v: ZoneView): string {
       if (v.config[k] === undefined) lines.push(`${k}: ${val} (from the userland)`);
     }
   }
+  if (v.emulation !== undefined) {
+    const e = v.emulation;
+    lines.push(`running: ${e.mode === 'native' ? 'native (the kernel runs its programs)' : `qemu (${e.emulator ?? 'QEMU'} via binfmt_misc handler ${e.handler ?? '?'})`}`);
+  }
   for (const h of v.helpers ?? []) lines.push(`helper: ${h.name} (pid ${h.pid}, ${h.rssKb} kB resident)`);
   for (const a of v.addresses ?? []) lines.push(`address: ${a.address} on ${a.bridge}`);
   if (v.usage !== undefined) lines.push(...usageLines(v));

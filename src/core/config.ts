@@ -66,6 +66,10 @@ export const CONFIG_KEYS: Record<string, KeySpec> = {
     describe: "the zone's host name (default: the zone name)",
     check: (v) => (HOSTNAME_RE.test(v) ? { ok: v } : { bad: 'must be a valid host name (RFC 1123)' }),
   },
+  emulation: {
+    describe: 'how a Linux zone whose architecture this host cannot run is run: auto (natively where the host can, else QEMU), native, qemu',
+    check: oneOf('auto', 'native', 'qemu'),
+  },
   'ip-type': {
     describe: "shared: the host's network stack; exclusive: the zone's own (an address with net-address, else loopback only)",
     check: oneOf('shared', 'exclusive'),

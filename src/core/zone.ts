@@ -84,6 +84,8 @@ export interface ZoneStatus {
   runtime?: string;
   /** The execution domain its init was started under: exec and login join the same. */
   personality?: { linux32: boolean; uname26: boolean };
+  /** Whether its programs run on the kernel or under an emulator, chosen at boot. */
+  emulation?: Emulation;
 }
 
 /** What a running zone uses now: memory, processes (and threads), CPU time. */
@@ -91,6 +93,14 @@ export interface ZoneUsage {
   memoryBytes?: number;
   processes?: number;
   cpuSeconds?: number;
+}
+
+/** How a running zone's programs run: on the kernel, or through QEMU's user-mode
+ * emulator by a binfmt_misc handler (its name, and the emulator and version). */
+export interface Emulation {
+  mode: 'native' | 'qemu';
+  handler?: string;
+  emulator?: string;
 }
 
 /** A snapshot as `snapshot list` shows it. */
@@ -109,6 +119,8 @@ export interface ZoneView {
   zonepath: string;
   config: Record<string, string>;
   userland?: InstalledUserland;
+  /** How a ready or running zone's programs run (emulation=auto|native|qemu, chosen at boot). */
+  emulation?: Emulation;
   /** Helper processes of a running zone (its uname supervisor), with their memory. */
   helpers?: Array<{ name: string; pid: number; rssKb: number }>;
   /** What a running zone uses now, from its cgroups, rctl or kstat (`info` only). */
@@ -122,6 +134,7 @@ export interface ZoneView {
 export function zoneView(record: ZoneRecord, status: ZoneStatus, state: ZoneState = status.state): ZoneView {
   const v: ZoneView = { name: record.name, brand: record.brand, state, zonepath: record.zonepath, config: record.config };
   if (status.userland !== undefined) v.userland = status.userland;
+  if (status.emulation !== undefined && (state === 'ready' || state === 'running')) v.emulation = status.emulation;
   return v;
 }
 

@@ -48,11 +48,23 @@ export function hostAbi(): AbiName | undefined {
   return NODE_ARCH[process.arch];
 }
 
+/** The ABI of a userland whose architecture is recorded in Node's names (x64, ia32...). */
+export function abiOfArch(nodeArch: string): AbiName | undefined {
+  return NODE_ARCH[nodeArch];
+}
+
 const BASE = 0x400000;
 
 /** A complete static ELF executable for the ABI that exits with status 42. */
 export function tinyElf(abi: AbiName): Buffer {
-  const a = ABIS[abi];
+  return elfProgram(abi, ABIS[abi].code);
+}
+
+/** A static ELF executable of the ABI whose one loaded segment is `code` (machine code,
+ * entered at its first byte; the rest of the segment is readable and writable data
+ * only if the code makes it so: use the stack). */
+export function elfProgram(abi: AbiName, code: number[]): Buffer {
+  const a = { ...ABIS[abi], code };
   const ehsize = a.elf64 ? 64 : 52;
   const phentsize = a.elf64 ? 56 : 32;
   const codeAt = ehsize + phentsize;
@@ -178,8 +190,12 @@ export interface AbiProbe {
 }
 
 /** The interpreter's own name and version ("qemu-i386 7.2.13"), from its --version. */
-function interpreterVersion(path: string): string {
-  const r = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 5000 });
+export function interpreterVersion(path: string): string {
+  // Debian's .../qemu-binfmt/ARCH-binfmt-P names read their arguments as a program's:
+  // the emulator itself answers --version.
+  const preserving = /\/qemu-binfmt\/([\w-]+)-binfmt-P$/.exec(path);
+  const program = preserving === null ? path : `/usr/bin/qemu-${preserving[1]}-static`;
+  const r = spawnSync(program, ['--version'], { encoding: 'utf8', timeout: 5000 });
   const m = /^(\S+) version (\S+)/m.exec(r.stdout ?? '');
   return m === null ? path : `${m[1]?.replace(/^.*\//, '')} ${m[2]}`;
 }

@@ -14,7 +14,7 @@ export interface LockedZone {
 }
 
 /** Fields that describe a run, gone once the zone is back to installed or configured. */
-export const RUN_FIELDS: Array<keyof ZoneStatus> = ['operation', 'runtime', 'personality'];
+export const RUN_FIELDS: Array<keyof ZoneStatus> = ['operation', 'runtime', 'personality', 'emulation'];
 
 /** The zone's state after reconciling with the host; frees what the host still holds
  * for a zone whose processes are gone, so the next boot starts clean. Caller holds the lock. */

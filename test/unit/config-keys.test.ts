@@ -10,6 +10,7 @@ const KNOWN = [
   'autoboot',
   'hostname',
   'ip-type',
+  'emulation',
   'kernel-version',
   'capped-memory',
   'capped-cpu',

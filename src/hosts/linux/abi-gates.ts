@@ -50,13 +50,9 @@ export async function readKconfig(kernel: string = release()): Promise<{ text: s
 
 /** Refuses a 32-bit userland where the kernel is known to run no 32-bit code; an
  * unknown answer (no kernel config to read) lets the boot try. */
-export async function assertIa32(plan: BootPlan): Promise<void> {
-  if (!plan.personality.linux32 || process.arch !== 'x64') return;
+/** Why this kernel runs no 32-bit x86 programs, as its config and command line say:
+ * the explanation for what executing one showed (probes/abi.ts), never the test. */
+export async function ia32Reason(): Promise<string> {
   const [kconfig, cmdline] = await Promise.all([readKconfig(), readFile(`${procRoot()}/cmdline`, 'utf8').catch(() => '')]);
-  const status = ia32Status(kconfig === undefined ? undefined : parseKconfig(kconfig.text), cmdline);
-  if (status.enabled !== false) return;
-  throw new ZoneError('host-missing', `zone "${plan.zone}" is a 32-bit (${plan.arch}) userland, but this kernel runs no 32-bit code: ${status.reason}`, {
-    zone: plan.zone,
-    hint: 'boot the host with ia32_emulation=1 (kernels built with CONFIG_IA32_EMULATION), or install the userland for amd64',
-  });
+  return ia32Status(kconfig === undefined ? undefined : parseKconfig(kconfig.text), cmdline).reason;
 }

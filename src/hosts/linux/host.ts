@@ -11,11 +11,13 @@ import { configValue } from '../../core/config.js';
 import { ZoneError } from '../../core/errors.js';
 import { mayHaveRuntime } from '../../core/reconcile.js';
 import type { ZoneStore } from '../../core/store.js';
-import { zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneState, type ZoneStatus, type ZoneView } from '../../core/zone.js';
+import { zoneRoot, type Emulation, type InstalledUserland, type ZoneRecord, type ZoneState, type ZoneStatus, type ZoneView } from '../../core/zone.js';
 import type { InstallEvent } from '../../install/methods.js';
 import type { DoctorReport } from '../../probes/check.js';
 import type { BrandDescription, ExecRequest, HostDifferences, InstallRequest, Prepared, ShutdownResult, SnapshotView, ZoneHost } from '../zone-host.js';
-import { assertIa32, assertVsyscall } from './abi-gates.js';
+import { assertVsyscall, ia32Reason } from './abi-gates.js';
+import { chooseEmulation, emulatorBinary, emulatorFor, HANDLER_PREFIX, registerHandler, removeUnusedHandlers, type EmulationSetting } from '../../backends/linux/emulation.js';
+import { abiOfArch, hostAbi, interpreterVersion, probeAbi } from '../../probes/abi.js';
 import { assertBrandHostFeatures } from './brand-features.js';
 import { execInZone, loginZone } from './enter.js';
 import * as storage from './storage.js';
@@ -125,21 +127,57 @@ export class LinuxHost implements ZoneHost {
     const runtime = fromReady ? (status.runtime ?? this.runtimeFor(record)) : this.runtimeFor(record);
     const backend = this.backend(runtime);
     const plan = await makeBootPlan(record, status, brand, () => backend.unameShim());
+    // Ready's choice stands for its boot; a fresh start chooses (and registers) anew.
+    const emulation = fromReady ? status.emulation : await this.emulationFor(record, status);
     if (!fromReady) {
-      await assertIa32(plan);
       await assertVsyscall(plan);
       // The brand's boot-time fixups, before the zone's init can see its files.
       const prepared = await prepareUserland(plan, brand, this.store.dir(name));
       for (const w of prepared.warnings) this.warn(`zone "${name}": ${w}`);
     }
     return {
-      status: { runtime, personality: plan.personality },
+      status: { runtime, personality: plan.personality, ...(emulation === undefined ? {} : { emulation }) },
       run: () => (mode === 'ready' ? backend.ready(this.handle(name), plan) : backend.boot(this.handle(name), plan, fromReady)),
     };
   }
 
-  halt(record: ZoneRecord, status: ZoneStatus): Promise<void> {
-    return this.backendFor(record, status).halt(this.handle(record.name));
+  async halt(record: ZoneRecord, status: ZoneStatus): Promise<void> {
+    await this.backendFor(record, status).halt(this.handle(record.name));
+    if (status.emulation?.handler?.startsWith(HANDLER_PREFIX) === true) await this.pruneHandlers(record.name);
+  }
+
+  /** How the zone's programs will run: natively where this host runs its ABI (found by
+   * executing a program of it), else under QEMU, with zonectl's binfmt_misc handler
+   * registered for it; as the zone's emulation setting allows. */
+  private async emulationFor(record: ZoneRecord, status: ZoneStatus): Promise<Emulation | undefined> {
+    const abi = abiOfArch(status.userland?.arch ?? process.arch);
+    if (abi === undefined) return undefined;
+    const setting = (configValue(record.config, 'emulation') ?? 'auto') as EmulationSetting;
+    // Node itself runs as the host's own ABI: nothing to find out by executing.
+    if (abi === hostAbi() && setting !== 'qemu') return { mode: 'native' };
+    const probe = probeAbi(abi, this.store.root);
+    const why = probe.mode === 'cannot run' && abi === 'i386' ? await ia32Reason() : undefined;
+    const choice = chooseEmulation(record.name, abi, setting, probe, emulatorFor(abi) !== undefined, why);
+    if (choice !== 'register') return choice;
+    const handler = await registerHandler(abi);
+    return { mode: 'qemu', handler, emulator: interpreterVersion(emulatorBinary(abi)) };
+  }
+
+  /** zonectl's binfmt_misc handlers that no other ready or running zone uses go. */
+  private async pruneHandlers(halting: string): Promise<void> {
+    const names = (await this.store.names()).filter((n) => n !== halting);
+    const inUse = new Set<string>();
+    for (const read of await this.store.readMany(names)) {
+      try {
+        const z = read();
+        const h = z?.status.emulation?.handler;
+        if (h !== undefined && mayHaveRuntime(z?.status.state ?? 'configured')) inUse.add(h);
+      } catch {
+        // A zone that cannot be read: keep what it might use.
+        return;
+      }
+    }
+    removeUnusedHandlers(inUse);
   }
 
   async shutdown(record: ZoneRecord, status: ZoneStatus, anyBrand: Brand, timeoutMs: number): Promise<ShutdownResult> {
