@@ -1,7 +1,8 @@
 // What of the host kernel's ABI a zone depends on, checked before it boots: the
 // vsyscall page (with vsyscall=none an old x86_64 glibc dies with SIGSEGV, exit 139,
-// on its first gettimeofday(), far from any message that would say why) and 32-bit
-// support (without it every i386 binary fails to exec).
+// on its first gettimeofday(), far from any message that would say why), and why a
+// kernel runs no 32-bit code (whether it does is found by executing one: probes/abi.ts;
+// what then runs the zone: backends/linux/emulation.ts).
 import { readFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { ia32Status, parseKconfig, parseVsyscall, type VsyscallMode } from '../../probes/linux.js';
