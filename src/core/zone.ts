@@ -101,6 +101,8 @@ export interface Emulation {
   mode: 'native' | 'qemu';
   handler?: string;
   emulator?: string;
+  /** The kernel release the emulator reports (QEMU_UNAME), for a zone with a kernel-version. */
+  release?: string;
 }
 
 /** A snapshot as `snapshot list` shows it. */

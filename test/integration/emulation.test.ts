@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { cleanup, json, makeRoot, ok, oneLine, requireRootAndRunc, zonectl } from './helpers.js';
 import type { ZoneView } from '../../src/core/zone.js';
-import { ARM64_EXIT_42, ARM64_SLEEP_INIT, ARM64_UNAME_M } from '../fixtures/arm64-programs.js';
+import { ARM64_EXIT_42, ARM64_SLEEP_INIT, ARM64_UNAME_M, ARM64_UNAME_R } from '../fixtures/arm64-programs.js';
 import { BINFMT_DIR, probeAbi } from '../../src/probes/abi.js';
 
 const t = suite('emulation');
@@ -27,6 +27,7 @@ t.before(() => {
     ['sbin/init', ARM64_SLEEP_INIT],
     ['bin/exit42', ARM64_EXIT_42],
     ['bin/uname-m', ARM64_UNAME_M],
+    ['bin/uname-r', ARM64_UNAME_R],
   ] as const) {
     mkdirSync(join(src, path, '..'), { recursive: true });
     writeFileSync(join(src, path), program);
@@ -88,6 +89,19 @@ t("halting the last zone that needs it removes zonectl's handler, and leaves oth
     assert.ok(existsSync(join(BINFMT_DIR, 'test-not-zonectl')), 'a handler zonectl did not register was removed');
   } finally {
     writeFileSync(join(BINFMT_DIR, 'test-not-zonectl'), '-1');
+  }
+});
+
+t('an lx zone under emulation reports exactly its kernel-version, which QEMU alone would raise to its own minimum', () => {
+  ok(root, ['create', 'lx64', '--brand', 'lx', '--set', 'kernel-version=2.4.21']);
+  ok(root, ['install', 'lx64', '--source', join(root, 'a64-src')]);
+  ok(root, ['boot', 'lx64']);
+  try {
+    assert.is(ok(root, ['exec', 'lx64', '--', '/bin/uname-r']).stdout.replace(/\0/g, ''), '2.4.21');
+    assert.is(ok(root, ['exec', 'lx64', '--', '/bin/uname-m']).stdout.replace(/\0/g, ''), 'aarch64');
+    assert.is(json<ZoneView>(root, ['info', 'lx64']).emulation?.release, '2.4.21');
+  } finally {
+    ok(root, ['halt', 'lx64']);
   }
 });
 

@@ -73,6 +73,11 @@ function commandExists(root: string, cmd: string, cwd: string, env: string[]): b
   return false;
 }
 
+/** What an emulated zone's processes are told to report as their kernel (as its init was). */
+function emulatedUname(status: ZoneStatus): string[] {
+  return status.emulation?.release === undefined ? [] : [`QEMU_UNAME=${status.emulation.release}`];
+}
+
 /** The user's home as working directory, or / when the zone lacks it (as login(1) does). */
 function homeOrRoot(root: string, user: ZoneUser): string {
   const real = resolveInRootSync(root, user.home);
@@ -90,7 +95,7 @@ export async function execInZone(host: LinuxHost, record: ZoneRecord, status: Zo
   if (!commandExists(root, argv[0] as string, cwd, [...(status.userland?.env ?? []), ...opts.env])) {
     throw new ZoneError('not-found', `zone "${name}": ${argv[0]}: command not found`, { zone: name, exit: 127 });
   }
-  const env = [`HOME=${user.home}`, `USER=${user.name}`, `LOGNAME=${user.name}`, ...opts.env];
+  const env = [`HOME=${user.home}`, `USER=${user.name}`, `LOGNAME=${user.name}`, ...emulatedUname(status), ...opts.env];
   const backend = host.backendFor(record, status);
   const code = await backend.exec(host.handle(name), {
     argv,
@@ -125,7 +130,7 @@ export async function loginZone(host: LinuxHost, record: ZoneRecord, status: Zon
   const user = resolveUser(root, userSpec ?? 'root', name);
   const shell = user.shell === '' ? '/bin/sh' : user.shell;
   const argv = brand.login.command.map((a) => (a === '%shell' ? shell : a.replaceAll('%u', user.name)));
-  const env = [`HOME=${user.home}`, `USER=${user.name}`, `LOGNAME=${user.name}`, `SHELL=${shell}`, `TERM=${process.env.TERM ?? 'xterm'}`];
+  const env = [`HOME=${user.home}`, `USER=${user.name}`, `LOGNAME=${user.name}`, `SHELL=${shell}`, `TERM=${process.env.TERM ?? 'xterm'}`, ...emulatedUname(status)];
   return host.backendFor(record, status).exec(host.handle(name), {
     argv,
     uid: user.uid,

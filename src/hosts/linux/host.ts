@@ -128,7 +128,13 @@ export class LinuxHost implements ZoneHost {
     const backend = this.backend(runtime);
     const plan = await makeBootPlan(record, status, brand, () => backend.unameShim());
     // Ready's choice stands for its boot; a fresh start chooses (and registers) anew.
-    const emulation = fromReady ? status.emulation : await this.emulationFor(record, status);
+    let emulation = fromReady ? status.emulation : await this.emulationFor(record, status);
+    // QEMU answers uname itself, and raises a release below its own minimum (2.4.21 would
+    // read 3.8.0 on arm64): told the zone's kernel-version, it reports exactly that.
+    if (emulation?.mode === 'qemu' && plan.kernel.requested !== undefined) {
+      emulation = { ...emulation, release: plan.kernel.requested };
+      plan.env.push(`QEMU_UNAME=${plan.kernel.requested}`);
+    }
     if (!fromReady) {
       await assertVsyscall(plan);
       // The brand's boot-time fixups, before the zone's init can see its files.
