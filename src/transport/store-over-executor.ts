@@ -99,7 +99,10 @@ export class RemoteStoreFs implements StoreFs {
     const r = await this.sh(
       // Solaris 10's /usr/bin/ln before 10/08 replaced an existing target: its xpg4 ln does not.
       'd="$1"; t="$1/.owner.$$"; l=ln; [ -x /usr/xpg4/bin/ln ] && l=/usr/xpg4/bin/ln; umask 077; ' +
-        'mkdir "$d" 2>/dev/null || { [ -d "$2" ] || exit 3; [ -d "$d" ] && exit 17; echo "cannot make the lock directory" >&2; exit 1; }; ' +
+        // A mkdir that fails on a lock released before the look is tried again (twice):
+        // only a failure with no lock there is an error.
+        'm=0; for i in 1 2 3; do mkdir "$d" 2>/dev/null && { m=1; break; }; [ -d "$2" ] || exit 3; [ -d "$d" ] && exit 17; done; ' +
+        '[ $m = 1 ] || { echo "cannot make the lock directory" >&2; exit 1; }; ' +
         'if cat > "$t" && $l "$t" "$d/owner"; then rm -f "$t"; exit 0; fi; ' +
         'rm -f "$t"; [ -d "$d" ] || exit 17; [ -f "$d/owner" ] && exit 17; rmdir "$d"; exit 1',
       [lockDir, parentOf(lockDir)],
