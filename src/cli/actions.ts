@@ -343,20 +343,16 @@ export async function doctorAction(g: Global): Promise<number> {
 /** Boots every installed zone whose autoboot is true: what a host's boot-time unit
  * runs (as illumos's svc:/system/zones does). One zone failing does not stop the rest. */
 export async function autobootAction(g: Global): Promise<number> {
-  const ctx = contextOf(g);
-  const results: Array<{ name: string; booted: boolean; error?: string }> = [];
   const broken: string[] = [];
-  for (const z of await listZones(ctx, reportBroken(broken))) {
-    if (z.config.autoboot !== 'true' || z.state !== 'installed') continue;
-    try {
-      await bootZone(ctx, z.name);
-      results.push({ name: z.name, booted: true });
-      say(modeOf(g), `zone ${z.name} booted`);
-    } catch (e) {
-      results.push({ name: z.name, booted: false, error: e instanceof Error ? e.message : String(e) });
-      renderError(e, { json: false, quiet: g.quiet });
-    }
-  }
-  if (g.json) printJson(results);
+  const { autobootZones } = await import('../verbs/autoboot.js');
+  const results = await autobootZones(
+    contextOf(g),
+    (r) => {
+      if (r.booted) say(modeOf(g), `zone ${r.name} booted`);
+      else renderError(r.cause, { json: false, quiet: g.quiet });
+    },
+    reportBroken(broken),
+  );
+  if (g.json) printJson(results.map(({ cause: _cause, ...r }) => r));
   return broken.length === 0 && results.every((r) => r.booted) ? 0 : 1;
 }
