@@ -21,6 +21,14 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 let tmpCounter = 0;
 
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Not there: nothing to clean.
+  }
+}
+
 export function writeFileAtomicSync(path: string, data: string, mode = 0o644): void {
   const dir = dirname(path);
   // pid + counter: unique across processes and across concurrent writes in this one.
@@ -31,22 +39,14 @@ export function writeFileAtomicSync(path: string, data: string, mode = 0o644): v
     fsyncSync(fd);
   } catch (e) {
     closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Not there: nothing to clean.
-    }
+    unlinkQuietly(tmp);
     throw e;
   }
   closeSync(fd);
   try {
     renameSync(tmp, path);
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Not there: nothing to clean.
-    }
+    unlinkQuietly(tmp);
     throw e;
   }
   fsyncDirSync(dir);

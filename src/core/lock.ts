@@ -65,15 +65,19 @@ export interface LockOptions {
 export const DEFAULT_GRACE_MS = 2000;
 export const DEFAULT_GUARD_STALE_MS = 5000;
 
-export function processStartTime(pid: number): string | undefined {
+/** The fields of /proc/PID/stat from field 3 (state) on, counted after the
+ * parenthesised command name (which may hold spaces); undefined when there is no such process. */
+export function procStatFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22, counted after the parenthesised command name (which may hold spaces).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+export function processStartTime(pid: number): string | undefined {
+  return procStatFields(pid)?.[19]; // field 22: starttime
 }
 
 /** Whether a process of THIS machine still runs: kill(pid, 0), and where /proc tells a

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nodeToDebian } from '../core/arch.js';
 
 /** A userland ABI by its Debian architecture name. */
 export type AbiName = 'amd64' | 'i386' | 'arm64' | 'armhf' | 'ppc64el' | 's390x' | 'riscv64';
@@ -41,16 +42,16 @@ const ABIS: Record<AbiName, AbiSpec> = {
 
 export const ABI_NAMES = Object.keys(ABIS) as AbiName[];
 
-const NODE_ARCH: Record<string, AbiName> = { x64: 'amd64', ia32: 'i386', arm64: 'arm64', arm: 'armhf', ppc64: 'ppc64el', s390x: 's390x', riscv64: 'riscv64' };
+/** The ABI of a userland whose architecture is recorded in Node's names (x64, ia32...),
+ * by core/arch.ts's one table of names. */
+export function abiOfArch(nodeArch: string): AbiName | undefined {
+  const debian = nodeToDebian(nodeArch);
+  return (ABI_NAMES as string[]).includes(debian) ? (debian as AbiName) : undefined;
+}
 
 /** The ABI Node itself runs as: the host's own (zonectl's node is the host's). */
 export function hostAbi(): AbiName | undefined {
-  return NODE_ARCH[process.arch];
-}
-
-/** The ABI of a userland whose architecture is recorded in Node's names (x64, ia32...). */
-export function abiOfArch(nodeArch: string): AbiName | undefined {
-  return NODE_ARCH[nodeArch];
+  return abiOfArch(process.arch);
 }
 
 const BASE = 0x400000;

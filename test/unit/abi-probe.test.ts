@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ABI_NAMES, handlerFor, hostAbi, parseBinfmtHandler, probeAbi, tinyElf, type AbiName } from '../../src/probes/abi.js';
 import { readElf } from '../../src/install/elf.js';
+import { debianToNode } from '../../src/core/arch.js';
 
 const QEMU: Record<AbiName, string> = { amd64: 'x86_64', i386: 'i386', arm64: 'aarch64', armhf: 'arm', ppc64el: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-const NODE_ARCH: Record<AbiName, string> = { amd64: 'x64', i386: 'ia32', arm64: 'arm64', armhf: 'arm', ppc64el: 'ppc64', s390x: 's390x', riscv64: 'riscv64' };
 const HOST_ABI = hostAbi() ?? 'amd64';
 
 const dir = mkdtempSync(join(tmpdir(), 'zonectl-abi-'));
@@ -23,7 +23,7 @@ for (const abi of ABI_NAMES) {
     const file = join(dir, abi);
     writeFileSync(file, tinyElf(abi));
     chmodSync(file, 0o755);
-    assert.equal(await readElf(file), { arch: NODE_ARCH[abi], static: true });
+    assert.equal(await readElf(file), { arch: debianToNode(abi), static: true });
     const qemu = `/usr/bin/qemu-${QEMU[abi]}-static`;
     // CI installs qemu-user-static (scripts/install-deps.sh): it runs every ABI's program.
     assert.ok(existsSync(qemu), `${qemu} missing: apt-get install qemu-user-static`);

@@ -3,6 +3,7 @@
 import { readFile, readlink, rm } from 'node:fs/promises';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostLine } from '../../core/terminal-text.js';
+import { procStatFields } from '../../core/lock.js';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ZoneError } from '../../core/errors.js';
@@ -44,13 +45,8 @@ function isRuntimeExe(exe: string): boolean {
 
 /** 'gone' for a process that has exited (or is a zombie waiting for its reaper). */
 function processState(pid: number): 'alive' | 'gone' {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state === 'Z' || state === 'X' ? 'gone' : 'alive';
-  } catch {
-    return 'gone';
-  }
+  const state = procStatFields(pid)?.[0];
+  return state === undefined || state === 'Z' || state === 'X' ? 'gone' : 'alive';
 }
 
 /** The console's last non-empty line, printable (what the runtime or init said last). */
