@@ -128,7 +128,7 @@ export class LinuxHost implements ZoneHost {
     const backend = this.backend(runtime);
     const plan = await makeBootPlan(record, status, brand, () => backend.unameShim());
     // Ready's choice stands for its boot; a fresh start chooses (and registers) anew.
-    let emulation = fromReady ? status.emulation : await this.emulationFor(record, status);
+    let emulation = fromReady ? status.emulation : await this.emulationFor(record, status.userland?.arch ?? process.arch);
     // QEMU answers uname itself, and raises a release below its own minimum (2.4.21 would
     // read 3.8.0 on arm64): told the zone's kernel-version, it reports exactly that.
     if (emulation?.mode === 'qemu' && plan.kernel.requested !== undefined) {
@@ -152,11 +152,11 @@ export class LinuxHost implements ZoneHost {
     if (status.emulation?.handler?.startsWith(HANDLER_PREFIX) === true) await this.pruneHandlers(record.name);
   }
 
-  /** How the zone's programs will run: natively where this host runs its ABI (found by
+  /** How the zone's programs (at boot, or an install's steps in its root) will run: natively where this host runs its ABI (found by
    * executing a program of it), else under QEMU, with zonectl's binfmt_misc handler
    * registered for it; as the zone's emulation setting allows. */
-  private async emulationFor(record: ZoneRecord, status: ZoneStatus): Promise<Emulation | undefined> {
-    const abi = abiOfArch(status.userland?.arch ?? process.arch);
+  async emulationFor(record: ZoneRecord, nodeArch: string): Promise<Emulation | undefined> {
+    const abi = abiOfArch(nodeArch);
     if (abi === undefined) return undefined;
     const setting = (configValue(record.config, 'emulation') ?? 'auto') as EmulationSetting;
     // Node itself runs as the host's own ABI: nothing to find out by executing.
@@ -169,9 +169,9 @@ export class LinuxHost implements ZoneHost {
     return { mode: 'qemu', handler, emulator: interpreterVersion(emulatorBinary(abi)) };
   }
 
-  /** zonectl's binfmt_misc handlers that no other ready or running zone uses go. */
-  private async pruneHandlers(halting: string): Promise<void> {
-    const names = (await this.store.names()).filter((n) => n !== halting);
+  /** zonectl's binfmt_misc handlers that no ready or running zone but `except` uses go. */
+  async pruneHandlers(except: string): Promise<void> {
+    const names = (await this.store.names()).filter((n) => n !== except);
     const inUse = new Set<string>();
     for (const read of await this.store.readMany(names)) {
       try {

@@ -12,7 +12,7 @@ import { zoneRoot, type InstalledUserland, type ZoneRecord, type ZoneStatus } fr
 import { makeBootPlan, type BootPlan } from '../../brands/plan.js';
 import type { LinuxBrand } from '../../brands/brand.js';
 import { chooseArch, loadRecipe, recipeNames } from '../../install/recipe.js';
-import { hostArches } from '../../core/arch.js';
+import { debianToNode, hostArches } from '../../core/arch.js';
 import { inspectSource } from '../../install/archive/source.js';
 import { populateFromSource } from '../../install/sources.js';
 import { DEFAULT_LIMITS } from '../../install/writer.js';
@@ -21,6 +21,7 @@ import type { InstallRequest, Prepared } from '../zone-host.js';
 import { assertBrandHostFeatures } from './brand-features.js';
 import { hostVsyscallMode, VSYSCALL_FIX } from './abi-gates.js';
 import type { LinuxHost } from './host.js';
+import { HANDLER_PREFIX } from '../../backends/linux/emulation.js';
 
 export function downloadCache(stateRoot: string): string {
   return join(stateRoot, 'cache', 'downloads');
@@ -105,6 +106,11 @@ export async function prepareLinuxInstall(host: LinuxHost, record: ZoneRecord, b
   const source = sourcePath === undefined ? undefined : await inspectSource(sourcePath, name);
   const inPlace = inPlaceDir(req, source?.kind, brand, name);
 
+  // A recipe's own steps (debootstrap's second stage, the guest's rpm) run programs of
+  // the chosen architecture: where this host cannot run them itself, under QEMU as the
+  // zone will boot; decided (and refused) before anything changes, the handler removed
+  // after the install unless a zone runs on it.
+  const emulation = arch === undefined ? undefined : await host.emulationFor(record, debianToNode(arch));
   const run = async (): Promise<InstalledUserland> => {
     const root = zoneRoot(record.zonepath);
     // An earlier, interrupted install (or clone) is restarted from an empty root,
@@ -114,6 +120,13 @@ export async function prepareLinuxInstall(host: LinuxHost, record: ZoneRecord, b
     await chmod(record.zonepath, 0o700);
     await mkdir(root, { mode: 0o755 });
 
+    try {
+      return await populate(root);
+    } finally {
+      if (emulation?.handler?.startsWith(HANDLER_PREFIX) === true) await host.pruneHandlers(record.name);
+    }
+  };
+  const populate = async (root: string): Promise<InstalledUserland> => {
     const vars = { zone: name, hostname: configValue(record.config, 'hostname') ?? name };
     let populated: Populated;
     const limits = req.limits ?? DEFAULT_LIMITS;
